@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Brings a checkout from nothing to a built nejit that `.venv/bin/python -c
+# "import nejit"` can load:
+#   1. Debian packages (LLVM 19, Sleef, fmt, GoogleTest, ...), if missing;
+#   2. .venv/ with requirements.txt installed, if the file changed;
+#   3. CMake + Ninja configure (if needed) and build into build/;
+#   4. a .pth file so the venv imports nejit from bindings/python/.
+# Every step checks before it acts, so a second run only costs a ninja no-op:
+# nothing installed by hand survives to CI or a fresh machine, so this script
+# is the one place that installs anything.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+BUILD_DIR="$ROOT/build"
+VENV="$ROOT/.venv"
+LLVM_BIN=/usr/lib/llvm-19/bin
+
+log() { printf '[setup] %s\n' "$*"; }
+
+# --- 1. Debian packages ------------------------------------------------------
+DEB_PACKAGES=(
+  llvm-19-dev llvm-19-tools libomp-19-dev clang-19
+  libzstd-dev libsleef-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  ninja-build ccache cmake g++
+)
+
+# dpkg-query is local and instant; `apt-get update` is the slow, networked
+# part, so only run it when something is actually missing.
+missing=()
+for pkg in "${DEB_PACKAGES[@]}"; do
+  status="$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
+  [[ "$status" == installed ]] || missing+=("$pkg")
+done
+
+if ((${#missing[@]})); then
+  log "installing Debian packages: ${missing[*]}"
+  if [[ "$(id -u)" -eq 0 ]]; then
+    SUDO=()
+  elif command -v sudo >/dev/null; then
+    SUDO=(sudo)
+  else
+    echo "error: need root or sudo to install: ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${SUDO[@]}" apt-get update -q
+  "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  log "Debian packages: all ${#DEB_PACKAGES[@]} present"
+fi
+
+# lit tests call these by absolute path (see test/lit.cfg.py).
+for tool in FileCheck not; do
+  [[ -x "$LLVM_BIN/$tool" ]] || { echo "error: $LLVM_BIN/$tool missing (llvm-19-tools)" >&2; exit 1; }
+done
+
+# --- 2. Python virtual environment -------------------------------------------
+# A venv whose interpreter no longer runs (e.g. its base Python moved) is
+# rebuilt rather than patched.
+if [[ -x "$VENV/bin/python" ]] && ! "$VENV/bin/python" -c '' 2>/dev/null; then
+  log "removing broken .venv"
+  rm -rf "$VENV"
+fi
+if [[ ! -x "$VENV/bin/python" ]]; then
+  log "creating .venv with $(command -v python3) ($(python3 -V 2>&1))"
+  python3 -m venv "$VENV"
+fi
+
+# pip's own "already satisfied" check takes several seconds for this many
+# packages; a hash of requirements.txt plus the interpreter version is instant.
+STAMP="$VENV/.requirements.sha256"
+want_hash="$( { cat requirements.txt; "$VENV/bin/python" -VV; } | sha256sum | cut -d' ' -f1)"
+if [[ "$(cat "$STAMP" 2>/dev/null || true)" != "$want_hash" ]]; then
+  log "installing requirements.txt into .venv"
+  "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
+    -q -r requirements.txt
+  # Written only after pip succeeded, so a failed install is retried next run.
+  echo "$want_hash" >"$STAMP"
+else
+  log "Python requirements: up to date"
+fi
+
+# --- 3. Configure and build --------------------------------------------------
+PYBIND11_DIR="$("$VENV/bin/python" -m pybind11 --cmakedir)"
+CMAKE_ARGS=(
+  -G Ninja
+  -DCMAKE_BUILD_TYPE=Release
+  -DNEJIT_BUILD_PYTHON=ON
+  "-DPython_EXECUTABLE=$VENV/bin/python"
+  "-Dpybind11_DIR=$PYBIND11_DIR"
+)
+
+# A build dir made by another generator cannot be switched to Ninja in place.
+if [[ -f "$BUILD_DIR/CMakeCache.txt" ]] &&
+   ! grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' "$BUILD_DIR/CMakeCache.txt"; then
+  log "build/ was not configured with Ninja: clearing its CMake cache"
+  rm -rf "$BUILD_DIR/CMakeCache.txt" "$BUILD_DIR/CMakeFiles"
+fi
+
+# Re-running cmake costs seconds (it re-finds LLVM), so configure only when
+# there is no build.ninja yet or our arguments changed; once configured, ninja
+# re-runs cmake by itself whenever a CMakeLists.txt changes.
+ARGS_STAMP="$BUILD_DIR/.nejit-configure-args"
+if [[ ! -f "$BUILD_DIR/build.ninja" || "$(cat "$ARGS_STAMP" 2>/dev/null || true)" != "${CMAKE_ARGS[*]}" ]]; then
+  log "configuring build/"
+  cmake -S "$ROOT" -B "$BUILD_DIR" "${CMAKE_ARGS[@]}"
+  printf '%s' "${CMAKE_ARGS[*]}" >"$ARGS_STAMP"
+fi
+
+log "building build/ (-j2)"
+cmake --build "$BUILD_DIR" -j2
+
+# --- 4. Make `import nejit` work from the venv -------------------------------
+# The _nejit extension is built into bindings/python/nejit/ next to the
+# package's Python sources, so pointing the venv at bindings/python/ is an
+# editable install that never goes stale. Rewrite only if the content differs.
+SITE="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+PTH="$SITE/nejit-dev.pth"
+if [[ "$(cat "$PTH" 2>/dev/null || true)" != "$ROOT/bindings/python" ]]; then
+  log "writing $PTH"
+  printf '%s\n' "$ROOT/bindings/python" >"$PTH"
+fi
+
+log "done"

@@ -1,0 +1,77 @@
+# -*- Python -*-
+# lit configuration for nejit's regression tests: RUN lines drive nejit-dis and
+# FileCheck its output, mirroring lib/ folder by folder.
+#
+# Normally loaded by build/test/lit.site.cfg.py (written by CMake), which sets
+# the nejit_* paths below first:   .venv/bin/lit -sv build/test
+# Running lit on the source folder (`lit test/`) also works: the paths then
+# default to the in-tree build/ and .venv/ that scripts/setup.sh creates.
+import os
+import sys
+
+import lit.formats
+
+config.name = "nejit"
+config.suffixes = [".test", ".nejit"]
+# Test files are the only thing in this tree lit should pick up; Output/ holds
+# lit's own scratch files from earlier runs.
+config.excludes = ["Output", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in", "README.md"]
+# lit's internal shell: same behaviour everywhere, and it understands pipes,
+# redirections and `not` as RUN lines use them.
+config.test_format = lit.formats.ShTest(execute_external=False)
+
+config.test_source_root = os.path.dirname(os.path.abspath(__file__))
+_src_root = os.path.dirname(config.test_source_root)
+
+if not hasattr(config, "nejit_obj_root"):
+    # No site config: loaded straight from the source tree.
+    config.nejit_src_root = _src_root
+    config.nejit_obj_root = os.path.join(_src_root, "build")
+    config.nejit_tools_dir = os.path.join(config.nejit_obj_root, "bin")
+    config.llvm_tools_dir = "/usr/lib/llvm-19/bin"
+    _venv_python = os.path.join(_src_root, ".venv", "bin", "python")
+    config.python_executable = _venv_python if os.path.exists(_venv_python) else sys.executable
+
+# Scratch files (%t) go to the build tree, never into the sources.
+config.test_exec_root = os.path.join(config.nejit_obj_root, "test")
+
+
+def _tool_pattern(name):
+    # Match the tool name only as a command word (start of line, or after
+    # whitespace, a pipe, ';', '&' or '('), so paths and longer names that
+    # merely contain it are left alone.
+    return r"(?<![^\s|;&(])" + name.replace("-", r"\-") + r"(?![^\s|;&)])"
+
+
+# Absolute paths, so a test never picks up some other FileCheck or an old
+# nejit-dis from PATH.
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(
+    (_tool_pattern("nejit-dis"), os.path.join(config.nejit_tools_dir, "nejit-dis")))
+for _tool in ("FileCheck", "not", "count"):
+    config.substitutions.append(
+        (_tool_pattern(_tool), os.path.join(config.llvm_tools_dir, _tool)))
+
+# Scripts run via %python may call the tools by name too.
+config.environment["PATH"] = os.pathsep.join(
+    [config.nejit_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+# lit starts tests with an almost empty environment; keep what the JIT's
+# on-disk cache and temp files need, and any NEJIT_* knobs the caller set.
+for _var in ("HOME", "TMPDIR", "TMP", "TEMP", "XDG_CACHE_HOME"):
+    if _var in os.environ:
+        config.environment[_var] = os.environ[_var]
+for _var, _value in os.environ.items():
+    if _var.startswith("NEJIT_"):
+        config.environment[_var] = _value
+
+# Code generation differs by host ISA; let tests say `REQUIRES: avx512f`.
+try:
+    with open("/proc/cpuinfo") as _f:
+        _flags = next((l.split(":", 1)[1].split() for l in _f if l.startswith("flags")), [])
+except OSError:
+    _flags = []
+for _isa in ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512dq", "avx512vl"):
+    if _isa in _flags:
+        config.available_features.add(_isa)
+if os.path.exists(os.path.join(config.nejit_tools_dir, "nejit-dis")):
+    config.available_features.add("nejit-dis")
