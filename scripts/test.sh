@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Builds nejit (scripts/setup.sh) and runs the whole test suite:
+#   ctest   GoogleTest unit tests (unittests/)
+#   lit     FileCheck regression tests over nejit-dis output (test/)
+#   pytest  the Python package's tests (bindings/python/tests and any other tests/)
+#   numexpr numexpr's own test suite run against nejit, when its runner exists
+# Every runner runs even when an earlier one fails, so one broken layer does not
+# hide the state of the others; the exit status is non-zero if any step failed.
+# The output ends with the runners' own summary lines, repeated together.
+set -uo pipefail  # no -e: a failing runner must not stop the ones after it
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+PY="$ROOT/.venv/bin/python"
+LOGS="$(mktemp -d)"
+trap 'rm -rf "$LOGS"' EXIT
+
+FAILED=()           # "name (exit N)" for every step that failed
+declare -A SUMMARY  # runner name -> its own summary lines
+
+# run NAME CMD...: runs CMD with its output both shown and kept in
+# $LOGS/NAME.log; records a failure if it exits non-zero.
+run() {
+  local name="$1"; shift
+  printf '\n==== %s: %s\n' "$name" "$*"
+  local start=$SECONDS
+  "$@" </dev/null 2>&1 | tee "$LOGS/$name.log"
+  local rc=${PIPESTATUS[0]}
+  printf '==== %s: exit %d after %ds\n' "$name" "$rc" "$((SECONDS - start))"
+  ((rc == 0)) || FAILED+=("$name (exit $rc)")
+  return "$rc"
+}
+
+# --- build -------------------------------------------------------------------
+# If the build fails the runners still run: they then fail on what is missing,
+# and report whatever parts still work.
+run setup bash scripts/setup.sh
+
+# --- ctest -------------------------------------------------------------------
+# --no-tests=error: an empty unit-test suite is a broken build, not a pass.
+run ctest ctest --test-dir build --output-on-failure --no-tests=error -j2
+SUMMARY[ctest]="$(grep -E 'tests passed, [0-9]+ tests? failed out of|No tests were found' "$LOGS/ctest.log")"
+
+# --- lit ---------------------------------------------------------------------
+# build/test/lit.site.cfg.py exists once CMake has configured; without it,
+# test/lit.cfg.py falls back to the in-tree build/ paths by itself.
+LIT_DIR=build/test
+[[ -f build/test/lit.site.cfg.py ]] || LIT_DIR=test
+run lit "$ROOT/.venv/bin/lit" -sv "$LIT_DIR"
+# lit's summary is its last block: "Total Discovered Tests: N" and the counts.
+SUMMARY[lit]="$(sed -n '/^Total Discovered Tests:/,$p' "$LOGS/lit.log")"
+
+# --- pytest ------------------------------------------------------------------
+# Every folder named tests/ outside the venv and build trees (nested ones are
+# covered by their parent), so new Python test folders are picked up without
+# editing this script.
+mapfile -t PYTEST_DIRS < <(
+  find . \( -path ./.venv -o -path './build*' -o -path ./.git -o -path ./test \) -prune \
+    -o -type d -name tests -prune -print | sed 's|^\./||' | sort)
+if ((${#PYTEST_DIRS[@]} == 0)); then
+  echo "error: no Python tests/ folder found (expected bindings/python/tests)" >&2
+  FAILED+=("pytest (no test folders)")
+else
+  # Exit status 5 ("no tests collected") is non-zero, so it fails the run as
+  # it should: the Python package has tests. The cache goes to build/.
+  run pytest "$PY" -m pytest -q -o cache_dir=build/.pytest_cache "${PYTEST_DIRS[@]}"
+  rc=$?
+  ((rc == 5)) && echo "error: pytest collected no tests from ${PYTEST_DIRS[*]}" >&2
+fi
+# pytest's closing line: "12 passed in 0.34s", "1 failed, 11 passed in ...".
+SUMMARY[pytest]="$(grep -E '(passed|failed|errors?|skipped|no tests ran).* in [0-9.]+s' "$LOGS/pytest.log" 2>/dev/null | tail -n 1 | sed 's/^=* *//; s/ *=*$//')"
+
+# --- numexpr's own test suite ------------------------------------------------
+NUMEXPR_SUITE=bindings/python/tests/run_numexpr_suite.py
+if [[ -f "$NUMEXPR_SUITE" ]]; then
+  run numexpr-suite "$PY" "$NUMEXPR_SUITE"
+  SUMMARY[numexpr-suite]="$(grep -v '^[[:space:]]*$' "$LOGS/numexpr-suite.log" | grep -v '^==== ' | tail -n 1)"
+fi
+
+# --- summary -----------------------------------------------------------------
+printf '\n==== summary\n'
+if ((${#FAILED[@]})); then
+  printf 'FAILED: %s\n' "${FAILED[@]}"
+else
+  echo "all steps passed"
+fi
+# The runners' own summary lines come last, pytest's at the very end, so the
+# output closes on a line a CI log reader knows ("N passed in Xs").
+for name in ctest lit numexpr-suite pytest; do
+  [[ -v "SUMMARY[$name]" ]] || continue
+  if [[ -n "${SUMMARY[$name]}" ]]; then
+    printf '%s\n' "${SUMMARY[$name]}"
+  else
+    printf '%s: no summary line (see its output above)\n' "$name"
+  fi
+done
+
+((${#FAILED[@]} == 0))
