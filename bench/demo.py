@@ -1,0 +1,136 @@
+"""nejit vs numexpr vs numpy on a few expressions over 10-million-element arrays.
+
+Checks every nejit result against numpy (same dtype, np.allclose / exact for
+booleans) and exits non-zero if any is wrong, so the demo doubles as a check.
+
+    .venv/bin/python bench/demo.py [--n 10000000] [--threads N] [--repeat 7]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+EXPRESSIONS = [
+    "2*a + 3*b",
+    "a*b - 4.1*a > 2.5*b",
+    "sin(a)**2 + cos(a)**2",
+    "where(a > 0.5, log(a), b)",
+    "sqrt(a**2 + b**2)",
+    "exp(-a) * cos(b)",
+]
+
+# numexpr's function names as numpy functions, so the reference result comes
+# from the very same expression text (Python's operators already match).
+NUMPY_NAMESPACE = {
+    "sin": np.sin, "cos": np.cos, "tan": np.tan, "exp": np.exp, "log": np.log,
+    "sqrt": np.sqrt, "abs": np.abs, "where": np.where, "arctan2": np.arctan2,
+}
+
+
+def numpy_eval(ex, arrays):
+    return eval(ex, {"__builtins__": {}}, {**NUMPY_NAMESPACE, **arrays})
+
+
+def median_ms(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return 1e3 * statistics.median(times)
+
+
+def check(result, expected):
+    """Returns '' when result matches expected, else what is wrong."""
+    result = np.asarray(result)
+    if result.dtype != expected.dtype:
+        return f"dtype {result.dtype}, numpy gives {expected.dtype}"
+    if result.shape != expected.shape:
+        return f"shape {result.shape}, numpy gives {expected.shape}"
+    if expected.dtype == np.bool_:
+        bad = np.count_nonzero(result != expected)
+        return f"{bad} elements differ" if bad else ""
+    if not np.allclose(result, expected, equal_nan=True):
+        bad = np.count_nonzero(~np.isclose(result, expected, equal_nan=True))
+        return f"{bad} elements not close"
+    return ""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000_000, help="array length")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(),
+                        help="threads for nejit and numexpr (default: all cores)")
+    parser.add_argument("--repeat", type=int, default=7, help="runs per timing (median)")
+    args = parser.parse_args()
+
+    import numexpr
+    import nejit
+
+    rng = np.random.default_rng(0)
+    arrays = {"a": rng.random(args.n), "b": rng.random(args.n)}
+
+    # Same thread count for both JITs, or the comparison means nothing.
+    nejit.set_num_threads(args.threads)
+    numexpr.set_num_threads(args.threads)
+    threads = nejit.get_num_threads()
+    print(f"nejit {getattr(nejit, '__version__', '?')}, numexpr {numexpr.__version__}, "
+          f"numpy {np.__version__}")
+    print(f"{args.n:,} float64 elements per array; threads: nejit {threads}, "
+          f"numexpr {numexpr.get_num_threads()}, numpy 1; median of {args.repeat} runs\n")
+
+    rows, failures = [], []
+    for ex in EXPRESSIONS:
+        expected = numpy_eval(ex, arrays)
+        try:
+            # The first call parses, compiles and runs; later calls hit the
+            # kernel cache. Its time over a steady-state run is the compile cost.
+            t0 = time.perf_counter()
+            result = nejit.evaluate(ex, local_dict=arrays)
+            first_ms = 1e3 * (time.perf_counter() - t0)
+        except Exception as e:  # report every expression, then fail
+            failures.append(f"{ex}: nejit raised {type(e).__name__}: {e}")
+            rows.append((ex, None, None, None, None, "ERROR"))
+            continue
+        problem = check(result, expected)
+        if problem:
+            failures.append(f"{ex}: {problem}")
+
+        nejit_ms = median_ms(lambda: nejit.evaluate(ex, local_dict=arrays), args.repeat)
+        numexpr_ms = median_ms(lambda: numexpr.evaluate(ex, local_dict=arrays), args.repeat)
+        numpy_ms = median_ms(lambda: numpy_eval(ex, arrays), args.repeat)
+        compile_ms = max(first_ms - nejit_ms, 0.0)
+        rows.append((ex, compile_ms, nejit_ms, numexpr_ms, numpy_ms,
+                     "ok" if not problem else "WRONG"))
+
+    header = ("expression", "compile ms", "nejit ms", "numexpr ms", "numpy ms",
+              "vs numexpr", "vs numpy", "check")
+    width = max(len(ex) for ex in EXPRESSIONS)
+    fmt = f"{{:<{width}}} | {{:>10}} | {{:>8}} | {{:>10}} | {{:>8}} | {{:>10}} | {{:>8}} | {{}}"
+    print(fmt.format(*header))
+    print("-" * len(fmt.format(*header)))
+    for ex, compile_ms, nejit_ms, numexpr_ms, numpy_ms, status in rows:
+        if nejit_ms is None:
+            print(fmt.format(ex, "-", "-", "-", "-", "-", "-", status))
+            continue
+        print(fmt.format(ex, f"{compile_ms:.1f}", f"{nejit_ms:.2f}", f"{numexpr_ms:.2f}",
+                         f"{numpy_ms:.2f}", f"{numexpr_ms / nejit_ms:.2f}x",
+                         f"{numpy_ms / nejit_ms:.2f}x", status))
+    print("\ncompile ms: first nejit call minus a cached call (parse + JIT, or an "
+          "on-disk cache load); speedups > 1 mean nejit is faster")
+
+    if failures:
+        print("\nFAILED: nejit disagrees with numpy:", file=sys.stderr)
+        for f in failures:
+            print("  " + f, file=sys.stderr)
+        return 1
+    print(f"\nall {len(EXPRESSIONS)} results match numpy")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
