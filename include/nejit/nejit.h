@@ -1,0 +1,199 @@
+//===- nejit/nejit.h - The public API of nejit ------------------*- C++ -*-===//
+/// \file
+/// The whole public surface of nejit: compile a numexpr-style expression for a
+/// signature, run the resulting kernel over (possibly strided, broadcast)
+/// arrays, inspect every compilation stage. No LLVM, Sleef or OpenMP header is
+/// reachable from here.
+//===----------------------------------------------------------------------===//
+#ifndef NEJIT_NEJIT_H
+#define NEJIT_NEJIT_H
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#if defined(_WIN32)
+#define NEJIT_API
+#else
+#define NEJIT_API __attribute__((visibility("default")))
+#endif
+
+namespace nejit {
+
+/// The element kinds nejit computes in: numexpr's kinds, ordered so that the
+/// larger value wins in a promotion (bool < int32 < int64 < float32 < float64
+/// < complex128). Bytes stands apart (fixed-width byte strings).
+enum class DType : uint8_t { Bool, Int32, Int64, Float32, Float64, Complex128, Bytes };
+
+/// numpy's short spelling: "b1", "i4", "i8", "f4", "f8", "c16", "S".
+NEJIT_API const char *dtypeName(DType T);
+/// Size of one element in bytes; 0 for Bytes (its size is per operand).
+NEJIT_API int64_t dtypeSize(DType T);
+/// Parses "b1", "bool", "i4", "int32", "f8", "float64", "c16", "S", "S5", ...
+/// Sets *ItemSize for "S<n>" spellings (0 when not given). nullopt if unknown.
+NEJIT_API std::optional<DType> parseDType(std::string_view Spelling,
+                                          int64_t *ItemSize = nullptr);
+
+/// One named input of a kernel.
+struct Arg {
+  std::string Name;
+  DType Type = DType::Float64;
+  int64_t ItemSize = 0; ///< element size in bytes for DType::Bytes; ignored otherwise
+};
+/// The inputs of a kernel, in the order the kernel receives them.
+using Signature = std::vector<Arg>;
+
+/// Accuracy of transcendental functions: High = Sleef u10 (<= 1 ULP),
+/// Low = Sleef u35 (<= 3.5 ULP), Fast = the fastest variant available.
+enum class Accuracy : uint8_t { High, Low, Fast };
+/// numexpr's `optimization=` keyword: only Aggressive expands powers.
+enum class Optimization : uint8_t { None, Moderate, Aggressive };
+
+struct Options {
+  Accuracy Acc = Accuracy::High;
+  Optimization Opt = Optimization::Aggressive;
+  /// LLVM optimization level for the generated code, 0..3.
+  int OptLevel = 2;
+};
+
+/// What went wrong; the Python binding maps each to numexpr's exception type.
+enum class ErrorKind : uint8_t {
+  Syntax,         ///< SyntaxError: the text is not an expression
+  Value,          ///< ValueError: bad value, argument or function
+  Type,           ///< TypeError: an operation on the wrong kind of operand
+  Key,            ///< KeyError: a variable missing from the signature
+  NotImplemented, ///< NotImplementedError: a type combination numexpr lacks
+  Runtime,        ///< RuntimeError: misuse at run time (e.g. reduction not last)
+};
+
+/// The one error type that crosses the API boundary. what() is the full
+/// diagnostic, e.g.
+///   <expr>:1:7: error: unknown function 'sine'
+///   2*a + sine(b)
+///         ^
+class NEJIT_API Error : public std::runtime_error {
+public:
+  Error(ErrorKind Kind, std::string Message, std::string Expr = {},
+        int Line = 0, int Column = 0);
+  ErrorKind kind() const { return Kind; }
+  /// The bare message, without position or caret.
+  const std::string &message() const { return Message; }
+  const std::string &expression() const { return Expr; }
+  /// 1-based; 0 when the error has no position in the expression.
+  int line() const { return Line; }
+  int column() const { return Column; }
+
+private:
+  ErrorKind Kind;
+  std::string Message, Expr;
+  int Line, Column;
+};
+
+/// The stages nejit-dis and Kernel::dis can print.
+enum class Stage : uint8_t {
+  AST,     ///< the parse tree
+  IR,      ///< typed IR straight out of Sema
+  OptIR,   ///< typed IR after nejit's passes
+  LLVM,    ///< LLVM IR as emitted
+  OptLLVM, ///< LLVM IR after LLVM's optimization pipeline
+  Asm,     ///< host assembly
+};
+NEJIT_API std::optional<Stage> parseStage(std::string_view Name);
+
+enum class Reduction : uint8_t { None, Sum, Prod, Min, Max };
+
+/// One operand of Kernel::run: its first element and one byte stride per
+/// dimension of the iteration shape (0 broadcasts along that dimension).
+struct ArrayView {
+  void *Data = nullptr;
+  const int64_t *Strides = nullptr;
+};
+
+/// A compiled expression. Cheap to copy (shared state); thread-safe to run.
+class NEJIT_API Kernel {
+public:
+  class Impl;
+  Kernel();
+  explicit Kernel(std::shared_ptr<const Impl> I);
+  ~Kernel();
+  Kernel(const Kernel &);
+  Kernel &operator=(const Kernel &);
+
+  const std::string &expression() const;
+  const Signature &signature() const;
+  /// Names the expression actually uses, in signature order.
+  std::vector<std::string> usedInputs() const;
+  DType resultType() const;
+  /// Element size of the result in bytes (for Bytes results: the width).
+  int64_t resultItemSize() const;
+  Reduction reduction() const;
+  /// The axis argument of the outermost reduction as written (may be
+  /// negative); std::nullopt for axis=None or no reduction.
+  std::optional<int> reductionAxis() const;
+
+  /// Runs over an NDim-dimensional iteration space of extent Shape. Out has
+  /// the result type; Inputs[i] has signature()[i]'s type. For a reduction,
+  /// Out's strides are 0 along the reduced dimensions (all of them for
+  /// axis=None) and its elements are overwritten with the result.
+  /// All-zero Shape entries give an empty run. Throws Error on misuse.
+  void run(int NDim, const int64_t *Shape, const ArrayView &Out,
+           const ArrayView *Inputs) const;
+  /// Convenience: contiguous 1-D arrays of N elements (Out: 1 element for
+  /// a reduction).
+  void run(int64_t N, void *Out, const void *const *Inputs) const;
+
+  /// The text of one compilation stage of this kernel.
+  std::string dis(Stage S) const;
+
+  std::shared_ptr<const Impl> impl() const { return I; }
+
+private:
+  std::shared_ptr<const Impl> I;
+};
+
+/// Compiles Expr for Sig. Found again in the process-wide cache when the same
+/// (expression, signature, options) was compiled before. Throws Error.
+NEJIT_API Kernel compile(std::string_view Expr, const Signature &Sig,
+                         const Options &Opts = {});
+
+/// Prints one stage for Expr without keeping a kernel. Throws Error.
+NEJIT_API std::string dis(std::string_view Expr, const Signature &Sig, Stage S,
+                          const Options &Opts = {});
+
+/// The variable names Expr refers to, in order of first appearance (what a
+/// caller must bind before it can build a Signature). Throws Error on syntax.
+NEJIT_API std::vector<std::string> variableNames(std::string_view Expr);
+
+/// Process-wide JIT cache counters.
+struct CacheStats {
+  uint64_t Hits = 0;      ///< found in memory
+  uint64_t Misses = 0;    ///< not in memory (then loaded from disk or compiled)
+  uint64_t DiskHits = 0;  ///< object code loaded from the on-disk cache
+  uint64_t Compiles = 0;  ///< compiled from scratch by LLVM
+  uint64_t Evictions = 0; ///< dropped from memory by the LRU policy
+  uint64_t Entries = 0;   ///< kernels held in memory now
+  uint64_t CodeBytes = 0; ///< JIT code and data bytes held now
+  double CompileSeconds = 0; ///< total time spent compiling
+};
+NEJIT_API CacheStats cacheStats();
+/// Drops every cached kernel held in memory (running kernels keep theirs).
+NEJIT_API void clearCache();
+
+/// Threads used for large arrays. setNumThreads returns the previous value
+/// and throws Error for N < 1 or N > maxThreads().
+NEJIT_API int setNumThreads(int N);
+NEJIT_API int getNumThreads();
+NEJIT_API int maxThreads();
+NEJIT_API int detectNumberOfCores();
+
+/// "nejit 0.1.0 (LLVM 19.1.7, Sleef 3.5.1, <cpu>, <vector width>)".
+NEJIT_API std::string versionString();
+NEJIT_API const char *version();
+
+} // namespace nejit
+
+#endif // NEJIT_NEJIT_H

@@ -1,0 +1,84 @@
+//===- IR/IR.h - nejit's typed IR -------------------------------*- C++ -*-===//
+/// \file
+/// A kernel body as a list of typed SSA instructions in dependency order
+/// (operands always precede their users). One deterministic printer renders
+/// it for lit tests, debugging and the JIT cache key.
+//===----------------------------------------------------------------------===//
+#ifndef NEJIT_IR_IR_H
+#define NEJIT_IR_IR_H
+
+#include "Parse/AST.h"
+#include "nejit/nejit.h"
+
+#include <complex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nejit::ir {
+
+enum class Opcode : uint8_t {
+#define NEJIT_OP(Enum, Name, Arity) Enum,
+#include "IR/Ops.def"
+};
+
+const char *opcodeName(Opcode Op);
+int opcodeArity(Opcode Op);
+bool isReduction(Opcode Op);
+
+/// A constant of one of nejit's types.
+struct Scalar {
+  DType Type = DType::Float64;
+  bool B = false;
+  int64_t I = 0;
+  double F = 0; ///< Float32 constants hold the float32 value, widened
+  std::complex<double> C;
+  std::string S; ///< Bytes
+
+  static Scalar ofBool(bool V);
+  static Scalar ofInt(DType T, int64_t V);
+  static Scalar ofFloat(DType T, double V);
+  static Scalar ofComplex(std::complex<double> V);
+  static Scalar ofBytes(std::string V);
+  /// Converts to T as numexpr's casts do (bool->int, int->float, ...).
+  Scalar castTo(DType T) const;
+  /// Printed form: "true", "3", "2.5", "(1+2j)", "\"abc\"".
+  std::string str() const;
+  bool operator==(const Scalar &O) const;
+};
+
+struct Inst {
+  Opcode Op;
+  DType Type;
+  int64_t ItemSize = 0;      ///< Bytes results/inputs: width in bytes
+  std::vector<int> Operands; ///< indices of earlier instructions
+  int InputIndex = -1;       ///< Input: position in the signature
+  Scalar Value;              ///< Const
+  std::optional<int> Axis;   ///< reductions: nullopt = all axes
+  SourceLoc Loc;             ///< where it was written (line 0 = synthesized)
+};
+
+/// A whole kernel: its signature, its instructions, and which is the result.
+struct Function {
+  Signature Inputs;
+  std::vector<Inst> Insts;
+  int Result = -1;
+
+  const Inst &result() const { return Insts[Result]; }
+  int add(Inst I) {
+    Insts.push_back(std::move(I));
+    return (int)Insts.size() - 1;
+  }
+};
+
+/// Deterministic text form; the JIT cache key is built from it.
+std::string print(const Function &F);
+
+/// Checks structural invariants (operand order, operand types per opcode,
+/// reductions only as the result). Returns an empty string when valid,
+/// else a description of the first problem.
+std::string verify(const Function &F);
+
+} // namespace nejit::ir
+
+#endif // NEJIT_IR_IR_H

@@ -1,0 +1,284 @@
+//===- Parse/Lexer.cpp - Tokens of the expression language ----------------===//
+/// \file
+/// Python's literal syntax (ints in any base, floats, imaginary numbers,
+/// quoted bytes with escapes, underscores in numbers) and its operators.
+//===----------------------------------------------------------------------===//
+#include "Parse/Lexer.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "llvm/ADT/StringExtras.h"
+
+namespace nejit {
+
+namespace {
+
+class Lexer {
+public:
+  explicit Lexer(std::string_view Text) : Text(Text) {}
+
+  Expected<std::vector<Token>> run() {
+    std::vector<Token> Tokens;
+    while (true) {
+      skipSpace();
+      Token T;
+      T.Loc = loc();
+      if (Pos >= Text.size()) {
+        Tokens.push_back(T);
+        return std::move(Tokens);
+      }
+      char C = Text[Pos];
+      if (std::isalpha((unsigned char)C) || C == '_') {
+        // A string prefix (b'..', r'..', br'..') or an identifier.
+        size_t Start = Pos;
+        while (Pos < Text.size() &&
+               (std::isalnum((unsigned char)Text[Pos]) || Text[Pos] == '_'))
+          advance();
+        std::string Word(Text.substr(Start, Pos - Start));
+        if (Pos < Text.size() && (Text[Pos] == '\'' || Text[Pos] == '"') &&
+            isStringPrefix(Word)) {
+          bool Raw = Word.find_first_of("rR") != std::string::npos;
+          if (auto E = lexString(T, Raw))
+            return std::move(E);
+        } else {
+          T.K = Token::Name;
+          T.Text = std::move(Word);
+        }
+      } else if (std::isdigit((unsigned char)C) ||
+                 (C == '.' && Pos + 1 < Text.size() &&
+                  std::isdigit((unsigned char)Text[Pos + 1]))) {
+        if (auto E = lexNumber(T))
+          return std::move(E);
+      } else if (C == '\'' || C == '"') {
+        if (auto E = lexString(T, /*Raw=*/false))
+          return std::move(E);
+      } else if (auto E = lexOperator(T)) {
+        return std::move(E);
+      }
+      Tokens.push_back(std::move(T));
+    }
+  }
+
+private:
+  std::string_view Text;
+  size_t Pos = 0;
+  int Line = 1, Col = 1;
+
+  SourceLoc loc() const { return {Line, Col}; }
+  void advance() {
+    if (Text[Pos] == '\n') {
+      ++Line;
+      Col = 1;
+    } else {
+      ++Col;
+    }
+    ++Pos;
+  }
+  void skipSpace() {
+    while (Pos < Text.size()) {
+      char C = Text[Pos];
+      if (C == ' ' || C == '\t' || C == '\n' || C == '\r' || C == '\f' ||
+          C == '\v')
+        advance();
+      else if (C == '\\' && Pos + 1 < Text.size() && Text[Pos + 1] == '\n') {
+        advance(); // explicit line joining
+        advance();
+      } else
+        break;
+    }
+  }
+
+  static bool isStringPrefix(const std::string &W) {
+    std::string L;
+    for (char C : W)
+      L += (char)std::tolower((unsigned char)C);
+    return L == "b" || L == "r" || L == "br" || L == "rb" || L == "u";
+  }
+
+  Error lexString(Token &T, bool Raw) {
+    SourceLoc Start = T.Loc;
+    char Quote = Text[Pos];
+    advance();
+    std::string Value;
+    while (true) {
+      if (Pos >= Text.size() || Text[Pos] == '\n')
+        return makeError(ErrorKind::Syntax, Start,
+                         "unterminated string literal");
+      char C = Text[Pos];
+      if (C == Quote) {
+        advance();
+        break;
+      }
+      if (C == '\\' && !Raw && Pos + 1 < Text.size()) {
+        advance();
+        char E = Text[Pos];
+        advance();
+        switch (E) {
+        case 'n': Value += '\n'; break;
+        case 't': Value += '\t'; break;
+        case 'r': Value += '\r'; break;
+        case '0': Value += '\0'; break;
+        case 'a': Value += '\a'; break;
+        case 'b': Value += '\b'; break;
+        case 'f': Value += '\f'; break;
+        case 'v': Value += '\v'; break;
+        case '\\': Value += '\\'; break;
+        case '\'': Value += '\''; break;
+        case '"': Value += '"'; break;
+        case '\n': break;
+        case 'x': {
+          if (Pos + 2 > Text.size() || !std::isxdigit((unsigned char)Text[Pos]) ||
+              !std::isxdigit((unsigned char)Text[Pos + 1]))
+            return makeError(ErrorKind::Syntax, loc(),
+                             "invalid \\x escape in string literal");
+          Value += (char)std::strtol(std::string(Text.substr(Pos, 2)).c_str(),
+                                     nullptr, 16);
+          advance();
+          advance();
+          break;
+        }
+        default:
+          Value += '\\';
+          Value += E;
+        }
+        continue;
+      }
+      Value += C;
+      advance();
+    }
+    T.K = Token::String;
+    T.Text = std::move(Value);
+    return Error::success();
+  }
+
+  Error lexNumber(Token &T) {
+    size_t Start = Pos;
+    auto Digits = [&](auto IsDigit) {
+      while (Pos < Text.size() &&
+             (IsDigit((unsigned char)Text[Pos]) ||
+              (Text[Pos] == '_' && Pos + 1 < Text.size() &&
+               IsDigit((unsigned char)Text[Pos + 1]))))
+        advance();
+    };
+    auto IsDec = [](unsigned char C) { return std::isdigit(C) != 0; };
+    // Based integers: 0x.., 0o.., 0b..
+    if (Text[Pos] == '0' && Pos + 1 < Text.size() &&
+        std::strchr("xXoObB", Text[Pos + 1])) {
+      char B = (char)std::tolower((unsigned char)Text[Pos + 1]);
+      int Base = B == 'x' ? 16 : B == 'o' ? 8 : 2;
+      advance();
+      advance();
+      size_t DStart = Pos;
+      Digits([Base](unsigned char C) {
+        return Base == 16 ? std::isxdigit(C) != 0
+                          : (C >= '0' && C < '0' + Base);
+      });
+      if (Pos == DStart)
+        return makeError(ErrorKind::Syntax, T.Loc, "invalid number literal");
+      return finishInt(T, Text.substr(DStart, Pos - DStart), Base);
+    }
+    bool IsFloat = false;
+    Digits(IsDec);
+    if (Pos < Text.size() && Text[Pos] == '.') {
+      IsFloat = true;
+      advance();
+      Digits(IsDec);
+    }
+    if (Pos < Text.size() && (Text[Pos] == 'e' || Text[Pos] == 'E')) {
+      size_t Save = Pos;
+      int SaveCol = Col;
+      advance();
+      if (Pos < Text.size() && (Text[Pos] == '+' || Text[Pos] == '-'))
+        advance();
+      if (Pos < Text.size() && std::isdigit((unsigned char)Text[Pos])) {
+        IsFloat = true;
+        Digits(IsDec);
+      } else {
+        Pos = Save;
+        Col = SaveCol;
+        return makeError(ErrorKind::Syntax, T.Loc, "invalid number literal");
+      }
+    }
+    std::string Spelling;
+    for (char C : Text.substr(Start, Pos - Start))
+      if (C != '_')
+        Spelling += C;
+    if (Pos < Text.size() && (Text[Pos] == 'j' || Text[Pos] == 'J')) {
+      advance();
+      T.K = Token::Imag;
+      T.FloatValue = std::strtod(Spelling.c_str(), nullptr);
+      T.Text = Spelling + "j";
+    } else if (IsFloat) {
+      T.K = Token::Float;
+      T.FloatValue = std::strtod(Spelling.c_str(), nullptr);
+      T.Text = Spelling;
+    } else {
+      // Python 3 rejects leading zeros in non-zero decimal integers.
+      if (Spelling.size() > 1 && Spelling[0] == '0' &&
+          Spelling.find_first_not_of('0') != std::string::npos)
+        return makeError(ErrorKind::Syntax, T.Loc,
+                         "leading zeros in decimal integer literals are not "
+                         "permitted");
+      if (auto E = finishInt(T, Spelling, 10))
+        return E;
+    }
+    if (Pos < Text.size() &&
+        (std::isalnum((unsigned char)Text[Pos]) || Text[Pos] == '_'))
+      return makeError(ErrorKind::Syntax, loc(), "invalid number literal");
+    return Error::success();
+  }
+
+  Error finishInt(Token &T, std::string_view Digits, int Base) {
+    std::string S;
+    for (char C : Digits)
+      if (C != '_')
+        S += C;
+    T.K = Token::Int;
+    T.Text = S;
+    errno = 0;
+    unsigned long long V = std::strtoull(S.c_str(), nullptr, Base);
+    if (errno == ERANGE || V > (unsigned long long)INT64_MAX) {
+      T.IntOverflow = true;
+      T.IntValue = 0;
+    } else {
+      T.IntValue = (int64_t)V;
+    }
+    if (Pos < Text.size() &&
+        (std::isalnum((unsigned char)Text[Pos]) || Text[Pos] == '_'))
+      return makeError(ErrorKind::Syntax, loc(), "invalid number literal");
+    return Error::success();
+  }
+
+  Error lexOperator(Token &T) {
+    static const char *const Ops[] = {
+        "**", "//", "<<", ">>", "<=", ">=", "==", "!=", "->", "+", "-", "*",
+        "/",  "%",  "&",  "|",  "^",  "~",  "<",  ">",  "(",  ")", ",", ".",
+        "=",  "[",  "]",  ":",  ";",  "@",  "{",  "}",  "!"};
+    for (const char *Op : Ops) {
+      size_t N = std::strlen(Op);
+      if (Text.substr(Pos, N) == Op) {
+        T.K = Token::Op;
+        T.Text = Op;
+        for (size_t I = 0; I < N; ++I)
+          advance();
+        return Error::success();
+      }
+    }
+    unsigned char C = (unsigned char)Text[Pos];
+    std::string Shown = std::isprint(C) ? std::string(1, (char)C)
+                                        : "\\x" + llvm::utohexstr(C, true, 2);
+    return makeError(ErrorKind::Syntax, T.Loc,
+                     "invalid character '" + Shown + "'");
+  }
+};
+
+} // namespace
+
+Expected<std::vector<Token>> lex(std::string_view Text) {
+  return Lexer(Text).run();
+}
+
+} // namespace nejit

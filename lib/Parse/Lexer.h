@@ -1,0 +1,33 @@
+//===- Parse/Lexer.h - Tokens of the expression language -------*- C++ -*-===//
+/// \file
+/// Splits expression text into Python-compatible tokens.
+//===----------------------------------------------------------------------===//
+#ifndef NEJIT_PARSE_LEXER_H
+#define NEJIT_PARSE_LEXER_H
+
+#include "Parse/AST.h"
+#include "Support/Diagnostic.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nejit {
+
+struct Token {
+  enum Kind { End, Name, Int, Float, Imag, String, Op };
+  Kind K = End;
+  std::string Text;    ///< identifier, operator spelling, string bytes, digits
+  int64_t IntValue = 0;
+  bool IntOverflow = false;
+  double FloatValue = 0;
+  SourceLoc Loc;
+};
+
+/// Tokenizes Text; Python's literal and operator syntax. Fails with a
+/// positioned Syntax diagnostic.
+Expected<std::vector<Token>> lex(std::string_view Text);
+
+} // namespace nejit
+
+#endif // NEJIT_PARSE_LEXER_H

@@ -1,0 +1,420 @@
+//===- Parse/Parser.cpp - Expression text to AST --------------------------===//
+/// \file
+/// Each parse function's comment gives its grammar rule. Boolean operators,
+/// conditional expressions and chained comparisons parse (so that Sema can
+/// reject them with numexpr's message) but never evaluate.
+//===----------------------------------------------------------------------===//
+#include "Parse/Parser.h"
+#include "Parse/Lexer.h"
+
+namespace nejit {
+
+namespace {
+
+class Parser {
+public:
+  explicit Parser(std::vector<Token> Tokens) : Tokens(std::move(Tokens)) {}
+
+  Expected<AstPtr> parseTop() {
+    auto E = parseExpr();
+    if (!E)
+      return E.takeError();
+    if (cur().K != Token::End)
+      return unexpected();
+    return E;
+  }
+
+private:
+  std::vector<Token> Tokens;
+  size_t Pos = 0;
+  int Depth = 0;
+
+  const Token &cur() const { return Tokens[Pos]; }
+  bool isOp(const char *S) const {
+    return cur().K == Token::Op && cur().Text == S;
+  }
+  bool isKeyword(const char *S) const {
+    return cur().K == Token::Name && cur().Text == S;
+  }
+  const Token &take() { return Tokens[Pos++]; }
+
+  Error unexpected() {
+    const Token &T = cur();
+    if (T.K == Token::End)
+      return makeError(ErrorKind::Syntax, T.Loc,
+                       "unexpected end of expression");
+    return makeError(ErrorKind::Syntax, T.Loc,
+                     "invalid syntax: unexpected '" + T.Text + "'");
+  }
+  Error expectOp(const char *S) {
+    if (!isOp(S))
+      return makeError(ErrorKind::Syntax, cur().Loc,
+                       std::string("expected '") + S + "'" +
+                           (cur().K == Token::End
+                                ? std::string(" before end of expression")
+                                : " but found '" + cur().Text + "'"));
+    ++Pos;
+    return Error::success();
+  }
+
+  struct DepthGuard {
+    Parser &P;
+    explicit DepthGuard(Parser &P) : P(P) { ++P.Depth; }
+    ~DepthGuard() { --P.Depth; }
+  };
+  Error checkDepth() {
+    if (Depth > MaxParseDepth)
+      return makeError(ErrorKind::Syntax, cur().Loc,
+                       "expression is nested too deeply");
+    return Error::success();
+  }
+
+  static AstPtr binary(std::string Op, SourceLoc OpLoc, AstPtr L, AstPtr R) {
+    auto N = std::make_unique<AstNode>(AstNode::Binary, L->Loc);
+    N->Text = std::move(Op);
+    N->OpLocs.push_back(OpLoc);
+    N->Args.push_back(std::move(L));
+    N->Args.push_back(std::move(R));
+    return N;
+  }
+
+  /// expr := or_test ['if' or_test 'else' expr]
+  Expected<AstPtr> parseExpr() {
+    DepthGuard G(*this);
+    if (auto E = checkDepth())
+      return std::move(E);
+    auto Body = parseOr();
+    if (!Body)
+      return Body;
+    if (!isKeyword("if"))
+      return Body;
+    auto N = std::make_unique<AstNode>(AstNode::IfExp, cur().Loc);
+    ++Pos;
+    auto Cond = parseOr();
+    if (!Cond)
+      return Cond;
+    if (!isKeyword("else"))
+      return unexpected();
+    ++Pos;
+    auto Else = parseExpr();
+    if (!Else)
+      return Else;
+    N->Args.push_back(std::move(*Body));
+    N->Args.push_back(std::move(*Cond));
+    N->Args.push_back(std::move(*Else));
+    return std::move(N);
+  }
+
+  /// or_test := and_test ('or' and_test)*
+  /// and_test := not_test ('and' not_test)*
+  Expected<AstPtr> parseOr() { return parseBoolOp("or"); }
+  Expected<AstPtr> parseBoolOp(const char *Word) {
+    bool IsOr = std::string(Word) == "or";
+    auto L = IsOr ? parseBoolOp("and") : parseNot();
+    if (!L)
+      return L;
+    if (!isKeyword(Word))
+      return L;
+    auto N = std::make_unique<AstNode>(AstNode::BoolOp, cur().Loc);
+    N->Text = Word;
+    N->Args.push_back(std::move(*L));
+    while (isKeyword(Word)) {
+      ++Pos;
+      auto R = IsOr ? parseBoolOp("and") : parseNot();
+      if (!R)
+        return R;
+      N->Args.push_back(std::move(*R));
+    }
+    return std::move(N);
+  }
+
+  /// not_test := 'not' not_test | comparison
+  Expected<AstPtr> parseNot() {
+    if (!isKeyword("not"))
+      return parseComparison();
+    DepthGuard G(*this);
+    if (auto E = checkDepth())
+      return std::move(E);
+    auto N = std::make_unique<AstNode>(AstNode::Unary, cur().Loc);
+    N->Text = "not";
+    ++Pos;
+    auto A = parseNot();
+    if (!A)
+      return A;
+    N->Args.push_back(std::move(*A));
+    return std::move(N);
+  }
+
+  /// comparison := bor (compop bor)*
+  /// compop := '<' | '>' | '==' | '>=' | '<=' | '!=' | 'in' | 'not' 'in'
+  ///         | 'is' | 'is' 'not'
+  Expected<AstPtr> parseComparison() {
+    auto L = parseBitOr();
+    if (!L)
+      return L;
+    AstPtr N;
+    while (true) {
+      std::string Op;
+      SourceLoc OpLoc = cur().Loc;
+      if (cur().K == Token::Op &&
+          (cur().Text == "<" || cur().Text == ">" || cur().Text == "==" ||
+           cur().Text == ">=" || cur().Text == "<=" || cur().Text == "!=")) {
+        Op = take().Text;
+      } else if (isKeyword("in")) {
+        ++Pos;
+        Op = "in";
+      } else if (isKeyword("not") && Pos + 1 < Tokens.size() &&
+                 Tokens[Pos + 1].K == Token::Name &&
+                 Tokens[Pos + 1].Text == "in") {
+        Pos += 2;
+        Op = "not in";
+      } else if (isKeyword("is")) {
+        ++Pos;
+        Op = "is";
+        if (isKeyword("not")) {
+          ++Pos;
+          Op = "is not";
+        }
+      } else {
+        break;
+      }
+      if (!N) {
+        N = std::make_unique<AstNode>(AstNode::Compare, (*L)->Loc);
+        N->Args.push_back(std::move(*L));
+      }
+      auto R = parseBitOr();
+      if (!R)
+        return R;
+      N->Ops.push_back(Op);
+      N->OpLocs.push_back(OpLoc);
+      N->Args.push_back(std::move(*R));
+    }
+    if (!N)
+      return L;
+    return std::move(N);
+  }
+
+  /// A left-associative level: Next (op Next)*
+  template <typename NextFn>
+  Expected<AstPtr> parseLeftAssoc(std::initializer_list<const char *> OpSet,
+                                  NextFn Next) {
+    auto L = (this->*Next)();
+    if (!L)
+      return L;
+    AstPtr Acc = std::move(*L);
+    while (cur().K == Token::Op) {
+      const char *Found = nullptr;
+      for (const char *Op : OpSet)
+        if (cur().Text == Op)
+          Found = Op;
+      if (!Found)
+        break;
+      SourceLoc OpLoc = cur().Loc;
+      ++Pos;
+      auto R = (this->*Next)();
+      if (!R)
+        return R;
+      Acc = binary(Found, OpLoc, std::move(Acc), std::move(*R));
+    }
+    return std::move(Acc);
+  }
+
+  /// bor := bxor ('|' bxor)*
+  Expected<AstPtr> parseBitOr() {
+    return parseLeftAssoc({"|"}, &Parser::parseBitXor);
+  }
+  /// bxor := band ('^' band)*
+  Expected<AstPtr> parseBitXor() {
+    return parseLeftAssoc({"^"}, &Parser::parseBitAnd);
+  }
+  /// band := shift ('&' shift)*
+  Expected<AstPtr> parseBitAnd() {
+    return parseLeftAssoc({"&"}, &Parser::parseShift);
+  }
+  /// shift := arith (('<<' | '>>') arith)*
+  Expected<AstPtr> parseShift() {
+    return parseLeftAssoc({"<<", ">>"}, &Parser::parseArith);
+  }
+  /// arith := term (('+' | '-') term)*
+  Expected<AstPtr> parseArith() {
+    return parseLeftAssoc({"+", "-"}, &Parser::parseTerm);
+  }
+  /// term := factor (('*' | '/' | '//' | '%' | '@') factor)*
+  Expected<AstPtr> parseTerm() {
+    return parseLeftAssoc({"*", "/", "//", "%", "@"}, &Parser::parseFactor);
+  }
+
+  /// factor := ('+' | '-' | '~') factor | power
+  Expected<AstPtr> parseFactor() {
+    if (isOp("+") || isOp("-") || isOp("~")) {
+      DepthGuard G(*this);
+      if (auto E = checkDepth())
+        return std::move(E);
+      auto N = std::make_unique<AstNode>(AstNode::Unary, cur().Loc);
+      N->Text = take().Text;
+      auto A = parseFactor();
+      if (!A)
+        return A;
+      N->Args.push_back(std::move(*A));
+      return std::move(N);
+    }
+    return parsePower();
+  }
+
+  /// power := primary ['**' factor]   (right-associative through factor)
+  Expected<AstPtr> parsePower() {
+    auto Base = parsePrimary();
+    if (!Base)
+      return Base;
+    if (!isOp("**"))
+      return Base;
+    SourceLoc OpLoc = cur().Loc;
+    ++Pos;
+    DepthGuard G(*this);
+    if (auto E = checkDepth())
+      return std::move(E);
+    auto Exp = parseFactor();
+    if (!Exp)
+      return Exp;
+    return binary("**", OpLoc, std::move(*Base), std::move(*Exp));
+  }
+
+  /// primary := atom ( '(' arglist ')' | '.' NAME )*
+  Expected<AstPtr> parsePrimary() {
+    auto A = parseAtom();
+    if (!A)
+      return A;
+    AstPtr N = std::move(*A);
+    while (true) {
+      if (isOp("(")) {
+        if (N->K != AstNode::Name)
+          return makeError(ErrorKind::Type, cur().Loc,
+                           "only functions can be called");
+        auto Call = std::make_unique<AstNode>(AstNode::Call, N->Loc);
+        Call->Text = N->Text;
+        ++Pos;
+        if (auto E = parseArgList(*Call))
+          return std::move(E);
+        N = std::move(Call);
+      } else if (isOp(".")) {
+        ++Pos;
+        if (cur().K != Token::Name)
+          return unexpected();
+        auto Attr = std::make_unique<AstNode>(AstNode::Attribute, cur().Loc);
+        Attr->Text = take().Text;
+        Attr->Args.push_back(std::move(N));
+        N = std::move(Attr);
+      } else {
+        return std::move(N);
+      }
+    }
+  }
+
+  /// arglist := [arg (',' arg)* [',']] ')'
+  /// arg := expr | NAME '=' expr
+  Error parseArgList(AstNode &Call) {
+    while (!isOp(")")) {
+      if (cur().K == Token::Name && Pos + 1 < Tokens.size() &&
+          Tokens[Pos + 1].K == Token::Op && Tokens[Pos + 1].Text == "=") {
+        SourceLoc KLoc = cur().Loc;
+        std::string Key = take().Text;
+        ++Pos;
+        auto V = parseExpr();
+        if (!V)
+          return V.takeError();
+        Call.Keywords.emplace_back(Key, std::move(*V));
+        Call.KeywordLocs.push_back(KLoc);
+      } else {
+        if (!Call.Keywords.empty())
+          return makeError(ErrorKind::Syntax, cur().Loc,
+                           "positional argument follows keyword argument");
+        auto V = parseExpr();
+        if (!V)
+          return V.takeError();
+        Call.Args.push_back(std::move(*V));
+      }
+      if (isOp(","))
+        ++Pos;
+      else if (!isOp(")"))
+        return expectOp(")");
+    }
+    ++Pos;
+    return Error::success();
+  }
+
+  /// atom := NAME | INT | FLOAT | IMAG | STRING+ | 'True' | 'False' | 'None'
+  ///       | '(' expr ')'
+  Expected<AstPtr> parseAtom() {
+    const Token &T = cur();
+    switch (T.K) {
+    case Token::Name: {
+      static const char *const Reserved[] = {
+          "and", "or", "not", "if", "else", "in", "is", "lambda", "for",
+          "import", "def", "class", "return", "yield", "await", "async",
+          "del", "pass", "while", "with", "as", "from", "global", "assert"};
+      for (const char *R : Reserved)
+        if (T.Text == R)
+          return unexpected();
+      AstNode::Kind K = AstNode::Name;
+      if (T.Text == "True" || T.Text == "False")
+        K = AstNode::BoolLit;
+      else if (T.Text == "None")
+        K = AstNode::NoneLit;
+      auto N = std::make_unique<AstNode>(K, T.Loc);
+      N->Text = T.Text;
+      N->IntValue = T.Text == "True";
+      ++Pos;
+      return std::move(N);
+    }
+    case Token::Int: {
+      auto N = std::make_unique<AstNode>(AstNode::IntLit, T.Loc);
+      N->Text = T.Text;
+      N->IntValue = T.IntValue;
+      N->IntOverflow = T.IntOverflow;
+      ++Pos;
+      return std::move(N);
+    }
+    case Token::Float:
+    case Token::Imag: {
+      auto N = std::make_unique<AstNode>(
+          T.K == Token::Float ? AstNode::FloatLit : AstNode::ImagLit, T.Loc);
+      N->Text = T.Text;
+      N->FloatValue = T.FloatValue;
+      ++Pos;
+      return std::move(N);
+    }
+    case Token::String: {
+      // Adjacent literals concatenate, as in Python.
+      auto N = std::make_unique<AstNode>(AstNode::StringLit, T.Loc);
+      while (cur().K == Token::String)
+        N->Text += take().Text;
+      return std::move(N);
+    }
+    case Token::Op:
+      if (T.Text == "(") {
+        ++Pos;
+        auto E = parseExpr();
+        if (!E)
+          return E;
+        if (auto Err = expectOp(")"))
+          return std::move(Err);
+        return E;
+      }
+      return unexpected();
+    case Token::End:
+      return unexpected();
+    }
+    return unexpected();
+  }
+};
+
+} // namespace
+
+Expected<AstPtr> parseExpression(std::string_view Text) {
+  auto Tokens = lex(Text);
+  if (!Tokens)
+    return Tokens.takeError();
+  return Parser(std::move(*Tokens)).parseTop();
+}
+
+} // namespace nejit

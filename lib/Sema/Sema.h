@@ -1,0 +1,27 @@
+//===- Sema/Sema.h - AST to typed IR with numexpr's rules -------*- C++ -*-===//
+/// \file
+/// Types an expression exactly as numexpr 2.14.2 does (its kinds, not
+/// numpy's): Python-semantics folding of constant operands, numexpr's
+/// rewrites that depend on the optimization level (power expansion, division
+/// by a constant), then the search for a typed operation with upcast operands
+/// (NumexprSignatures.def), inserting casts.
+//===----------------------------------------------------------------------===//
+#ifndef NEJIT_SEMA_SEMA_H
+#define NEJIT_SEMA_SEMA_H
+
+#include "IR/IR.h"
+#include "Parse/AST.h"
+#include "Support/Diagnostic.h"
+
+namespace nejit {
+
+Expected<ir::Function> buildIR(const AstNode &Root, const Signature &Sig,
+                               Optimization Opt);
+
+/// Variable names of a parsed expression in order of first appearance
+/// (function names and keyword names excluded).
+std::vector<std::string> collectVariableNames(const AstNode &Root);
+
+} // namespace nejit
+
+#endif // NEJIT_SEMA_SEMA_H
