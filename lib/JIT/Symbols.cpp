@@ -1,0 +1,117 @@
+//===- JIT/Symbols.cpp - Resolving generated code's external calls --------===//
+/// \file
+/// See Symbols.h.
+//===----------------------------------------------------------------------===//
+#include "JIT/Symbols.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ExecutionEngine/Orc/Core.h"
+
+#include <dlfcn.h>
+#include <mutex>
+#include <string>
+
+using namespace llvm;
+using namespace llvm::orc;
+
+namespace nejit::jit {
+
+namespace {
+struct HelperTable {
+  std::mutex Mutex;
+  StringMap<void *> Map;
+};
+} // namespace
+
+static HelperTable &helpers() {
+  // Leaked on purpose: kernels may still be resolved during static
+  // destruction of other objects.
+  static HelperTable *T = new HelperTable;
+  return *T;
+}
+
+void registerHelperSymbol(StringRef Name, void *Address) {
+  HelperTable &T = helpers();
+  std::lock_guard<std::mutex> Lock(T.Mutex);
+  T.Map[Name] = Address;
+}
+
+/// A dlopen handle opened once; the error text is kept for diagnostics.
+struct Library {
+  void *Handle = nullptr;
+  std::string Error;
+};
+
+static Library openOnce(const char *Name) {
+  Library L;
+  L.Handle = dlopen(Name, RTLD_NOW | RTLD_LOCAL);
+  if (!L.Handle) {
+    const char *E = dlerror();
+    L.Error = E ? E : "unknown dlopen error";
+  }
+  return L;
+}
+
+static const Library &sleefLibrary() {
+  static const Library L = openOnce("libsleef.so.3");
+  return L;
+}
+
+static const Library &mathLibrary() {
+  static const Library L = openOnce("libm.so.6");
+  return L;
+}
+
+Expected<void *> resolveExternalSymbol(StringRef Name) {
+  std::string CName = Name.str();
+  {
+    HelperTable &T = helpers();
+    std::lock_guard<std::mutex> Lock(T.Mutex);
+    auto It = T.Map.find(Name);
+    if (It != T.Map.end())
+      return It->second;
+  }
+  if (Name.starts_with("Sleef_")) {
+    const Library &L = sleefLibrary();
+    if (!L.Handle)
+      return createStringError(inconvertibleErrorCode(),
+                               "cannot resolve '%s': cannot load "
+                               "libsleef.so.3: %s",
+                               CName.c_str(), L.Error.c_str());
+    if (void *Addr = dlsym(L.Handle, CName.c_str()))
+      return Addr;
+    return createStringError(inconvertibleErrorCode(),
+                             "symbol '%s' not found in libsleef.so.3",
+                             CName.c_str());
+  }
+  if (void *Addr = dlsym(RTLD_DEFAULT, CName.c_str()))
+    return Addr;
+  const Library &M = mathLibrary();
+  if (M.Handle)
+    if (void *Addr = dlsym(M.Handle, CName.c_str()))
+      return Addr;
+  return createStringError(inconvertibleErrorCode(),
+                           "symbol '%s' not found", CName.c_str());
+}
+
+Error ExternalSymbolGenerator::tryToGenerate(LookupState &, LookupKind,
+                                             JITDylib &JD, JITDylibLookupFlags,
+                                             const SymbolLookupSet &Symbols) {
+  SymbolMap Found;
+  for (const auto &[Name, Flags] : Symbols) {
+    Expected<void *> Addr = resolveExternalSymbol(*Name);
+    if (!Addr) {
+      // Leave it undefined: ORC then reports "Symbols not found: [ name ]",
+      // which is the error the caller sees; a weak reference may stay null.
+      consumeError(Addr.takeError());
+      continue;
+    }
+    Found[Name] = {ExecutorAddr::fromPtr(*Addr),
+                   JITSymbolFlags::Exported | JITSymbolFlags::Callable};
+  }
+  if (Found.empty())
+    return Error::success();
+  return JD.define(absoluteSymbols(std::move(Found)));
+}
+
+} // namespace nejit::jit
