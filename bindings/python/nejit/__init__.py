@@ -1,0 +1,146 @@
+"""nejit: numexpr-style array expressions compiled to native code by LLVM.
+
+``import nejit as ne`` is a drop-in for numexpr 2.14.2::
+
+    >>> import numpy as np, nejit as ne
+    >>> a = np.arange(5.0); b = np.ones(5)
+    >>> ne.evaluate("2*a + 3*b")
+    array([ 3.,  5.,  7.,  9., 11.])
+
+and nejit's own API sits beside it::
+
+    >>> k = ne.compile("2*a + 3*b", [("a", "f8"), ("b", "f8")])
+    >>> k(a, b=b), k.result_dtype
+    >>> print(k.dis("opt-ir"))
+"""
+
+from . import _nejit
+from ._nejit import Kernel, evaluate, re_evaluate, validate
+from . import expressions, utils, version, necompiler
+from .expressions import E
+from .necompiler import NumExpr, disassemble
+from .utils import (MAX_THREADS, _init_num_threads, detect_number_of_cores,
+                    detect_number_of_threads, get_num_threads,
+                    get_vml_num_threads, get_vml_version, set_num_threads,
+                    set_vml_accuracy_mode, set_vml_num_threads, use_vml)
+
+__all__ = [
+    # numexpr's API
+    "evaluate", "re_evaluate", "validate", "NumExpr", "disassemble", "E",
+    "set_num_threads", "get_num_threads", "detect_number_of_cores",
+    "detect_number_of_threads", "set_vml_accuracy_mode",
+    "set_vml_num_threads", "get_vml_version", "print_versions", "test",
+    "ncores", "nthreads", "MAX_THREADS", "use_vml", "__version__",
+    # nejit's own
+    "compile", "Kernel", "cache_stats", "clear_cache", "variable_names",
+]
+
+__version__ = version.version
+__BLOCK_SIZE1__ = 1024
+is_cpu_amd_intel = False  # numexpr keeps this deprecated flag
+
+#: Number of cores detected at import.
+ncores = detect_number_of_cores()
+#: Threads chosen at import (numexpr's rules: NUMEXPR_NUM_THREADS,
+#: OMP_NUM_THREADS, else min(ncores, 16)); not updated by set_num_threads.
+nthreads = _init_num_threads()
+
+_OPTIMIZATIONS = ("none", "moderate", "aggressive")
+_ACCURACIES = {"high": 0, "low": 1, "fast": 2}
+
+
+def compile(expr, signature, *, optimization="aggressive", accuracy=None,
+            opt_level=2):
+    """Compile ``expr`` for a signature and return a :class:`Kernel`.
+
+    ``signature`` is a list of ``(name, dtype)`` pairs (or a dict) in the
+    order the kernel takes its arguments; a dtype is anything numpy.dtype
+    accepts ('f8', numpy.float32, bool, 'S5', ...) and is mapped to the kind
+    nejit computes in the way numexpr maps it (int16 -> int32,
+    uint32 -> int64, float16 -> float32, complex64 -> complex128).
+    ``optimization`` is numexpr's ('none', 'moderate', 'aggressive');
+    ``accuracy`` is 'high', 'low', 'fast' or None (the current
+    set_vml_accuracy_mode); ``opt_level`` is LLVM's, 0..3.
+
+    The kernel is callable with arrays positionally or by name (keywords
+    out=, order='K', casting='safe'), has ``result_dtype`` (a numpy dtype),
+    ``signature``, ``reduction``, ``reduction_axis`` and ``dis(stage)`` with
+    stage in 'ast', 'ir', 'opt-ir', 'llvm', 'opt-llvm', 'asm'.
+    Compiled kernels are cached process-wide (and on disk by the C++ core).
+    """
+    import numpy
+
+    if isinstance(signature, dict):
+        signature = list(signature.items())
+    sig = []
+    for item in signature:
+        name, dtype = item
+        code, size = necompiler._numpy_code(numpy.dtype(dtype))
+        sig.append((str(name), code, size))
+    if optimization not in _OPTIMIZATIONS:
+        raise ValueError("'optimization' must be one of %s" % (_OPTIMIZATIONS,))
+    if accuracy is None:
+        acc = -1
+    elif accuracy in _ACCURACIES:
+        acc = _ACCURACIES[accuracy]
+    else:
+        raise ValueError("accuracy must be one of None, 'high', 'low', 'fast'")
+    return _nejit.compile(expr, sig, accuracy=acc,
+                          optimization=_OPTIMIZATIONS.index(optimization),
+                          opt_level=int(opt_level))
+
+
+def cache_stats():
+    """Counters of the JIT cache as a dict: hits, misses, disk_hits,
+    compiles, evictions, entries, code_bytes, compile_seconds; plus
+    evaluate_expressions, the expressions held by evaluate()'s own
+    per-expression cache."""
+    stats = dict(_nejit.cache_stats())
+    stats["evaluate_expressions"] = _nejit._expr_cache_size()
+    return stats
+
+
+def clear_cache():
+    """Drop every compiled kernel held in memory (and evaluate()'s cache)."""
+    _nejit._clear_expr_cache()
+    _nejit.clear_cache()
+
+
+def variable_names(expr):
+    """The variables of ``expr`` in order of first appearance."""
+    return _nejit.variable_names(expr)
+
+
+def print_versions():
+    """Print the versions of nejit and what it relies on."""
+    import platform
+    import sys
+
+    import numpy
+
+    print("-=" * 38)
+    print("nejit version:     %s" % __version__)
+    print("nejit core:        %s" % _nejit.version_string())
+    print("numexpr API:       %s" % version.numexpr_compat_version)
+    print("NumPy version:     %s" % numpy.__version__)
+    print("Python version:    %s" % sys.version)
+    uname = platform.uname()
+    print("Platform:          %s-%s-%s" % (sys.platform, uname.machine,
+                                            uname.version))
+    print("VML available?     %s" % use_vml)
+    print("Number of threads used by default: %d (out of %d detected cores)"
+          % (nthreads, ncores))
+    print("Maximum number of threads: %s" % MAX_THREADS)
+    print("-=" * 38)
+
+
+def test(verbosity=1):
+    """Run nejit's self-test (a quick check against numpy) and return the
+    unittest result."""
+    import unittest
+
+    from . import _selftest
+
+    print_versions()
+    suite = unittest.defaultTestLoader.loadTestsFromModule(_selftest)
+    return unittest.TextTestRunner(verbosity=verbosity).run(suite)

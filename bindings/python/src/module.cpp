@@ -1,0 +1,416 @@
+//===- module.cpp - The nejit._nejit extension module ---------------------===//
+/// \file
+/// pybind11 bindings of include/nejit/nejit.h: compile() and Kernel, the
+/// cache statistics, thread control and versions. The numexpr-compatible
+/// evaluate/validate/re_evaluate fast path is added from evaluate.cpp.
+/// The `nejit` package (nejit/__init__.py) builds the public API on these.
+//===----------------------------------------------------------------------===//
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "common.h"
+
+#include <string>
+#include <vector>
+
+namespace py = pybind11;
+using namespace nejit_py;
+
+namespace {
+
+const char *kindName(nejit::ErrorKind K) {
+  switch (K) {
+  case nejit::ErrorKind::Syntax:
+    return "syntax";
+  case nejit::ErrorKind::Value:
+    return "value";
+  case nejit::ErrorKind::Type:
+    return "type";
+  case nejit::ErrorKind::Key:
+    return "key";
+  case nejit::ErrorKind::NotImplemented:
+    return "not-implemented";
+  case nejit::ErrorKind::Runtime:
+    return "runtime";
+  }
+  return "runtime";
+}
+
+const char *reductionName(nejit::Reduction R) {
+  switch (R) {
+  case nejit::Reduction::Sum:
+    return "sum";
+  case nejit::Reduction::Prod:
+    return "prod";
+  case nejit::Reduction::Min:
+    return "min";
+  case nejit::Reduction::Max:
+    return "max";
+  default:
+    return nullptr;
+  }
+}
+
+nejit::DType dtypeFromCode(const std::string &Code, int64_t &ItemSize) {
+  int64_t IS = 0;
+  std::optional<nejit::DType> T = nejit::parseDType(Code, &IS);
+  if (!T)
+    throw py::value_error("unknown nejit dtype '" + Code + "'");
+  if (*T == nejit::DType::Bytes && ItemSize == 0)
+    ItemSize = IS;
+  return *T;
+}
+
+/// A compiled kernel as seen from Python: nejit.Kernel.
+struct PyKernel {
+  nejit::Kernel K;
+  py::object Result; // numpy dtype of the result
+
+  explicit PyKernel(nejit::Kernel Kern) : K(std::move(Kern)) {
+    PyArray_Descr *D = descrFor(K.resultType(), K.resultItemSize());
+    if (!D)
+      throw py::error_already_set();
+    Result = py::reinterpret_steal<py::object>(reinterpret_cast<PyObject *>(D));
+  }
+
+  /// Runs on arrays given positionally (signature order) or by name.
+  /// Inputs of another dtype are cast to the signature's with `casting`
+  /// (numexpr's NumExpr objects use 'safe').
+  py::object call(py::args Args, py::kwargs Kwargs) {
+    const nejit::Signature &Sig = K.signature();
+    size_t N = Sig.size();
+    std::vector<PyObject *> Given(N, nullptr);
+    if (Args.size() > N)
+      throw py::type_error("kernel takes " + std::to_string(N) +
+                           " arguments but " + std::to_string(Args.size()) +
+                           " were given");
+    for (size_t I = 0; I < Args.size(); ++I)
+      Given[I] = Args[I].ptr();
+    PyObject *Out = Py_None, *Order = nullptr, *Casting = nullptr;
+    for (auto Item : Kwargs) {
+      std::string Key = py::cast<std::string>(Item.first);
+      PyObject *V = Item.second.ptr();
+      if (Key == "out") {
+        Out = V;
+        continue;
+      }
+      if (Key == "order") {
+        Order = V;
+        continue;
+      }
+      if (Key == "casting") {
+        Casting = V;
+        continue;
+      }
+      if (Key == "ex_uses_vml")
+        continue;
+      size_t I = 0;
+      while (I < N && Sig[I].Name != Key)
+        ++I;
+      if (I == N)
+        throw py::type_error("unexpected keyword argument '" + Key + "'");
+      if (Given[I])
+        throw py::type_error("got multiple values for argument '" + Key +
+                             "'");
+      Given[I] = V;
+    }
+    for (size_t I = 0; I < N; ++I)
+      if (!Given[I])
+        throw py::type_error("missing argument '" + Sig[I].Name + "'");
+
+    char Ord = 'K';
+    if (Order && Order != Py_None) {
+      std::string O = py::cast<std::string>(py::handle(Order));
+      if (O.size() != 1 || std::string("CFAKcfak").find(O[0]) ==
+                               std::string::npos)
+        throw py::value_error(
+            "order must be one of 'C', 'F', 'A', or 'K' (got '" + O + "')");
+      Ord = char(std::toupper(O[0]));
+    }
+    NPY_CASTING Cast = NPY_SAFE_CASTING;
+    if (Casting && Casting != Py_None) {
+      std::string C = py::cast<std::string>(py::handle(Casting));
+      if (C == "no")
+        Cast = NPY_NO_CASTING;
+      else if (C == "equiv")
+        Cast = NPY_EQUIV_CASTING;
+      else if (C == "safe")
+        Cast = NPY_SAFE_CASTING;
+      else if (C == "same_kind")
+        Cast = NPY_SAME_KIND_CASTING;
+      else if (C == "unsafe")
+        Cast = NPY_UNSAFE_CASTING;
+      else
+        throw py::value_error("casting must be one of 'no', 'equiv', 'safe', "
+                              "'same_kind', or 'unsafe'");
+    }
+
+    std::vector<PyArrayObject *> Inputs;
+    struct Cleanup {
+      std::vector<PyArrayObject *> &V;
+      ~Cleanup() {
+        for (PyArrayObject *A : V)
+          Py_XDECREF(A);
+      }
+    } C{Inputs};
+    for (size_t I = 0; I < N; ++I) {
+      PyObject *Obj = Given[I];
+      py::object Arr;
+      if (PyArray_Check(Obj))
+        Arr = py::reinterpret_borrow<py::object>(Obj);
+      else {
+        PyObject *A = PyArray_FromAny(Obj, nullptr, 0, 0, 0, nullptr);
+        if (!A)
+          throw py::error_already_set();
+        Arr = py::reinterpret_steal<py::object>(A);
+      }
+      PyArray_Descr *Have =
+          PyArray_DESCR(reinterpret_cast<PyArrayObject *>(Arr.ptr()));
+      nejit::DType T;
+      int64_t IS;
+      if (!mapDType(Have, T, IS))
+        throw py::error_already_set();
+      bool Same = T == Sig[I].Type &&
+                  (T != nejit::DType::Bytes || Sig[I].ItemSize == 0 ||
+                   Sig[I].ItemSize == IS);
+      if (!Same) {
+        PyArray_Descr *Want = descrFor(Sig[I].Type, Sig[I].ItemSize);
+        if (!Want)
+          throw py::error_already_set();
+        py::object WantObj = py::reinterpret_steal<py::object>(
+            reinterpret_cast<PyObject *>(Want));
+        if (!PyArray_CanCastTypeTo(Have, Want, Cast))
+          throw py::type_error(
+              "Iterator operand " + std::to_string(I + 1) +
+              " dtype could not be cast from " +
+              py::repr(py::handle(reinterpret_cast<PyObject *>(Have)))
+                  .cast<std::string>() +
+              " to " + py::repr(WantObj).cast<std::string>() +
+              " according to the rule '" +
+              (Casting && Casting != Py_None
+                   ? py::cast<std::string>(py::handle(Casting))
+                   : std::string("safe")) +
+              "'");
+        Py_INCREF(Want);
+        PyObject *Conv =
+            PyArray_FromArray(reinterpret_cast<PyArrayObject *>(Arr.ptr()),
+                              Want, NPY_ARRAY_FORCECAST | NPY_ARRAY_ALIGNED |
+                                        NPY_ARRAY_NOTSWAPPED);
+        if (!Conv)
+          throw py::error_already_set();
+        Arr = py::reinterpret_steal<py::object>(Conv);
+      }
+      PyArrayObject *A =
+          asNejitArray(Arr.ptr(), T, IS); // native, aligned
+      if (!A)
+        throw py::error_already_set();
+      Inputs.push_back(A);
+    }
+    PyObject *R = runKernel(
+        K, reinterpret_cast<PyArray_Descr *>(Result.ptr()), Inputs, Out, Ord,
+        Cast);
+    if (!R)
+      throw py::error_already_set();
+    return py::reinterpret_steal<py::object>(R);
+  }
+
+  py::list signature() const {
+    py::list L;
+    for (const nejit::Arg &A : K.signature()) {
+      PyArray_Descr *D = descrFor(A.Type, A.ItemSize);
+      if (!D)
+        throw py::error_already_set();
+      L.append(py::make_tuple(
+          A.Name, py::reinterpret_steal<py::object>(
+                      reinterpret_cast<PyObject *>(D))));
+    }
+    return L;
+  }
+};
+
+} // namespace
+
+namespace nejit_py {
+/// Used by pybind11's translator: sets a Python exception carrying
+/// `kind`, `message`, `expression` and `column` attributes.
+static void raiseWithAttributes(const nejit::Error &E) {
+  PyObject *Type = exceptionTypeFor(E.kind());
+  PyObject *Exc = PyObject_CallFunction(Type, "s", E.what());
+  if (!Exc)
+    return;
+  PyObject_SetAttrString(Exc, "kind", py::str(kindName(E.kind())).ptr());
+  PyObject_SetAttrString(Exc, "message", py::str(E.message()).ptr());
+  PyObject_SetAttrString(Exc, "expression", py::str(E.expression()).ptr());
+  PyObject_SetAttrString(Exc, "column", py::int_(E.column()).ptr());
+  PyErr_SetObject(Type, Exc);
+  Py_DECREF(Exc);
+}
+} // namespace nejit_py
+
+PYBIND11_MODULE(_nejit, m) {
+  m.doc() = "nejit's C++ core: an LLVM ORC JIT for numexpr-style array "
+            "expressions";
+  if (!initEvaluate(m.ptr()))
+    throw py::error_already_set();
+
+  py::register_exception_translator([](std::exception_ptr P) {
+    try {
+      if (P)
+        std::rethrow_exception(P);
+    } catch (const nejit::Error &E) {
+      raiseWithAttributes(E);
+    }
+  });
+
+  py::class_<PyKernel>(m, "Kernel", R"doc(A compiled expression.
+
+Call it with arrays positionally (signature order) or by name; keyword
+arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
+      .def("__call__", &PyKernel::call)
+      .def("run", &PyKernel::call, "Same as calling the kernel.")
+      .def_property_readonly("expression",
+                             [](const PyKernel &K) { return K.K.expression(); })
+      .def_property_readonly("signature", &PyKernel::signature,
+                             "[(name, numpy dtype)] in argument order")
+      .def_property_readonly(
+          "input_names",
+          [](const PyKernel &K) {
+            py::list L;
+            for (const nejit::Arg &A : K.K.signature())
+              L.append(A.Name);
+            return py::tuple(L);
+          })
+      .def_property_readonly("used_inputs",
+                             [](const PyKernel &K) { return K.K.usedInputs(); })
+      .def_property_readonly("result_dtype",
+                             [](const PyKernel &K) { return K.Result; })
+      .def_property_readonly("reduction",
+                             [](const PyKernel &K) -> py::object {
+                               const char *N = reductionName(K.K.reduction());
+                               if (!N)
+                                 return py::none();
+                               return py::str(N);
+                             })
+      .def_property_readonly("reduction_axis",
+                             [](const PyKernel &K) -> py::object {
+                               auto A = K.K.reductionAxis();
+                               if (!A)
+                                 return py::none();
+                               return py::int_(*A);
+                             })
+      .def(
+          "dis",
+          [](const PyKernel &K, const std::string &Stage) {
+            std::optional<nejit::Stage> S = nejit::parseStage(Stage);
+            if (!S)
+              throw py::value_error("unknown stage '" + Stage +
+                                    "' (ast, ir, opt-ir, llvm, opt-llvm, asm)");
+            std::string Text;
+            {
+              py::gil_scoped_release NoGil;
+              Text = K.K.dis(*S);
+            }
+            return Text;
+          },
+          py::arg("stage") = "opt-ir",
+          "The text of one compilation stage: ast, ir, opt-ir, llvm, "
+          "opt-llvm or asm.")
+      .def("__repr__", [](const PyKernel &K) {
+        return "<nejit.Kernel '" + K.K.expression() + "' -> " +
+               py::str(K.Result).cast<std::string>() + ">";
+      });
+
+  m.def(
+      "compile",
+      [](const std::string &Expr,
+         const std::vector<std::tuple<std::string, std::string, int64_t>> &Sig,
+         int Accuracy, int Optimization, int OptLevel) {
+        nejit::Signature S;
+        for (const auto &[Name, Code, Size] : Sig) {
+          int64_t IS = Size;
+          nejit::Arg A;
+          A.Name = Name;
+          A.Type = dtypeFromCode(Code, IS);
+          A.ItemSize = IS;
+          S.push_back(std::move(A));
+        }
+        nejit::Options O;
+        O.Acc = Accuracy < 0 ? currentAccuracy() : nejit::Accuracy(Accuracy);
+        O.Opt = nejit::Optimization(Optimization);
+        O.OptLevel = OptLevel;
+        nejit::Kernel K;
+        {
+          py::gil_scoped_release NoGil;
+          K = nejit::compile(Expr, S, O);
+        }
+        return PyKernel(std::move(K));
+      },
+      py::arg("expr"), py::arg("signature"), py::arg("accuracy") = -1,
+      py::arg("optimization") = 2, py::arg("opt_level") = 2,
+      "Compile expr for [(name, dtype code, item size)] (codes as "
+      "nejit::parseDType reads them).");
+
+  m.def(
+      "dis",
+      [](const std::string &Expr,
+         const std::vector<std::tuple<std::string, std::string, int64_t>> &Sig,
+         const std::string &Stage, int Optimization) {
+        nejit::Signature S;
+        for (const auto &[Name, Code, Size] : Sig) {
+          int64_t IS = Size;
+          nejit::Arg A;
+          A.Name = Name;
+          A.Type = dtypeFromCode(Code, IS);
+          A.ItemSize = IS;
+          S.push_back(std::move(A));
+        }
+        std::optional<nejit::Stage> St = nejit::parseStage(Stage);
+        if (!St)
+          throw py::value_error("unknown stage '" + Stage + "'");
+        nejit::Options O;
+        O.Acc = currentAccuracy();
+        O.Opt = nejit::Optimization(Optimization);
+        return nejit::dis(Expr, S, *St, O);
+      },
+      py::arg("expr"), py::arg("signature"), py::arg("stage"),
+      py::arg("optimization") = 2);
+
+  m.def("variable_names", [](const std::string &Expr) {
+    return nejit::variableNames(Expr);
+  });
+
+  m.def("cache_stats", []() {
+    nejit::CacheStats S = nejit::cacheStats();
+    py::dict D;
+    D["hits"] = S.Hits;
+    D["misses"] = S.Misses;
+    D["disk_hits"] = S.DiskHits;
+    D["compiles"] = S.Compiles;
+    D["evictions"] = S.Evictions;
+    D["entries"] = S.Entries;
+    D["code_bytes"] = S.CodeBytes;
+    D["compile_seconds"] = S.CompileSeconds;
+    return D;
+  });
+  m.def("clear_cache", []() { nejit::clearCache(); });
+
+  m.def("set_num_threads", [](int N) { return nejit::setNumThreads(N); });
+  m.def("get_num_threads", []() { return nejit::getNumThreads(); });
+  m.def("max_threads", []() { return nejit::maxThreads(); });
+  m.def("detect_number_of_cores",
+        []() { return nejit::detectNumberOfCores(); });
+
+  m.def("set_accuracy", [](int A) {
+    int Old = int(currentAccuracy());
+    setCurrentAccuracy(nejit::Accuracy(A));
+    return Old;
+  });
+  m.def("get_accuracy", []() { return int(currentAccuracy()); });
+
+  m.def("version", []() { return std::string(nejit::version()); });
+  m.def("version_string", []() { return nejit::versionString(); });
+  m.def("dtype_name", [](const std::string &Code) {
+    int64_t IS = 0;
+    return std::string(nejit::dtypeName(dtypeFromCode(Code, IS)));
+  });
+}
