@@ -388,6 +388,11 @@ PyObject *runKernel(const nejit::Kernel &K, PyArray_Descr *ResultDescr,
     ND = std::max(ND, PyArray_NDIM(Out));
   for (int D = 0; D < ND; ++D)
     Shape[D] = 1;
+  if (Out && !IsReduction) {
+    int OND = PyArray_NDIM(Out);
+    for (int D = 0; D < OND; ++D)
+      Shape[ND - OND + D] = PyArray_DIMS(Out)[D];
+  }
   auto Broadcast = [&](PyArrayObject *A) -> bool {
     int N = PyArray_NDIM(A), Off = ND - N;
     const npy_intp *S = PyArray_DIMS(A);
