@@ -1,0 +1,99 @@
+"""Type stubs for nejit (numexpr 2.14.2-compatible API plus nejit's own)."""
+
+from types import ModuleType
+from typing import Any, Literal, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import numpy.typing as npt
+
+from . import expressions as expressions
+from . import necompiler as necompiler
+from . import utils as utils
+from . import version as version
+from .expressions import E as E
+from .necompiler import NumExpr as NumExpr
+
+_Order = Literal["C", "F", "A", "K"]
+_Casting = Literal["no", "equiv", "safe", "same_kind", "unsafe"]
+_Stage = Literal["ast", "ir", "opt-ir", "llvm", "opt-llvm", "asm"]
+
+__version__: str
+__BLOCK_SIZE1__: int
+MAX_THREADS: int
+use_vml: bool
+is_cpu_amd_intel: bool
+ncores: int
+nthreads: int
+
+def evaluate(
+    ex: str,
+    local_dict: Optional[Mapping[str, Any]] = ...,
+    global_dict: Optional[Mapping[str, Any]] = ...,
+    out: Optional[np.ndarray] = ...,
+    order: _Order = ...,
+    casting: _Casting = ...,
+    sanitize: Optional[bool] = ...,
+    _frame_depth: int = ...,
+    disable_cache: bool = ...,
+    *,
+    optimization: Literal["none", "moderate", "aggressive"] = ...,
+    truediv: Union[bool, Literal["auto"]] = ...,
+) -> np.ndarray: ...
+def validate(
+    ex: str,
+    local_dict: Optional[Mapping[str, Any]] = ...,
+    global_dict: Optional[Mapping[str, Any]] = ...,
+    out: Optional[np.ndarray] = ...,
+    order: _Order = ...,
+    casting: _Casting = ...,
+    _frame_depth: int = ...,
+    sanitize: Optional[bool] = ...,
+    *,
+    optimization: Literal["none", "moderate", "aggressive"] = ...,
+    truediv: Union[bool, Literal["auto"]] = ...,
+) -> Optional[Exception]: ...
+def re_evaluate(
+    local_dict: Optional[Mapping[str, Any]] = ...,
+    global_dict: Optional[Mapping[str, Any]] = ...,
+    _frame_depth: int = ...,
+) -> np.ndarray: ...
+def disassemble(nex: Union[NumExpr, "Kernel"]) -> list[str]: ...
+def set_num_threads(nthreads: int) -> int: ...
+def get_num_threads() -> int: ...
+def detect_number_of_cores() -> int: ...
+def detect_number_of_threads() -> int: ...
+def _init_num_threads() -> int: ...
+def set_vml_accuracy_mode(
+    mode: Optional[Literal["low", "high", "fast"]]
+) -> Optional[str]: ...
+def set_vml_num_threads(nthreads: int) -> None: ...
+def get_vml_num_threads() -> None: ...
+def get_vml_version() -> None: ...
+def print_versions() -> None: ...
+def test(verbosity: int = ...) -> Any: ...
+
+class Kernel:
+    expression: str
+    signature: list[Tuple[str, np.dtype]]
+    input_names: Tuple[str, ...]
+    used_inputs: list[str]
+    result_dtype: np.dtype
+    reduction: Optional[Literal["sum", "prod", "min", "max"]]
+    reduction_axis: Optional[int]
+    def __call__(self, *args: npt.ArrayLike, out: Optional[np.ndarray] = ...,
+                 order: _Order = ..., casting: _Casting = ...,
+                 **named: npt.ArrayLike) -> np.ndarray: ...
+    def run(self, *args: npt.ArrayLike, **kwargs: Any) -> np.ndarray: ...
+    def dis(self, stage: _Stage = ...) -> str: ...
+
+def compile(
+    expr: str,
+    signature: Union[Sequence[Tuple[str, npt.DTypeLike]], Mapping[str, npt.DTypeLike]],
+    *,
+    optimization: Literal["none", "moderate", "aggressive"] = ...,
+    accuracy: Optional[Literal["high", "low", "fast"]] = ...,
+    opt_level: int = ...,
+) -> Kernel: ...
+def cache_stats() -> dict[str, Union[int, float]]: ...
+def clear_cache() -> None: ...
+def variable_names(expr: str) -> list[str]: ...
