@@ -69,7 +69,7 @@ namespace {
 /// Counters live outside the engine so that stats() never has to start it.
 struct Counters {
   std::atomic<uint64_t> Hits{0}, Misses{0}, DiskHits{0}, Compiles{0},
-      Evictions{0}, Entries{0}, CodeBytes{0}, CompileNanos{0}, LiveBytes{0};
+      Evictions{0}, Entries{0}, CodeBytes{0}, CompileNanos{0};
 };
 Counters TheCounters;
 
@@ -85,38 +85,95 @@ thread_local uint64_t *CurrentAllocBytes = nullptr;
 /// found, for instance) are collected here so the caller's error names them.
 thread_local std::string *CurrentLinkErrors = nullptr;
 
-/// The in-process JITLink memory manager, measuring what each kernel takes.
+/// The in-process JITLink memory manager, measuring what it maps: the page
+/// bytes of each allocation are attributed to the kernel being linked and,
+/// independently, added to the process's live total when the allocation is
+/// finalized and subtracted when it is deallocated. The live total is what
+/// tests use to show that releasing a kernel really returns its pages.
 class MeasuringMemoryManager : public jitlink::JITLinkMemoryManager {
 public:
   MeasuringMemoryManager(std::unique_ptr<jitlink::InProcessMemoryManager> Impl,
                          uint64_t PageSize)
       : Impl(std::move(Impl)), PageSize(PageSize) {}
 
+  static std::atomic<uint64_t> LiveBytes;
+
   void allocate(const jitlink::JITLinkDylib *JD, jitlink::LinkGraph &G,
                 OnAllocatedFunction OnAllocated) override {
-    if (CurrentAllocBytes) {
-      // The same computation the in-process manager does: after finalization
-      // it keeps the standard segments' pages and frees the rest.
-      jitlink::BasicLayout BL(G);
-      if (auto Sizes = BL.getContiguousPageBasedLayoutSizes(PageSize))
-        *CurrentAllocBytes += Sizes->StandardSegs;
-      else
-        consumeError(Sizes.takeError());
-    }
-    Impl->allocate(JD, G, std::move(OnAllocated));
+    // The same computation the in-process manager does: after finalization
+    // it keeps the standard segments' pages and unmaps the rest.
+    uint64_t Bytes = 0;
+    jitlink::BasicLayout BL(G);
+    if (auto Sizes = BL.getContiguousPageBasedLayoutSizes(PageSize))
+      Bytes = Sizes->StandardSegs;
+    else
+      consumeError(Sizes.takeError());
+    if (CurrentAllocBytes)
+      *CurrentAllocBytes += Bytes;
+    Impl->allocate(
+        JD, G,
+        [this, Bytes, OnAllocated = std::move(OnAllocated)](
+            AllocResult Alloc) mutable {
+          if (!Alloc)
+            return OnAllocated(std::move(Alloc));
+          OnAllocated(std::make_unique<MeasuredAlloc>(*this, std::move(*Alloc),
+                                                      Bytes));
+        });
   }
   using JITLinkMemoryManager::allocate;
 
   void deallocate(std::vector<FinalizedAlloc> Allocs,
                   OnDeallocatedFunction OnDeallocated) override {
+    {
+      std::lock_guard<std::mutex> Lock(Mutex);
+      for (const FinalizedAlloc &A : Allocs) {
+        auto It = Sizes.find(A.getAddress().getValue());
+        if (It == Sizes.end())
+          continue;
+        LiveBytes -= It->second;
+        Sizes.erase(It);
+      }
+    }
     Impl->deallocate(std::move(Allocs), std::move(OnDeallocated));
   }
   using JITLinkMemoryManager::deallocate;
 
 private:
+  class MeasuredAlloc : public InFlightAlloc {
+  public:
+    MeasuredAlloc(MeasuringMemoryManager &MM,
+                  std::unique_ptr<InFlightAlloc> Impl, uint64_t Bytes)
+        : MM(MM), Impl(std::move(Impl)), Bytes(Bytes) {}
+    void abandon(OnAbandonedFunction OnAbandoned) override {
+      Impl->abandon(std::move(OnAbandoned));
+    }
+    void finalize(OnFinalizedFunction OnFinalized) override {
+      Impl->finalize([&MM = MM, Bytes = Bytes,
+                      OnFinalized = std::move(OnFinalized)](
+                         Expected<FinalizedAlloc> FA) mutable {
+        if (FA) {
+          std::lock_guard<std::mutex> Lock(MM.Mutex);
+          MM.Sizes[FA->getAddress().getValue()] = Bytes;
+          LiveBytes += Bytes;
+        }
+        OnFinalized(std::move(FA));
+      });
+    }
+
+  private:
+    MeasuringMemoryManager &MM;
+    std::unique_ptr<InFlightAlloc> Impl;
+    uint64_t Bytes;
+  };
+
   std::unique_ptr<jitlink::InProcessMemoryManager> Impl;
   uint64_t PageSize;
+  std::mutex Mutex;
+  /// Finalized allocation handle -> its bytes.
+  std::unordered_map<uint64_t, uint64_t> Sizes;
 };
+
+std::atomic<uint64_t> MeasuringMemoryManager::LiveBytes{0};
 
 Error makeError(const Twine &Msg) {
   return createStringError(inconvertibleErrorCode(), Msg);
@@ -198,7 +255,7 @@ public:
   Expected<std::shared_ptr<const CompiledCode>>
   getOrCompile(const std::string &Key, ModuleBuilder Build, StringRef EntryName,
                unsigned OptLevel);
-  void removeKernel(JITDylib *JD, uint64_t Bytes);
+  void removeKernel(JITDylib *JD);
   void clearMemoryCache();
   void setLimits(uint64_t Entries, uint64_t CodeBytes);
   std::string fullKey(StringRef Key, StringRef EntryName, unsigned OptLevel);
@@ -536,13 +593,11 @@ Engine::link(std::unique_ptr<MemoryBuffer> Object, StringRef EntryName,
       consumeError(std::move(Err));
     return makeError(Msg);
   }
-  TheCounters.LiveBytes += Bytes;
   return std::shared_ptr<const CompiledCode>(
       new CompiledCode(&*JD, Addr->toPtr<void *>(), Bytes, FromDisk));
 }
 
-void Engine::removeKernel(JITDylib *JD, uint64_t Bytes) {
-  TheCounters.LiveBytes -= Bytes;
+void Engine::removeKernel(JITDylib *JD) {
   if (Exiting)
     return;
   std::lock_guard<std::mutex> Lock(LinkMutex);
@@ -609,7 +664,7 @@ void Engine::forkChild() {
 // CompiledCode and the free functions
 //===----------------------------------------------------------------------===//
 
-CompiledCode::~CompiledCode() { Engine::existing().removeKernel(JD, Bytes); }
+CompiledCode::~CompiledCode() { Engine::existing().removeKernel(JD); }
 
 Expected<std::shared_ptr<const CompiledCode>>
 getOrCompile(const std::string &Key, ModuleBuilder Build, StringRef EntryName,
@@ -715,7 +770,7 @@ void clearMemoryCache() {
     E->clearMemoryCache();
 }
 
-uint64_t liveCodeBytes() { return TheCounters.LiveBytes; }
+uint64_t liveCodeBytes() { return MeasuringMemoryManager::LiveBytes; }
 
 std::string fullCacheKey(StringRef Key, StringRef EntryName,
                          unsigned OptLevel) {

@@ -103,8 +103,9 @@ void clearMemoryCache();
 /// register them before the first kernel that uses them is linked.
 void registerHelperSymbol(llvm::StringRef Name, void *Address);
 
-/// Bytes of JIT code held by all live CompiledCode objects, cached or not
-/// (stats().CodeBytes counts only what the cache holds).
+/// Bytes of JIT code and data pages mapped now for all kernels, as the JIT
+/// memory manager counts them (they go when a kernel's last holder lets go);
+/// stats().CodeBytes counts only what the memory cache holds.
 uint64_t liveCodeBytes();
 
 /// The full key getOrCompile hashes for the disk: Key plus everything about

@@ -98,7 +98,7 @@ private:
     return L == "b" || L == "r" || L == "br" || L == "rb" || L == "u";
   }
 
-  Error lexString(Token &T, bool Raw) {
+  llvm::Error lexString(Token &T, bool Raw) {
     SourceLoc Start = T.Loc;
     char Quote = Text[Pos];
     advance();
@@ -151,10 +151,10 @@ private:
     }
     T.K = Token::String;
     T.Text = std::move(Value);
-    return Error::success();
+    return llvm::Error::success();
   }
 
-  Error lexNumber(Token &T) {
+  llvm::Error lexNumber(Token &T) {
     size_t Start = Pos;
     auto Digits = [&](auto IsDigit) {
       while (Pos < Text.size() &&
@@ -228,10 +228,10 @@ private:
     if (Pos < Text.size() &&
         (std::isalnum((unsigned char)Text[Pos]) || Text[Pos] == '_'))
       return makeError(ErrorKind::Syntax, loc(), "invalid number literal");
-    return Error::success();
+    return llvm::Error::success();
   }
 
-  Error finishInt(Token &T, std::string_view Digits, int Base) {
+  llvm::Error finishInt(Token &T, std::string_view Digits, int Base) {
     std::string S;
     for (char C : Digits)
       if (C != '_')
@@ -249,10 +249,10 @@ private:
     if (Pos < Text.size() &&
         (std::isalnum((unsigned char)Text[Pos]) || Text[Pos] == '_'))
       return makeError(ErrorKind::Syntax, loc(), "invalid number literal");
-    return Error::success();
+    return llvm::Error::success();
   }
 
-  Error lexOperator(Token &T) {
+  llvm::Error lexOperator(Token &T) {
     static const char *const Ops[] = {
         "**", "//", "<<", ">>", "<=", ">=", "==", "!=", "->", "+", "-", "*",
         "/",  "%",  "&",  "|",  "^",  "~",  "<",  ">",  "(",  ")", ",", ".",
@@ -264,7 +264,7 @@ private:
         T.Text = Op;
         for (size_t I = 0; I < N; ++I)
           advance();
-        return Error::success();
+        return llvm::Error::success();
       }
     }
     unsigned char C = (unsigned char)Text[Pos];

@@ -38,7 +38,7 @@ private:
   }
   const Token &take() { return Tokens[Pos++]; }
 
-  Error unexpected() {
+  llvm::Error unexpected() {
     const Token &T = cur();
     if (T.K == Token::End)
       return makeError(ErrorKind::Syntax, T.Loc,
@@ -46,7 +46,7 @@ private:
     return makeError(ErrorKind::Syntax, T.Loc,
                      "invalid syntax: unexpected '" + T.Text + "'");
   }
-  Error expectOp(const char *S) {
+  llvm::Error expectOp(const char *S) {
     if (!isOp(S))
       return makeError(ErrorKind::Syntax, cur().Loc,
                        std::string("expected '") + S + "'" +
@@ -54,7 +54,7 @@ private:
                                 ? std::string(" before end of expression")
                                 : " but found '" + cur().Text + "'"));
     ++Pos;
-    return Error::success();
+    return llvm::Error::success();
   }
 
   struct DepthGuard {
@@ -62,11 +62,11 @@ private:
     explicit DepthGuard(Parser &P) : P(P) { ++P.Depth; }
     ~DepthGuard() { --P.Depth; }
   };
-  Error checkDepth() {
+  llvm::Error checkDepth() {
     if (Depth > MaxParseDepth)
       return makeError(ErrorKind::Syntax, cur().Loc,
                        "expression is nested too deeply");
-    return Error::success();
+    return llvm::Error::success();
   }
 
   static AstPtr binary(std::string Op, SourceLoc OpLoc, AstPtr L, AstPtr R) {
@@ -312,7 +312,7 @@ private:
 
   /// arglist := [arg (',' arg)* [',']] ')'
   /// arg := expr | NAME '=' expr
-  Error parseArgList(AstNode &Call) {
+  llvm::Error parseArgList(AstNode &Call) {
     while (!isOp(")")) {
       if (cur().K == Token::Name && Pos + 1 < Tokens.size() &&
           Tokens[Pos + 1].K == Token::Op && Tokens[Pos + 1].Text == "=") {
@@ -339,7 +339,7 @@ private:
         return expectOp(")");
     }
     ++Pos;
-    return Error::success();
+    return llvm::Error::success();
   }
 
   /// atom := NAME | INT | FLOAT | IMAG | STRING+ | 'True' | 'False' | 'None'

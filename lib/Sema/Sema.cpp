@@ -960,9 +960,9 @@ private:
     return makeOp(N.Text, {*A}, N.Loc, DType::Float64);
   }
 
-  Error checkArity(const AstNode &N, size_t Want) {
+  llvm::Error checkArity(const AstNode &N, size_t Want) {
     if (N.Args.size() == Want)
-      return Error::success();
+      return llvm::Error::success();
     // numexpr reports this as a missing typed operation.
     return makeError(ErrorKind::NotImplemented, N.Loc,
                      N.Text + "() takes " + std::to_string(Want) +
@@ -981,14 +981,14 @@ private:
     if (IsReduction)
       return buildReduction(N);
     std::vector<ENodePtr> Args;
-    auto BuildArgs = [&]() -> Error {
+    auto BuildArgs = [&]() -> llvm::Error {
       for (const auto &A : N.Args) {
         auto E = build(*A);
         if (!E)
           return E.takeError();
         Args.push_back(*E);
       }
-      return Error::success();
+      return llvm::Error::success();
     };
     if (Name == "where") {
       if (auto E = checkArity(N, 3))

@@ -16,7 +16,6 @@
 
 namespace nejit {
 
-using llvm::Error;
 using llvm::Expected;
 
 class DiagnosticError : public llvm::ErrorInfo<DiagnosticError> {

@@ -1,0 +1,66 @@
+//===- CodeGen/CodeGen.h - Typed IR to LLVM IR ------------------*- C++ -*-===//
+/// \file
+/// Emits one fused loop per kernel: an explicit vector body at the host's
+/// natural width, then a scalar tail. The generated function is serial over
+/// an index range; threading lives in the Runtime.
+///
+/// Kernel ABI (every kernel):
+///   void kernel(i64 N, ptr Ptrs, ptr Strides)
+/// Ptrs[0] is the output (for a reduction: one accumulator element, read and
+/// written), Ptrs[1 + i] input i in signature order; Strides[k] is operand k's
+/// byte stride. The layout of each operand is fixed at compile time.
+//===----------------------------------------------------------------------===//
+#ifndef NEJIT_CODEGEN_CODEGEN_H
+#define NEJIT_CODEGEN_CODEGEN_H
+
+#include "CodeGen/VectorMath.h"
+#include "IR/IR.h"
+#include "Support/Diagnostic.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+} // namespace llvm
+
+namespace nejit::codegen {
+
+/// How an operand is laid out along the kernel's index.
+enum class Layout : uint8_t {
+  Contiguous, ///< stride == element size
+  Broadcast,  ///< stride == 0: one value for every index
+  Strided,    ///< any other stride
+};
+char layoutCode(Layout L); ///< 'c', 'b', 's' (cache keys, names)
+
+struct KernelSpec {
+  std::vector<Layout> Layouts; ///< [0] = output, [1 + i] = input i
+  std::string key() const;     ///< e.g. "cbs"
+};
+
+struct CodeGenOptions {
+  Accuracy Acc = Accuracy::High;
+  unsigned VectorBits = 512; ///< host SIMD register width
+  IsaInfo Isa;
+};
+
+/// Lanes per vector iteration: the widest element type decides; kernels
+/// over byte strings run scalar.
+unsigned vectorFactor(const ir::Function &F, unsigned VectorBits);
+
+/// The LLVM module holding the kernel function named Name.
+Expected<std::unique_ptr<llvm::Module>>
+emitKernel(const ir::Function &F, const KernelSpec &Spec,
+           const CodeGenOptions &Opts, llvm::LLVMContext &Ctx,
+           const std::string &Name);
+
+/// Runtime helpers the generated code may call (name, address); the JIT
+/// registers them.
+std::vector<std::pair<const char *, void *>> runtimeHelpers();
+
+} // namespace nejit::codegen
+
+#endif // NEJIT_CODEGEN_CODEGEN_H

@@ -1,0 +1,353 @@
+//===- Runtime/Driver.cpp - Running kernels over n-d arrays ---------------===//
+/// \file
+/// All threading of nejit is here, in code compiled ahead of time: the JIT
+/// emits a serial kernel over an index range and this file calls it per
+/// chunk inside `#pragma omp parallel for`.
+//===----------------------------------------------------------------------===//
+#include "Runtime/Driver.h"
+#include "Runtime/Threads.h"
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <cstring>
+#include <numeric>
+
+namespace nejit::runtime {
+
+using codegen::KernelSpec;
+using codegen::Layout;
+
+namespace {
+
+/// An iteration space after dropping unit dimensions, ordering by memory
+/// order and merging dimensions that are contiguous with each other.
+struct Space {
+  std::vector<int64_t> Shape;                ///< outermost first
+  std::vector<std::vector<int64_t>> Strides; ///< [operand][dim]
+};
+
+Space simplify(const std::vector<int> &Dims, const RunRequest &R,
+               int OrderOperand) {
+  size_t NOps = R.Data.size();
+  Space S;
+  S.Strides.resize(NOps);
+  std::vector<int> Kept;
+  for (int D : Dims)
+    if (R.Shape[D] != 1)
+      Kept.push_back(D);
+  // Memory order of the ordering operand: largest |stride| outermost.
+  std::stable_sort(Kept.begin(), Kept.end(), [&](int A, int B) {
+    return std::llabs(R.Strides[OrderOperand][A]) >
+           std::llabs(R.Strides[OrderOperand][B]);
+  });
+  for (int D : Kept) {
+    bool Merge = !S.Shape.empty();
+    for (size_t K = 0; K < NOps && Merge; ++K)
+      Merge = S.Strides[K].back() == R.Strides[K][D] * R.Shape[D];
+    if (Merge) {
+      S.Shape.back() *= R.Shape[D];
+      for (size_t K = 0; K < NOps; ++K)
+        S.Strides[K].back() = R.Strides[K][D];
+      continue;
+    }
+    S.Shape.push_back(R.Shape[D]);
+    for (size_t K = 0; K < NOps; ++K)
+      S.Strides[K].push_back(R.Strides[K][D]);
+  }
+  return S;
+}
+
+KernelSpec specFor(const Space &S, const RunRequest &R) {
+  KernelSpec Spec;
+  for (size_t K = 0; K < R.Data.size(); ++K) {
+    int64_t St = S.Shape.empty() ? 0 : S.Strides[K].back();
+    if (S.Shape.empty())
+      Spec.Layouts.push_back(K == 0 ? Layout::Contiguous : Layout::Broadcast);
+    else if (St == 0 && K != 0)
+      Spec.Layouts.push_back(Layout::Broadcast);
+    else if (St == R.ElemSizes[K])
+      Spec.Layouts.push_back(Layout::Contiguous);
+    else
+      Spec.Layouts.push_back(Layout::Strided);
+  }
+  return Spec;
+}
+
+int threadsFor(int64_t Work) {
+  if (Work < SerialThreshold)
+    return 1;
+  return (int)std::max<int64_t>(
+      1, std::min<int64_t>(numThreads(), Work / (SerialThreshold / 2)));
+}
+
+/// Byte offsets of outer position Pos (row-major over all but the last dim).
+void outerOffsets(const Space &S, int64_t Pos, std::vector<int64_t> &Off) {
+  size_t NOps = S.Strides.size();
+  Off.assign(NOps, 0);
+  for (int D = (int)S.Shape.size() - 2; D >= 0; --D) {
+    int64_t C = Pos % S.Shape[D];
+    Pos /= S.Shape[D];
+    for (size_t K = 0; K < NOps; ++K)
+      Off[K] += C * S.Strides[K][D];
+  }
+}
+
+//===--- reduction accumulators (one element of the result type) ---------===//
+struct Acc {
+  alignas(16) unsigned char Bytes[16] = {};
+};
+
+template <typename T> T &as(Acc &A) { return *reinterpret_cast<T *>(A.Bytes); }
+
+void setIdentity(Acc &A, DType T, ir::Opcode Op) {
+  bool Sum = Op == ir::Opcode::Sum, Prod = Op == ir::Opcode::Prod,
+       Min = Op == ir::Opcode::Min;
+  switch (T) {
+  case DType::Int32:
+    as<int32_t>(A) = Sum ? 0 : Prod ? 1 : Min ? INT32_MAX : INT32_MIN;
+    break;
+  case DType::Int64:
+    as<int64_t>(A) = Sum ? 0 : Prod ? 1 : Min ? INT64_MAX : INT64_MIN;
+    break;
+  case DType::Float32:
+    as<float>(A) = Sum ? 0.0f : Prod ? 1.0f : NAN;
+    break;
+  case DType::Float64:
+    as<double>(A) = Sum ? 0.0 : Prod ? 1.0 : NAN;
+    break;
+  case DType::Complex128:
+    as<std::complex<double>>(A) = Prod ? 1.0 : 0.0;
+    break;
+  default:
+    break;
+  }
+}
+
+template <typename T> T combineValues(ir::Opcode Op, T A, T B) {
+  switch (Op) {
+  case ir::Opcode::Sum:
+    return A + B;
+  case ir::Opcode::Prod:
+    return A * B;
+  case ir::Opcode::Min:
+    if constexpr (std::is_floating_point_v<T>)
+      return std::fmin(A, B);
+    else
+      return std::min(A, B);
+  default:
+    if constexpr (std::is_floating_point_v<T>)
+      return std::fmax(A, B);
+    else
+      return std::max(A, B);
+  }
+}
+
+void combineInto(Acc &A, const Acc &B, DType T, ir::Opcode Op) {
+  Acc &BB = const_cast<Acc &>(B);
+  switch (T) {
+  case DType::Int32:
+    if (Op == ir::Opcode::Min || Op == ir::Opcode::Max)
+      as<int32_t>(A) = combineValues(Op, as<int32_t>(A), as<int32_t>(BB));
+    else // wrap around like the kernel does
+      as<uint32_t>(A) = combineValues(Op, as<uint32_t>(A), as<uint32_t>(BB));
+    break;
+  case DType::Int64:
+    if (Op == ir::Opcode::Min || Op == ir::Opcode::Max)
+      as<int64_t>(A) = combineValues(Op, as<int64_t>(A), as<int64_t>(BB));
+    else // wrap around like the kernel does
+      as<uint64_t>(A) = combineValues(Op, as<uint64_t>(A), as<uint64_t>(BB));
+    break;
+  case DType::Float32:
+    as<float>(A) = combineValues(Op, as<float>(A), as<float>(BB));
+    break;
+  case DType::Float64:
+    as<double>(A) = combineValues(Op, as<double>(A), as<double>(BB));
+    break;
+  case DType::Complex128: {
+    auto &X = as<std::complex<double>>(A);
+    auto Y = as<std::complex<double>>(BB);
+    X = Op == ir::Opcode::Prod ? X * Y : X + Y;
+    break;
+  }
+  default:
+    break;
+  }
+}
+
+void runElementwise(const RunRequest &R, const VariantFn &Variant) {
+  std::vector<int> Dims(R.NDim);
+  std::iota(Dims.begin(), Dims.end(), 0);
+  Space S = simplify(Dims, R, 0);
+  KernelFn Fn = Variant(specFor(S, R));
+  size_t NOps = R.Data.size();
+  std::vector<int64_t> Inner(NOps);
+  for (size_t K = 0; K < NOps; ++K)
+    Inner[K] = S.Shape.empty() ? R.ElemSizes[K] : S.Strides[K].back();
+  int64_t Len = S.Shape.empty() ? 1 : S.Shape.back();
+  int64_t Outer = 1;
+  for (size_t D = 0; D + 1 < S.Shape.size(); ++D)
+    Outer *= S.Shape[D];
+  int Threads = threadsFor(Len * Outer);
+
+  if (Outer == 1) {
+    if (Threads == 1) {
+      Fn(Len, R.Data.data(), Inner.data());
+      return;
+    }
+    // Chunk starts on 64-element boundaries keep vector loops aligned.
+    int64_t Chunk = ((Len + Threads - 1) / Threads + 63) & ~int64_t(63);
+    int64_t NumChunks = (Len + Chunk - 1) / Chunk;
+#pragma omp parallel for num_threads(Threads) schedule(static)
+    for (int64_t C = 0; C < NumChunks; ++C) {
+      int64_t Start = C * Chunk, N = std::min(Chunk, Len - Start);
+      std::vector<char *> P(NOps);
+      for (size_t K = 0; K < NOps; ++K)
+        P[K] = R.Data[K] + Start * Inner[K];
+      Fn(N, P.data(), Inner.data());
+    }
+    return;
+  }
+#pragma omp parallel for num_threads(Threads) schedule(static)
+  for (int64_t Pos = 0; Pos < Outer; ++Pos) {
+    std::vector<int64_t> Off;
+    outerOffsets(S, Pos, Off);
+    std::vector<char *> P(NOps);
+    for (size_t K = 0; K < NOps; ++K)
+      P[K] = R.Data[K] + Off[K];
+    Fn(Len, P.data(), Inner.data());
+  }
+}
+
+/// Reduces the input positions of `Red` (one output element) starting at
+/// byte offsets Base, for outer positions [Begin, End) of Red, into A.
+void reduceRange(KernelFn Fn, const Space &Red, const RunRequest &R,
+                 const std::vector<int64_t> &Base, int64_t Begin, int64_t End,
+                 int64_t LineBegin, int64_t LineEnd, Acc &A) {
+  size_t NOps = R.Data.size();
+  std::vector<int64_t> Inner(NOps, 0);
+  for (size_t K = 1; K < NOps; ++K)
+    Inner[K] = Red.Shape.empty() ? 0 : Red.Strides[K].back();
+  std::vector<char *> P(NOps);
+  std::vector<int64_t> Off;
+  for (int64_t Pos = Begin; Pos < End; ++Pos) {
+    outerOffsets(Red, Pos, Off);
+    P[0] = reinterpret_cast<char *>(A.Bytes);
+    for (size_t K = 1; K < NOps; ++K)
+      P[K] = R.Data[K] + Base[K] + Off[K] + LineBegin * Inner[K];
+    Fn(LineEnd - LineBegin, P.data(), Inner.data());
+  }
+}
+
+void storeAcc(char *Out, const Acc &A, DType T) {
+  std::memcpy(Out, A.Bytes, (size_t)dtypeSize(T));
+}
+
+void runReduction(const RunRequest &R, const VariantFn &Variant) {
+  std::vector<int> Reduced, Kept;
+  for (int D = 0; D < R.NDim; ++D)
+    (R.Strides[0][D] == 0 ? Reduced : Kept).push_back(D);
+  // Order the reduced dims by the first input's memory order.
+  int OrderOp = R.Data.size() > 1 ? 1 : 0;
+  Space Red = simplify(Reduced, R, OrderOp);
+  Space Out = simplify(Kept, R, 0);
+  size_t NOps = R.Data.size();
+
+  KernelSpec Spec = specFor(Red, R);
+  Spec.Layouts[0] = Layout::Contiguous; // the accumulator
+  if (Red.Shape.empty())
+    for (size_t K = 1; K < NOps; ++K)
+      Spec.Layouts[K] = Layout::Broadcast;
+  KernelFn Fn = Variant(Spec);
+
+  int64_t Line = Red.Shape.empty() ? 1 : Red.Shape.back();
+  int64_t RedOuter = 1;
+  for (size_t D = 0; D + 1 < Red.Shape.size(); ++D)
+    RedOuter *= Red.Shape[D];
+  int64_t OutCount = 1;
+  for (int64_t E : Out.Shape)
+    OutCount *= E;
+  // Out positions iterate over all of Out's dims: give it an inner dim of 1.
+  Space OutAll = Out;
+  OutAll.Shape.push_back(1);
+  for (auto &St : OutAll.Strides)
+    St.push_back(0);
+
+  int64_t Work = Line * RedOuter * OutCount;
+  int Threads = threadsFor(Work);
+  if (OutCount == 1) {
+    // One result: split the reduced space into chunks with partials.
+    std::vector<int64_t> Base(NOps, 0);
+    int64_t Chunks = Threads == 1 ? 1 : Threads * 4;
+    bool SplitLine = RedOuter < Chunks;
+    int64_t Span = SplitLine ? Line : RedOuter;
+    Chunks = std::min(Chunks, Span);
+    int64_t Step = (Span + Chunks - 1) / Chunks;
+    if (SplitLine)
+      Step = (Step + 63) & ~int64_t(63);
+    Chunks = (Span + Step - 1) / Step;
+    std::vector<Acc> Partial(std::max<int64_t>(Chunks, 1));
+#pragma omp parallel for num_threads(Threads) schedule(static)
+    for (int64_t C = 0; C < Chunks; ++C) {
+      setIdentity(Partial[C], R.ResultType, R.Reduce);
+      int64_t B = C * Step, E = std::min(Span, B + Step);
+      if (SplitLine)
+        reduceRange(Fn, Red, R, Base, 0, RedOuter, B, E, Partial[C]);
+      else
+        reduceRange(Fn, Red, R, Base, B, E, 0, Line, Partial[C]);
+    }
+    Acc Total;
+    setIdentity(Total, R.ResultType, R.Reduce);
+    for (int64_t C = 0; C < Chunks; ++C)
+      combineInto(Total, Partial[C], R.ResultType, R.Reduce);
+    storeAcc(R.Data[0], Total, R.ResultType);
+    return;
+  }
+#pragma omp parallel for num_threads(Threads) schedule(static)
+  for (int64_t Pos = 0; Pos < OutCount; ++Pos) {
+    std::vector<int64_t> Off;
+    outerOffsets(OutAll, Pos, Off);
+    Acc A;
+    setIdentity(A, R.ResultType, R.Reduce);
+    reduceRange(Fn, Red, R, Off, 0, RedOuter, 0, Line, A);
+    storeAcc(R.Data[0] + Off[0], A, R.ResultType);
+  }
+}
+
+} // namespace
+
+void run(const RunRequest &R, const VariantFn &Variant) {
+  int64_t Total = 1;
+  for (int D = 0; D < R.NDim; ++D)
+    Total *= R.Shape[D];
+  bool IsReduction = ir::isReduction(R.Reduce);
+  if (Total == 0) {
+    if (IsReduction) {
+      // An empty reduction gives the identity, as numpy's sum/prod do.
+      Acc A;
+      setIdentity(A, R.ResultType, R.Reduce);
+      std::vector<int> Kept;
+      for (int D = 0; D < R.NDim; ++D)
+        if (R.Strides[0][D] != 0)
+          Kept.push_back(D);
+      int64_t OutCount = 1;
+      for (int D : Kept)
+        OutCount *= R.Shape[D];
+      for (int64_t Pos = 0; Pos < OutCount; ++Pos) {
+        int64_t Off = 0, P = Pos;
+        for (int I = (int)Kept.size() - 1; I >= 0; --I) {
+          Off += (P % R.Shape[Kept[I]]) * R.Strides[0][Kept[I]];
+          P /= R.Shape[Kept[I]];
+        }
+        storeAcc(R.Data[0] + Off, A, R.ResultType);
+      }
+    }
+    return;
+  }
+  if (IsReduction)
+    runReduction(R, Variant);
+  else
+    runElementwise(R, Variant);
+}
+
+} // namespace nejit::runtime

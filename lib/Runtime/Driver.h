@@ -1,0 +1,44 @@
+//===- Runtime/Driver.h - Running kernels over n-d arrays -------*- C++ -*-===//
+/// \file
+/// Turns an n-d iteration space into calls of a serial kernel over 1-d index
+/// ranges: dimensions are reordered and merged so that the innermost run is
+/// as long as possible, each operand's innermost layout (contiguous,
+/// broadcast, strided) picks the kernel variant, and large runs are split
+/// into chunks run with OpenMP. Reductions get one partial accumulator per
+/// chunk, combined in a fixed order.
+//===----------------------------------------------------------------------===//
+#ifndef NEJIT_RUNTIME_DRIVER_H
+#define NEJIT_RUNTIME_DRIVER_H
+
+#include "CodeGen/CodeGen.h"
+#include "IR/IR.h"
+
+#include <functional>
+
+namespace nejit::runtime {
+
+using KernelFn = void (*)(int64_t N, char *const *Ptrs, const int64_t *Strides);
+
+/// Gives the compiled kernel for one layout variant (may compile).
+using VariantFn = std::function<KernelFn(const codegen::KernelSpec &)>;
+
+struct RunRequest {
+  int NDim = 0;
+  const int64_t *Shape = nullptr;
+  std::vector<char *> Data;                 ///< [0] = out, [1 + i] = inputs
+  std::vector<const int64_t *> Strides;     ///< per operand, NDim entries
+  std::vector<int64_t> ElemSizes;           ///< per operand, bytes
+  DType ResultType = DType::Float64;
+  ir::Opcode Reduce = ir::Opcode::Input;    ///< a reduction opcode, or Input
+};
+
+/// Runs an elementwise kernel or a reduction. For a reduction, Out's strides
+/// are 0 along the reduced dimensions.
+void run(const RunRequest &R, const VariantFn &Variant);
+
+/// Below this many elements a run stays on the calling thread.
+constexpr int64_t SerialThreshold = 32768;
+
+} // namespace nejit::runtime
+
+#endif // NEJIT_RUNTIME_DRIVER_H

@@ -1,0 +1,147 @@
+//===- tools/nejit-dis/nejit-dis.cpp - Print every compilation stage -----===//
+/// \file
+/// nejit-dis [--emit=ast|ir|opt-ir|llvm|opt-llvm|asm] [--sig a:f8,b:i4,s:S5]
+///           [--accuracy=high|low|fast] [--optimization=none|moderate|
+///           aggressive] [-O0..-O3] [--mcpu=CPU] [--mattr=+f1,-f2] EXPR
+/// Prints one stage for EXPR; errors go to stderr as positioned diagnostics
+/// and the exit status is 1. Deliberately parses its own flags: LLVM's
+/// option registry is process-wide and not ours to touch.
+//===----------------------------------------------------------------------===//
+#include "API/Internal.h"
+#include "JIT/Target.h"
+
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <string>
+
+using namespace nejit;
+
+static int usage(const char *Msg) {
+  std::fprintf(stderr,
+               "nejit-dis: %s\n"
+               "usage: nejit-dis [--emit=ast|ir|opt-ir|llvm|opt-llvm|asm] "
+               "[--sig NAME:DTYPE,...] [--accuracy=high|low|fast]\n"
+               "                 [--optimization=none|moderate|aggressive] "
+               "[-O0..-O3] [--mcpu=CPU] [--mattr=FEATURES] EXPR|-\n",
+               Msg);
+  return 2;
+}
+
+static bool parseSignature(const std::string &Text, Signature &Sig,
+                           std::string &Problem) {
+  size_t Pos = 0;
+  while (Pos < Text.size()) {
+    size_t End = Text.find(',', Pos);
+    std::string Item = Text.substr(Pos, End == std::string::npos ? End
+                                                                 : End - Pos);
+    Pos = End == std::string::npos ? Text.size() : End + 1;
+    size_t Colon = Item.find(':');
+    if (Colon == std::string::npos) {
+      Problem = "signature entry '" + Item + "' is not NAME:DTYPE";
+      return false;
+    }
+    Arg A;
+    A.Name = Item.substr(0, Colon);
+    auto T = parseDType(Item.substr(Colon + 1), &A.ItemSize);
+    if (!T) {
+      Problem = "unknown dtype '" + Item.substr(Colon + 1) + "'";
+      return false;
+    }
+    A.Type = *T;
+    if (A.Type == DType::Bytes && A.ItemSize == 0)
+      A.ItemSize = 8;
+    Sig.push_back(A);
+  }
+  return true;
+}
+
+int main(int Argc, char **Argv) {
+  Stage S = Stage::LLVM;
+  Signature Sig;
+  Options Opts;
+  std::string Expr, CPU, Attrs;
+  bool HaveExpr = false;
+  for (int I = 1; I < Argc; ++I) {
+    std::string A = Argv[I];
+    auto Value = [&](const std::string &Flag) -> std::optional<std::string> {
+      if (A.rfind(Flag + "=", 0) == 0)
+        return A.substr(Flag.size() + 1);
+      if (A == Flag && I + 1 < Argc)
+        return std::string(Argv[++I]);
+      return std::nullopt;
+    };
+    if (auto V = Value("--emit")) {
+      auto St = parseStage(*V);
+      if (!St)
+        return usage(("unknown stage '" + *V + "'").c_str());
+      S = *St;
+    } else if (auto V = Value("--sig")) {
+      std::string Problem;
+      if (!parseSignature(*V, Sig, Problem))
+        return usage(Problem.c_str());
+    } else if (auto V = Value("--accuracy")) {
+      if (*V == "high")
+        Opts.Acc = Accuracy::High;
+      else if (*V == "low")
+        Opts.Acc = Accuracy::Low;
+      else if (*V == "fast")
+        Opts.Acc = Accuracy::Fast;
+      else
+        return usage("accuracy must be high, low or fast");
+    } else if (auto V = Value("--optimization")) {
+      if (*V == "none")
+        Opts.Opt = Optimization::None;
+      else if (*V == "moderate")
+        Opts.Opt = Optimization::Moderate;
+      else if (*V == "aggressive")
+        Opts.Opt = Optimization::Aggressive;
+      else
+        return usage("optimization must be none, moderate or aggressive");
+    } else if (A.size() == 3 && A.rfind("-O", 0) == 0 && A[2] >= '0' &&
+               A[2] <= '3') {
+      Opts.OptLevel = A[2] - '0';
+    } else if (auto V = Value("--mcpu")) {
+      CPU = *V;
+    } else if (auto V = Value("--mattr")) {
+      Attrs = *V;
+    } else if (A == "-h" || A == "--help") {
+      usage("print one compilation stage of an expression");
+      return 0;
+    } else if (A == "-" && !HaveExpr) {
+      Expr.assign(std::istreambuf_iterator<char>(std::cin), {});
+      while (!Expr.empty() && (Expr.back() == '\n' || Expr.back() == '\r'))
+        Expr.pop_back();
+      HaveExpr = true;
+    } else if (!A.empty() && A[0] == '-' && A.size() > 1 &&
+               !(A[1] >= '0' && A[1] <= '9') && A[1] != '.' && A[1] != '(') {
+      return usage(("unknown option '" + A + "'").c_str());
+    } else if (!HaveExpr) {
+      Expr = A;
+      HaveExpr = true;
+    } else {
+      return usage("more than one expression given");
+    }
+  }
+  if (!HaveExpr)
+    return usage("no expression given");
+  try {
+    jit::HostTarget Target = jit::hostTarget();
+    if (!CPU.empty() || !Attrs.empty()) {
+      auto T = jit::makeTarget(CPU, Attrs);
+      if (!T) {
+        std::string Msg = llvm::toString(T.takeError());
+        return usage(Msg.c_str());
+      }
+      Target = *T;
+    }
+    std::string Out = internal::disForTarget(Expr, Sig, S, Opts, Target);
+    std::fwrite(Out.data(), 1, Out.size(), stdout);
+    if (!Out.empty() && Out.back() != '\n')
+      std::fputc('\n', stdout);
+    return 0;
+  } catch (const Error &E) {
+    std::fprintf(stderr, "%s\n", E.what());
+    return 1;
+  }
+}
