@@ -206,8 +206,47 @@ PyObject *exceptionTypeFor(nejit::ErrorKind K) {
   return PyExc_RuntimeError;
 }
 
+static const char *kindName(nejit::ErrorKind K) {
+  switch (K) {
+  case nejit::ErrorKind::Syntax:
+    return "syntax";
+  case nejit::ErrorKind::Value:
+    return "value";
+  case nejit::ErrorKind::Type:
+    return "type";
+  case nejit::ErrorKind::Key:
+    return "key";
+  case nejit::ErrorKind::NotImplemented:
+    return "not-implemented";
+  case nejit::ErrorKind::Runtime:
+    return "runtime";
+  }
+  return "runtime";
+}
+
 void setPythonError(const nejit::Error &E) {
-  PyErr_SetString(exceptionTypeFor(E.kind()), E.what());
+  // The numexpr exception type, with nejit's diagnostic as its message and
+  // the pieces of the diagnostic as attributes.
+  PyObject *Type = exceptionTypeFor(E.kind());
+  PyObject *Exc = PyObject_CallFunction(Type, "s", E.what());
+  if (!Exc)
+    return;
+  PyObject *Attrs[] = {PyUnicode_FromString(kindName(E.kind())),
+                       PyUnicode_FromStringAndSize(
+                           E.message().data(), Py_ssize_t(E.message().size())),
+                       PyUnicode_FromStringAndSize(
+                           E.expression().data(),
+                           Py_ssize_t(E.expression().size())),
+                       PyLong_FromLong(E.column())};
+  const char *Names[] = {"kind", "message", "expression", "column"};
+  for (int I = 0; I < 4; ++I) {
+    if (Attrs[I])
+      PyObject_SetAttrString(Exc, Names[I], Attrs[I]);
+    Py_XDECREF(Attrs[I]);
+  }
+  PyErr_Clear();
+  PyErr_SetObject(Type, Exc);
+  Py_DECREF(Exc);
 }
 
 nejit::Accuracy currentAccuracy() {
@@ -760,25 +799,27 @@ KernelEntry *getKernel(ExprInfo *Info, const std::vector<int64_t> &Codes,
   Opts.Acc = nejit::Accuracy(Acc);
   Opts.Opt = nejit::Optimization(Opt);
   nejit::Kernel K;
-  bool Failed = false;
-  nejit::ErrorKind Kind = nejit::ErrorKind::Runtime;
-  std::string Msg;
+  std::optional<nejit::Error> Err;
+  std::string Other;
   std::string Text = Info->Text;
   // Compiling takes milliseconds: let other Python threads run meanwhile.
   Py_BEGIN_ALLOW_THREADS;
   try {
     K = nejit::compile(Text, Sig, Opts);
   } catch (const nejit::Error &E) {
-    Failed = true;
-    Kind = E.kind();
-    Msg = E.what();
+    Err.emplace(E);
   } catch (const std::exception &E) {
-    Failed = true;
-    Msg = E.what();
+    Other = E.what();
+    if (Other.empty())
+      Other = "nejit: compilation failed";
   }
   Py_END_ALLOW_THREADS;
-  if (Failed) {
-    PyErr_SetString(exceptionTypeFor(Kind), Msg.c_str());
+  if (Err) {
+    setPythonError(*Err);
+    return nullptr;
+  }
+  if (!Other.empty()) {
+    PyErr_SetString(PyExc_RuntimeError, Other.c_str());
     return nullptr;
   }
   // Another thread may have added the same entry while we compiled.

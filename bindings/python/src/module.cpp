@@ -18,24 +18,6 @@ using namespace nejit_py;
 
 namespace {
 
-const char *kindName(nejit::ErrorKind K) {
-  switch (K) {
-  case nejit::ErrorKind::Syntax:
-    return "syntax";
-  case nejit::ErrorKind::Value:
-    return "value";
-  case nejit::ErrorKind::Type:
-    return "type";
-  case nejit::ErrorKind::Key:
-    return "key";
-  case nejit::ErrorKind::NotImplemented:
-    return "not-implemented";
-  case nejit::ErrorKind::Runtime:
-    return "runtime";
-  }
-  return "runtime";
-}
-
 const char *reductionName(nejit::Reduction R) {
   switch (R) {
   case nejit::Reduction::Sum:
@@ -230,22 +212,7 @@ struct PyKernel {
 
 } // namespace
 
-namespace nejit_py {
-/// Used by pybind11's translator: sets a Python exception carrying
-/// `kind`, `message`, `expression` and `column` attributes.
-static void raiseWithAttributes(const nejit::Error &E) {
-  PyObject *Type = exceptionTypeFor(E.kind());
-  PyObject *Exc = PyObject_CallFunction(Type, "s", E.what());
-  if (!Exc)
-    return;
-  PyObject_SetAttrString(Exc, "kind", py::str(kindName(E.kind())).ptr());
-  PyObject_SetAttrString(Exc, "message", py::str(E.message()).ptr());
-  PyObject_SetAttrString(Exc, "expression", py::str(E.expression()).ptr());
-  PyObject_SetAttrString(Exc, "column", py::int_(E.column()).ptr());
-  PyErr_SetObject(Type, Exc);
-  Py_DECREF(Exc);
-}
-} // namespace nejit_py
+
 
 PYBIND11_MODULE(_nejit, m) {
   m.doc() = "nejit's C++ core: an LLVM ORC JIT for numexpr-style array "
@@ -258,7 +225,7 @@ PYBIND11_MODULE(_nejit, m) {
       if (P)
         std::rethrow_exception(P);
     } catch (const nejit::Error &E) {
-      raiseWithAttributes(E);
+      setPythonError(E);
     }
   });
 
