@@ -7,6 +7,7 @@
 /// division by zero is 0, shifts past the width, pow's int conversion).
 //===----------------------------------------------------------------------===//
 #include "CodeGen/CodeGen.h"
+#include "CodeGen/ComplexMath.h"
 
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Intrinsics.h"
@@ -79,7 +80,7 @@ bool isFloatType(DType T) {
   return T == DType::Float32 || T == DType::Float64;
 }
 
-class KernelEmitter {
+class KernelEmitter : public RealMath {
 public:
   KernelEmitter(const ir::Function &F, const KernelSpec &Spec,
                 const CodeGenOptions &Opts, LLVMContext &Ctx, Module &M)
@@ -316,6 +317,42 @@ private:
   /// Calls the Sleef function for Op at the current width.
   Value *sleefCall(StringRef Op, DType T, ArrayRef<Value *> Args) {
     auto Name = sleefFunction(Op, T, VF, Opts.Isa, Opts.Acc);
+    if (!Name && VF > 1) {
+      // A narrower vector variant (say 16 float64 lanes on AVX-512): call
+      // it on each part and join the parts.
+      for (unsigned Part = VF / 2; Part > 1; Part /= 2) {
+        auto PartName = sleefFunction(Op, T, Part, Opts.Isa, Opts.Acc);
+        if (!PartName)
+          continue;
+        auto *PT = FixedVectorType::get(scalarType(T), Part);
+        SmallVector<Type *, 2> Params(Args.size(), PT);
+        FunctionCallee Fn = declare(*PartName, PT, Params);
+        SmallVector<Value *, 8> Results;
+        for (unsigned Start = 0; Start < VF; Start += Part) {
+          SmallVector<int, 16> Mask;
+          for (unsigned L = 0; L < Part; ++L)
+            Mask.push_back(Start + L);
+          SmallVector<Value *, 2> PartArgs;
+          for (Value *A : Args)
+            PartArgs.push_back(B.CreateShuffleVector(A, Mask));
+          Results.push_back(B.CreateCall(Fn, PartArgs));
+        }
+        while (Results.size() > 1) {
+          SmallVector<Value *, 8> Joined;
+          for (size_t K = 0; K < Results.size(); K += 2) {
+            unsigned W =
+                cast<FixedVectorType>(Results[K]->getType())->getNumElements();
+            SmallVector<int, 64> Mask;
+            for (unsigned L = 0; L < 2 * W; ++L)
+              Mask.push_back(L);
+            Joined.push_back(
+                B.CreateShuffleVector(Results[K], Results[K + 1], Mask));
+          }
+          Results = Joined;
+        }
+        return Results[0];
+      }
+    }
     if (!Name) {
       // No vector variant for this width: call the scalar one per lane.
       auto ScalarName = sleefFunction(Op, T, 1, Opts.Isa, Opts.Acc);
@@ -351,6 +388,19 @@ private:
   Val emitComplexOp(const Inst &I, int Id);
   Value *emitSinCos(int Id, bool WantSin);
   Val emitComplexHelper(StringRef Name, ArrayRef<Val> Args);
+  std::optional<std::pair<Value *, Value *>> sinCosCall(Value *X, DType T);
+  Value *emitSinhCosh(bool Sinh, DType T, Value *X);
+
+  //===--- RealMath (for ComplexMath) ------------------------------------===//
+  Value *call(StringRef Op, ArrayRef<Value *> Args) override {
+    return sleefCall(Op, DType::Float64, Args);
+  }
+  std::pair<Value *, Value *> sinCos(Value *X) override {
+    if (auto P = sinCosCall(X, DType::Float64))
+      return *P;
+    return {sleefCall("sin", DType::Float64, {X}),
+            sleefCall("cos", DType::Float64, {X})};
+  }
 
   void emitBody() {
     Cache.assign(F.Insts.size(), Val{});
@@ -566,21 +616,12 @@ Val KernelEmitter::emitComplexOp(const Inst &I, int Id) {
   }
   case Opcode::Conj:
     return {Arg(0).V, B.CreateFNeg(Arg(0).Im)};
-  case Opcode::Abs: {
-    Val X = Arg(0);
-    return {intrinsic(Intrinsic::sqrt,
-                      {B.CreateFAdd(B.CreateFMul(X.V, X.V),
-                                    B.CreateFMul(X.Im, X.Im))}),
-            Zero};
-  }
   case Opcode::Round:
     return {intrinsic(Intrinsic::roundeven, {Arg(0).V}),
             intrinsic(Intrinsic::roundeven, {Arg(0).Im})};
   case Opcode::Sign: {
     Val X = Arg(0);
-    Value *Mag = intrinsic(Intrinsic::sqrt,
-                           {B.CreateFAdd(B.CreateFMul(X.V, X.V),
-                                         B.CreateFMul(X.Im, X.Im))});
+    Value *Mag = sleefCall("hypot", DType::Float64, {X.V, X.Im});
     Value *IsZero = B.CreateFCmpOEQ(Mag, Zero);
     return {B.CreateSelect(IsZero, Zero, B.CreateFDiv(X.V, Mag)),
             B.CreateSelect(IsZero, Zero, B.CreateFDiv(X.Im, Mag))};
@@ -591,6 +632,14 @@ Val KernelEmitter::emitComplexOp(const Inst &I, int Id) {
   default:
     break;
   }
+  {
+    SmallVector<CVal, 2> Args;
+    for (size_t K = 0; K < I.Operands.size(); ++K)
+      Args.push_back({Arg((int)K).V, Arg((int)K).Im});
+    if (auto R = emitComplexMath(I.Op, B, *this, Args))
+      return {R->Re, R->Im};
+  }
+  // No vector formula (the inverse functions): C99 per lane.
   static const std::pair<Opcode, const char *> Helpers[] = {
       {Opcode::Sqrt, "nejit_c_sqrt"},     {Opcode::Exp, "nejit_c_exp"},
       {Opcode::Expm1, "nejit_c_expm1"},   {Opcode::Log, "nejit_c_log"},
@@ -617,6 +666,43 @@ Val KernelEmitter::emitComplexOp(const Inst &I, int Id) {
   return {UndefValue::get(DT), UndefValue::get(DT)};
 }
 
+/// {sin X, cos X} from one Sleef sincos call, or nullopt where there is
+/// none (or, for scalar float32, where it returns its pair in one register).
+std::optional<std::pair<Value *, Value *>>
+KernelEmitter::sinCosCall(Value *X, DType T) {
+  auto Name = sleefFunction("sincos", T, VF, Opts.Isa, Opts.Acc);
+  bool Vector = VF > 1;
+  if (!Name || (!Vector && T == DType::Float32))
+    return std::nullopt;
+  Type *VT = X->getType();
+  StructType *Pair = StructType::get(VT, VT);
+  if (!Vector) {
+    Value *R = B.CreateCall(declare(*Name, Pair, {VT}), {X});
+    return std::make_pair(B.CreateExtractValue(R, 0),
+                          B.CreateExtractValue(R, 1));
+  }
+  // Sleef returns the vector pair through memory (sret), per the x86-64
+  // ABI for aggregates of vectors.
+  AllocaInst *Slot;
+  {
+    IRBuilder<>::InsertPointGuard G(B);
+    Function *Fn = B.GetInsertBlock()->getParent();
+    B.SetInsertPoint(&Fn->getEntryBlock(), Fn->getEntryBlock().begin());
+    Slot = B.CreateAlloca(Pair);
+    Slot->setAlignment(Align(VF * (T == DType::Float32 ? 4 : 8)));
+  }
+  FunctionCallee Fn = declare(*Name, B.getVoidTy(), {B.getPtrTy(), VT});
+  CallInst *Call = B.CreateCall(Fn, {Slot, X});
+  Attribute SRet = Attribute::getWithStructRetType(Ctx, Pair);
+  Call->addParamAttr(0, SRet);
+  if (auto *Decl = dyn_cast<Function>(Fn.getCallee()))
+    if (!Decl->hasParamAttribute(0, Attribute::StructRet))
+      Decl->addParamAttr(0, SRet);
+  return std::make_pair(
+      (Value *)B.CreateLoad(VT, B.CreateStructGEP(Pair, Slot, 0)),
+      (Value *)B.CreateLoad(VT, B.CreateStructGEP(Pair, Slot, 1)));
+}
+
 /// sin and cos of one operand become one Sleef sincos call; the other
 /// result is cached for when its instruction is reached.
 Value *KernelEmitter::emitSinCos(int Id, bool WantSin) {
@@ -629,42 +715,49 @@ Value *KernelEmitter::emitSinCos(int Id, bool WantSin) {
       Partner = (int)K;
   }
   Value *X = get(I.Operands[0]).V;
-  auto Name = sleefFunction("sincos", I.Type, VF, Opts.Isa, Opts.Acc);
-  bool Vector = VF > 1;
-  // Scalar float sincos returns its pair in one register; keep to plain
-  // calls there.
-  if (Partner < 0 || !Name || (!Vector && I.Type == DType::Float32))
+  std::optional<std::pair<Value *, Value *>> SC;
+  if (Partner >= 0)
+    SC = sinCosCall(X, I.Type);
+  if (!SC)
     return sleefCall(WantSin ? "sin" : "cos", I.Type, {X});
-  Type *VT = X->getType();
-  StructType *Pair = StructType::get(VT, VT);
-  Value *Sin, *Cos;
-  if (Vector) {
-    // Sleef returns the vector pair through memory (sret), per the x86-64
-    // ABI for aggregates of vectors.
-    AllocaInst *Slot;
-    {
-      IRBuilder<>::InsertPointGuard G(B);
-      Function *Fn = B.GetInsertBlock()->getParent();
-      B.SetInsertPoint(&Fn->getEntryBlock(), Fn->getEntryBlock().begin());
-      Slot = B.CreateAlloca(Pair);
-      Slot->setAlignment(Align(VF * (I.Type == DType::Float32 ? 4 : 8)));
-    }
-    FunctionCallee Fn = declare(*Name, B.getVoidTy(), {B.getPtrTy(), VT});
-    CallInst *Call = B.CreateCall(Fn, {Slot, X});
-    Attribute SRet = Attribute::getWithStructRetType(Ctx, Pair);
-    Call->addParamAttr(0, SRet);
-    if (auto *Decl = dyn_cast<Function>(Fn.getCallee()))
-      if (!Decl->hasParamAttribute(0, Attribute::StructRet))
-        Decl->addParamAttr(0, SRet);
-    Sin = B.CreateLoad(VT, B.CreateStructGEP(Pair, Slot, 0));
-    Cos = B.CreateLoad(VT, B.CreateStructGEP(Pair, Slot, 1));
-  } else {
-    Value *R = B.CreateCall(declare(*Name, Pair, {VT}), {X});
-    Sin = B.CreateExtractValue(R, 0);
-    Cos = B.CreateExtractValue(R, 1);
-  }
+  auto [Sin, Cos] = *SC;
   Cache[Partner] = {WantSin ? Cos : Sin, nullptr};
   return WantSin ? Sin : Cos;
+}
+
+/// Sleef's sinh/cosh overflow early (past |x| = 709 for float64, 88.5 for
+/// float32, where the results are still finite up to 710.48 and 89.42).
+/// Lanes past that use e^(|x| - ln2_hi) * e^(-ln2_lo), where |x| - ln2_hi is
+/// exact; the fix-up runs only when some lane needs it.
+Value *KernelEmitter::emitSinhCosh(bool Sinh, DType T, Value *X) {
+  Value *R = sleefCall(Sinh ? "sinh" : "cosh", T, {X});
+  bool F32 = T == DType::Float32;
+  Value *AX = intrinsic(Intrinsic::fabs, {X});
+  Value *Big = B.CreateFCmpOGT(AX, constOf(T, F32 ? 88.0 : 709.0));
+  Value *Any = VF == 1 ? Big : B.CreateOrReduce(Big);
+  Function *Fn = B.GetInsertBlock()->getParent();
+  BasicBlock *Before = B.GetInsertBlock();
+  BasicBlock *Fix = BasicBlock::Create(Ctx, Sinh ? "sinh.big" : "cosh.big", Fn);
+  BasicBlock *Join = BasicBlock::Create(Ctx, Sinh ? "sinh.join" : "cosh.join",
+                                        Fn);
+  B.CreateCondBr(Any, Fix, Join);
+  B.SetInsertPoint(Fix);
+  // ln 2 = Hi + Lo, Hi with few enough bits that |x| - Hi is exact.
+  double Hi = F32 ? 0.693115234375 : 0.693147180369123816490;
+  double Lo = F32 ? 3.19461833e-05 : 1.90821492927058770002e-10;
+  Value *E = sleefCall("exp", T, {B.CreateFSub(AX, constOf(T, Hi))});
+  E = B.CreateFMul(E, constOf(T, F32 ? (double)std::exp(-(float)Lo)
+                                     : std::exp(-Lo)));
+  if (Sinh)
+    E = intrinsic(Intrinsic::copysign, {E, X});
+  Value *Fixed = B.CreateSelect(Big, E, R);
+  BasicBlock *FixEnd = B.GetInsertBlock();
+  B.CreateBr(Join);
+  B.SetInsertPoint(Join);
+  PHINode *Phi = B.CreatePHI(R->getType(), 2);
+  Phi->addIncoming(R, Before);
+  Phi->addIncoming(Fixed, FixEnd);
+  return Phi;
 }
 
 Val KernelEmitter::emitInst(int Id) {
@@ -925,6 +1018,9 @@ Val KernelEmitter::emitInst(int Id) {
   case Opcode::Sin:
   case Opcode::Cos:
     return {emitSinCos(Id, I.Op == Opcode::Sin)};
+  case Opcode::Sinh:
+  case Opcode::Cosh:
+    return {emitSinhCosh(I.Op == Opcode::Sinh, T, X)};
   case Opcode::Pow:
   case Opcode::Arctan2:
   case Opcode::Hypot:
