@@ -113,7 +113,8 @@ std::unique_ptr<MemoryBuffer> DiskCache::load(StringRef Hash,
   std::memcpy(&H, Bytes.data(), sizeof(H));
   if (std::memcmp(H.Magic, Magic, sizeof(Magic)) != 0 ||
       H.FormatVersion != DiskCacheFormatVersion ||
-      uint64_t(Bytes.size()) != sizeof(H) + uint64_t(H.KeyBytes) + H.PayloadBytes)
+      uint64_t(Bytes.size()) !=
+          sizeof(H) + uint64_t(H.KeyBytes) + H.PayloadBytes)
     return nullptr;
   StringRef Key = Bytes.substr(sizeof(H), H.KeyBytes);
   StringRef Payload = Bytes.substr(sizeof(H) + H.KeyBytes);
@@ -221,10 +222,9 @@ uint64_t DiskCache::trim(uint64_t TargetBytes) {
     Total += St->getSize();
   }
   if (Total > TargetBytes) {
-    std::sort(Files.begin(), Files.end(),
-              [](const FileInfo &A, const FileInfo &B) {
-                return A.MTime < B.MTime;
-              });
+    std::sort(
+        Files.begin(), Files.end(),
+        [](const FileInfo &A, const FileInfo &B) { return A.MTime < B.MTime; });
     for (const FileInfo &F : Files) {
       if (Total <= TargetBytes)
         break;

@@ -110,15 +110,14 @@ public:
       consumeError(Sizes.takeError());
     if (CurrentAllocBytes)
       *CurrentAllocBytes += Bytes;
-    Impl->allocate(
-        JD, G,
-        [this, Bytes, OnAllocated = std::move(OnAllocated)](
-            AllocResult Alloc) mutable {
-          if (!Alloc)
-            return OnAllocated(std::move(Alloc));
-          OnAllocated(std::make_unique<MeasuredAlloc>(*this, std::move(*Alloc),
-                                                      Bytes));
-        });
+    Impl->allocate(JD, G,
+                   [this, Bytes, OnAllocated = std::move(OnAllocated)](
+                       AllocResult Alloc) mutable {
+                     if (!Alloc)
+                       return OnAllocated(std::move(Alloc));
+                     OnAllocated(std::make_unique<MeasuredAlloc>(
+                         *this, std::move(*Alloc), Bytes));
+                   });
   }
   using JITLinkMemoryManager::allocate;
 
@@ -148,16 +147,16 @@ private:
       Impl->abandon(std::move(OnAbandoned));
     }
     void finalize(OnFinalizedFunction OnFinalized) override {
-      Impl->finalize([&MM = MM, Bytes = Bytes,
-                      OnFinalized = std::move(OnFinalized)](
-                         Expected<FinalizedAlloc> FA) mutable {
-        if (FA) {
-          std::lock_guard<std::mutex> Lock(MM.Mutex);
-          MM.Sizes[FA->getAddress().getValue()] = Bytes;
-          LiveBytes += Bytes;
-        }
-        OnFinalized(std::move(FA));
-      });
+      Impl->finalize(
+          [&MM = MM, Bytes = Bytes, OnFinalized = std::move(OnFinalized)](
+              Expected<FinalizedAlloc> FA) mutable {
+            if (FA) {
+              std::lock_guard<std::mutex> Lock(MM.Mutex);
+              MM.Sizes[FA->getAddress().getValue()] = Bytes;
+              LiveBytes += Bytes;
+            }
+            OnFinalized(std::move(FA));
+          });
     }
 
   private:
@@ -528,23 +527,25 @@ Engine::loadOrCompile(const std::string &Key, ModuleBuilder Build,
   Expected<SmallVector<char, 0>> Object = makeError("no module");
   {
     std::lock_guard<std::mutex> Lock(CodegenMutex);
-    Object = TSM->withModuleDo([&](Module &M) -> Expected<SmallVector<char, 0>> {
-      Expected<TargetMachine &> TM = hostMachine(codeGenOptLevel(OptLevel));
-      if (!TM)
-        return TM.takeError();
-      if (M.getTargetTriple().empty())
-        M.setTargetTriple(TM->getTargetTriple().str());
-      if (M.getDataLayout().isDefault())
-        M.setDataLayout(TM->createDataLayout());
-      if (!M.getFunction(EntryName))
-        return makeError("the module defines no function '" + EntryName + "'");
-      std::string Problems;
-      raw_string_ostream OS(Problems);
-      if (verifyModule(M, &OS))
-        return makeError("invalid LLVM module: " + OS.str());
-      runPipeline(M, OptLevel, &*TM);
-      return runCodeGen(M, *TM, CodeGenFileType::ObjectFile);
-    });
+    Object =
+        TSM->withModuleDo([&](Module &M) -> Expected<SmallVector<char, 0>> {
+          Expected<TargetMachine &> TM = hostMachine(codeGenOptLevel(OptLevel));
+          if (!TM)
+            return TM.takeError();
+          if (M.getTargetTriple().empty())
+            M.setTargetTriple(TM->getTargetTriple().str());
+          if (M.getDataLayout().isDefault())
+            M.setDataLayout(TM->createDataLayout());
+          if (!M.getFunction(EntryName))
+            return makeError("the module defines no function '" + EntryName +
+                             "'");
+          std::string Problems;
+          raw_string_ostream OS(Problems);
+          if (verifyModule(M, &OS))
+            return makeError("invalid LLVM module: " + OS.str());
+          runPipeline(M, OptLevel, &*TM);
+          return runCodeGen(M, *TM, CodeGenFileType::ObjectFile);
+        });
   }
   if (!Object)
     return Object.takeError();

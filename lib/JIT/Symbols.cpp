@@ -90,8 +90,8 @@ Expected<void *> resolveExternalSymbol(StringRef Name) {
   if (M.Handle)
     if (void *Addr = dlsym(M.Handle, CName.c_str()))
       return Addr;
-  return createStringError(inconvertibleErrorCode(),
-                           "symbol '%s' not found", CName.c_str());
+  return createStringError(inconvertibleErrorCode(), "symbol '%s' not found",
+                           CName.c_str());
 }
 
 Error ExternalSymbolGenerator::tryToGenerate(LookupState &, LookupKind,

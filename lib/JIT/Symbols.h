@@ -1,4 +1,5 @@
-//===- JIT/Symbols.h - Resolving generated code's external calls -*- C++ -*-===//
+//===- JIT/Symbols.h - Resolving generated code's external calls -*- C++
+//-*-===//
 /// \file
 /// The definition generator that gives JIT'd kernels their external symbols:
 /// Sleef from an explicitly opened libsleef, runtime helpers from a table the
@@ -27,8 +28,7 @@ llvm::Expected<void *> resolveExternalSymbol(llvm::StringRef Name);
 /// undefined, so ORC fails the lookup with an error that names them.
 class ExternalSymbolGenerator : public llvm::orc::DefinitionGenerator {
 public:
-  llvm::Error tryToGenerate(llvm::orc::LookupState &LS,
-                            llvm::orc::LookupKind K,
+  llvm::Error tryToGenerate(llvm::orc::LookupState &LS, llvm::orc::LookupKind K,
                             llvm::orc::JITDylib &JD,
                             llvm::orc::JITDylibLookupFlags JDLookupFlags,
                             const llvm::orc::SymbolLookupSet &Symbols) override;

@@ -61,7 +61,8 @@ void initializeNativeTarget();
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const HostTarget &T, llvm::CodeGenOptLevel Level);
 
-/// Maps nejit's 0..3 opt levels to LLVM's codegen levels (values above 3 clamp).
+/// Maps nejit's 0..3 opt levels to LLVM's codegen levels (values above 3
+/// clamp).
 llvm::CodeGenOptLevel codeGenOptLevel(unsigned OptLevel);
 
 } // namespace nejit::jit

@@ -42,10 +42,9 @@ using KernelFn = void (*)(int64_t, void **, const int64_t *);
 
 /// Emits, into a fresh module, `void Name(i64 n, ptr ptrs, ptr strides)`
 /// whose scalar loop stores Body(builder, a[i], b[i]) to out[i].
-ThreadSafeModule
-makeScalarKernel(StringRef Name,
-                 std::function<Value *(IRBuilder<> &, Module &, Value *, Value *)>
-                     Body) {
+ThreadSafeModule makeScalarKernel(
+    StringRef Name,
+    std::function<Value *(IRBuilder<> &, Module &, Value *, Value *)> Body) {
   auto Ctx = std::make_unique<LLVMContext>();
   auto M = std::make_unique<Module>("test", *Ctx);
   prepareModule(*M);
@@ -87,12 +86,14 @@ ThreadSafeModule makeAddKernel(double C, StringRef Name = "k") {
 /// out = Callee(a) for an external `double Callee(double)`.
 ThreadSafeModule makeCallKernel(StringRef Callee) {
   std::string CalleeName = Callee.str();
-  return makeScalarKernel("k", [CalleeName](IRBuilder<> &B, Module &M,
-                                            Value *X, Value *) -> Value * {
-    FunctionCallee Fn = M.getOrInsertFunction(
-        CalleeName, FunctionType::get(B.getDoubleTy(), {B.getDoubleTy()}, false));
-    return B.CreateCall(Fn, {X});
-  });
+  return makeScalarKernel(
+      "k",
+      [CalleeName](IRBuilder<> &B, Module &M, Value *X, Value *) -> Value * {
+        FunctionCallee Fn = M.getOrInsertFunction(
+            CalleeName,
+            FunctionType::get(B.getDoubleTy(), {B.getDoubleTy()}, false));
+        return B.CreateCall(Fn, {X});
+      });
 }
 
 /// out = 2*a + 3*b with an explicit Lanes-wide vector loop and a scalar tail,
@@ -220,6 +221,30 @@ TEST(JITTarget, HostIsConsistent) {
   EXPECT_FALSE(T.hasFeature("no-such-feature"));
 }
 
+TEST(JITTarget, VectorBitsOverride) {
+  const HostTarget &T = hostTarget();
+  if (const char *Env = std::getenv("NEJIT_VECTOR_BITS")) {
+    // The child run below: the override narrows, never widens.
+    EXPECT_EQ(T.VectorBits, 128u);
+    EXPECT_STREQ(Env, "128");
+    return;
+  }
+  // hostTarget() is detected once per process: check the variable in a
+  // child process running only this test.
+  pid_t Pid = fork();
+  ASSERT_GE(Pid, 0);
+  if (Pid == 0) {
+    setenv("NEJIT_VECTOR_BITS", "128", 1);
+    execl("/proc/self/exe", "nejit-unittests",
+          "--gtest_filter=JITTarget.VectorBitsOverride", (char *)nullptr);
+    _exit(127);
+  }
+  int Status = -1;
+  ASSERT_EQ(waitpid(Pid, &Status, 0), Pid);
+  ASSERT_TRUE(WIFEXITED(Status));
+  EXPECT_EQ(WEXITSTATUS(Status), 0);
+}
+
 TEST(JITTarget, MakeTargetForOtherCPUs) {
   auto Skx = makeTarget("skylake-avx512", "");
   ASSERT_TRUE(bool(Skx)) << toString(Skx.takeError());
@@ -240,8 +265,8 @@ TEST(JITTarget, MakeTargetForOtherCPUs) {
 TEST_F(JITEngine, CompilesRunsAndHitsMemory) {
   Stats Before = stats();
   int Builds = 0;
-  auto Code = compileOrDie(key("add 1"), [] { return makeAddKernel(1.0); }, 2,
-                           &Builds);
+  auto Code = compileOrDie(
+      key("add 1"), [] { return makeAddKernel(1.0); }, 2, &Builds);
   ASSERT_TRUE(Code);
   EXPECT_EQ(Builds, 1);
   EXPECT_GT(Code->codeBytes(), 0u);
@@ -256,8 +281,8 @@ TEST_F(JITEngine, CompilesRunsAndHitsMemory) {
   EXPECT_GE(After.Entries, 1u);
   EXPECT_GE(After.CodeBytes, Code->codeBytes());
 
-  auto Again = compileOrDie(key("add 1"), [] { return makeAddKernel(1.0); }, 2,
-                            &Builds);
+  auto Again = compileOrDie(
+      key("add 1"), [] { return makeAddKernel(1.0); }, 2, &Builds);
   EXPECT_EQ(Again.get(), Code.get());
   EXPECT_EQ(Builds, 1);
   Stats Hit = stats();
@@ -269,7 +294,8 @@ TEST_F(JITEngine, CompilesRunsAndHitsMemory) {
 TEST_F(JITEngine, AllOptLevelsAreCorrectAndDistinct) {
   std::vector<std::shared_ptr<const CompiledCode>> Codes;
   for (unsigned O = 0; O <= 3; ++O) {
-    auto Code = compileOrDie(key("vec"), [] { return makeVectorKernel(8); }, O);
+    auto Code = compileOrDie(
+        key("vec"), [] { return makeVectorKernel(8); }, O);
     ASSERT_TRUE(Code);
     for (const auto &Other : Codes)
       EXPECT_NE(Other.get(), Code.get());
@@ -284,7 +310,8 @@ TEST_F(JITEngine, AllOptLevelsAreCorrectAndDistinct) {
 }
 
 TEST_F(JITEngine, CallsSleefAndLibm) {
-  auto Sin = compileOrDie(key("sin"), [] { return makeCallKernel("Sleef_sin_u10"); });
+  auto Sin =
+      compileOrDie(key("sin"), [] { return makeCallKernel("Sleef_sin_u10"); });
   ASSERT_TRUE(Sin);
   std::vector<double> Out = runKernel(*Sin);
   for (size_t I = 0; I < Out.size(); ++I)
@@ -345,7 +372,9 @@ TEST_F(JITEngine, BuildErrorsAndBadModulesAreErrors) {
 
   auto WrongName = getOrCompile(
       key("wrong entry"),
-      []() -> Expected<ThreadSafeModule> { return makeAddKernel(2.0, "other"); },
+      []() -> Expected<ThreadSafeModule> {
+        return makeAddKernel(2.0, "other");
+      },
       "k", 2);
   ASSERT_FALSE(bool(WrongName));
   EXPECT_NE(toString(WrongName.takeError()).find("'k'"), std::string::npos);
@@ -450,8 +479,8 @@ TEST_F(JITEngine, EvictionReleasesCode) {
 
   // Asking again for an evicted key recompiles (or loads from disk).
   int Builds = 0;
-  auto Back = compileOrDie(key("evict 0"), [] { return makeAddKernel(10.0); },
-                           2, &Builds);
+  auto Back = compileOrDie(
+      key("evict 0"), [] { return makeAddKernel(10.0); }, 2, &Builds);
   ASSERT_TRUE(Back);
   EXPECT_EQ(Builds, 0) << "expected the disk cache to serve it";
   EXPECT_TRUE(Back->fromDisk());
@@ -459,8 +488,8 @@ TEST_F(JITEngine, EvictionReleasesCode) {
 
 TEST_F(JITEngine, DiskHitDoesNotBuild) {
   int Builds = 0;
-  auto Code = compileOrDie(key("disk"), [] { return makeAddKernel(5.0); }, 2,
-                           &Builds);
+  auto Code = compileOrDie(
+      key("disk"), [] { return makeAddKernel(5.0); }, 2, &Builds);
   ASSERT_TRUE(Code);
   std::string File = cacheFileForTesting(key("disk"), "k", 2);
   ASSERT_FALSE(File.empty());
@@ -562,12 +591,12 @@ TEST_F(JITEngine, EmptyFileIsDetected) {
 
 TEST_F(JITEngine, FileOfAnotherKeyIsNotLoaded) {
   // Simulates a hash collision: a valid file whose stored key differs.
-  ASSERT_TRUE(compileOrDie(key("other key"), [] { return makeAddKernel(50.0); }));
+  ASSERT_TRUE(
+      compileOrDie(key("other key"), [] { return makeAddKernel(50.0); }));
   std::string Other = cacheFileForTesting(key("other key"), "k", 2);
-  checkDamageIsRepaired(*this, key("collision"), 12.0,
-                        [&](const std::string &F) {
-                          writeFile(F, readFile(Other));
-                        });
+  checkDamageIsRepaired(
+      *this, key("collision"), 12.0,
+      [&](const std::string &F) { writeFile(F, readFile(Other)); });
 }
 
 TEST_F(JITEngine, UnwritableDirectoryDegradesSilently) {
@@ -578,7 +607,8 @@ TEST_F(JITEngine, UnwritableDirectoryDegradesSilently) {
   auto Code = compileOrDie(key("readonly"), [] { return makeAddKernel(13.0); });
   ASSERT_TRUE(Code);
   EXPECT_EQ(runKernel(*Code, 2)[1], 24.0);
-  auto Code2 = compileOrDie(key("readonly 2"), [] { return makeAddKernel(14.0); });
+  auto Code2 =
+      compileOrDie(key("readonly 2"), [] { return makeAddKernel(14.0); });
   ASSERT_TRUE(Code2);
 }
 
@@ -630,16 +660,16 @@ TEST_F(JITEngine, ChildProcessUsesAndCompilesKernels) {
       Status |= 1;
     auto Hit = getOrCompile(
         key("fork"),
-        []() -> Expected<ThreadSafeModule> { return makeAddKernel(30.0); },
-        "k", 2);
+        []() -> Expected<ThreadSafeModule> { return makeAddKernel(30.0); }, "k",
+        2);
     if (!Hit || Hit->get() != Code.get())
       Status |= 2;
     if (!Hit)
       consumeError(Hit.takeError());
     auto New = getOrCompile(
         key("fork child"),
-        []() -> Expected<ThreadSafeModule> { return makeVectorKernel(4); },
-        "k", 2);
+        []() -> Expected<ThreadSafeModule> { return makeVectorKernel(4); }, "k",
+        2);
     if (!New) {
       consumeError(New.takeError());
       Status |= 4;
@@ -662,8 +692,8 @@ TEST_F(JITEngine, ForkWhileOtherThreadsCompile) {
     for (int I = 0; !Stop; ++I) {
       auto Code = getOrCompile(
           key("bg " + std::to_string(I)),
-          [&]() -> Expected<ThreadSafeModule> { return makeAddKernel(I); },
-          "k", 1);
+          [&]() -> Expected<ThreadSafeModule> { return makeAddKernel(I); }, "k",
+          1);
       if (!Code)
         consumeError(Code.takeError());
     }
@@ -756,11 +786,14 @@ TEST_F(JITEngine, Timing) {
     setCacheDirForTesting("");
     std::vector<double> Cold, BuildOnly;
     for (int I = 0; I < 21; ++I) {
-      std::string K = key("timing cold O" + std::to_string(O) + " " +
-                          std::to_string(I));
+      std::string K =
+          key("timing cold O" + std::to_string(O) + " " + std::to_string(I));
       auto T0 = Now();
       auto Code = getOrCompile(
-          K, [&]() -> Expected<ThreadSafeModule> { return makeVectorKernel(Lanes); },
+          K,
+          [&]() -> Expected<ThreadSafeModule> {
+            return makeVectorKernel(Lanes);
+          },
           "k", O);
       Cold.push_back(Ms(Now() - T0));
       ASSERT_TRUE(bool(Code)) << toString(Code.takeError());
