@@ -3,7 +3,8 @@
 /// See Engine.h. Locks, always taken in this order (never an earlier one while
 /// holding a later one): CodegenMutex (the TargetMachines), LinkMutex (every
 /// ExecutionSession operation), CacheMutex (the LRU and the in-flight table),
-/// then the disk cache's. The fork handlers take all of them, in that order.
+/// then the disk cache's, then the helper table's (Symbols.cpp). The fork
+/// handlers take all of them, in that order.
 //===----------------------------------------------------------------------===//
 #include "JIT/Engine.h"
 #include "JIT/DiskCache.h"
@@ -636,10 +637,12 @@ void Engine::forkPrepare() {
   E.LinkMutex.lock();
   E.CacheMutex.lock();
   E.Disk.lockForFork();
+  lockHelpersForFork();
 }
 
 void Engine::forkParent() {
   Engine &E = *Instance;
+  unlockHelpersAfterFork();
   E.Disk.unlockAfterFork();
   E.CacheMutex.unlock();
   E.LinkMutex.unlock();
@@ -655,6 +658,7 @@ void Engine::forkChild() {
   for (auto &KV : E.InFlight)
     new std::shared_ptr<Pending>(std::move(KV.second));
   E.InFlight.clear();
+  unlockHelpersAfterFork();
   E.Disk.unlockAfterFork();
   E.CacheMutex.unlock();
   E.LinkMutex.unlock();

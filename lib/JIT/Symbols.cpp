@@ -36,6 +36,9 @@ void registerHelperSymbol(StringRef Name, void *Address) {
   T.Map[Name] = Address;
 }
 
+void lockHelpersForFork() { helpers().Mutex.lock(); }
+void unlockHelpersAfterFork() { helpers().Mutex.unlock(); }
+
 /// A dlopen handle opened once; the error text is kept for diagnostics.
 struct Library {
   void *Handle = nullptr;

@@ -20,6 +20,11 @@ namespace nejit::jit {
 /// been resolved yet: resolved addresses are bound for the process.
 void registerHelperSymbol(llvm::StringRef Name, void *Address);
 
+/// fork() support (see Engine.cpp): hold the helper table's lock across
+/// fork() so that the child never inherits it locked.
+void lockHelpersForFork();
+void unlockHelpersAfterFork();
+
 /// The address generated code would get for Name, or an error naming it.
 llvm::Expected<void *> resolveExternalSymbol(llvm::StringRef Name);
 
