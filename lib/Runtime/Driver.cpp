@@ -7,6 +7,8 @@
 #include "Runtime/Driver.h"
 #include "Runtime/Threads.h"
 
+#include "llvm/ADT/SmallVector.h"
+
 #include <algorithm>
 #include <cmath>
 #include <complex>
@@ -22,17 +24,19 @@ namespace {
 
 /// An iteration space after dropping unit dimensions, ordering by memory
 /// order and merging dimensions that are contiguous with each other.
+/// Small inline vectors: a call on small arrays must not allocate.
+using DimVector = llvm::SmallVector<int64_t, 6>;
 struct Space {
-  std::vector<int64_t> Shape;                ///< outermost first
-  std::vector<std::vector<int64_t>> Strides; ///< [operand][dim]
+  DimVector Shape;                           ///< outermost first
+  llvm::SmallVector<DimVector, 6> Strides;   ///< [operand][dim]
 };
 
-Space simplify(const std::vector<int> &Dims, const RunRequest &R,
+Space simplify(llvm::ArrayRef<int> Dims, const RunRequest &R,
                int OrderOperand) {
   size_t NOps = R.Data.size();
   Space S;
   S.Strides.resize(NOps);
-  std::vector<int> Kept;
+  llvm::SmallVector<int, 6> Kept;
   for (int D : Dims)
     if (R.Shape[D] != 1)
       Kept.push_back(D);
@@ -82,7 +86,7 @@ int threadsFor(int64_t Work) {
 }
 
 /// Byte offsets of outer position Pos (row-major over all but the last dim).
-void outerOffsets(const Space &S, int64_t Pos, std::vector<int64_t> &Off) {
+void outerOffsets(const Space &S, int64_t Pos, DimVector &Off) {
   size_t NOps = S.Strides.size();
   Off.assign(NOps, 0);
   for (int D = (int)S.Shape.size() - 2; D >= 0; --D) {
@@ -176,12 +180,12 @@ void combineInto(Acc &A, const Acc &B, DType T, ir::Opcode Op) {
 }
 
 void runElementwise(const RunRequest &R, const VariantFn &Variant) {
-  std::vector<int> Dims(R.NDim);
+  llvm::SmallVector<int, 6> Dims(R.NDim);
   std::iota(Dims.begin(), Dims.end(), 0);
   Space S = simplify(Dims, R, 0);
   KernelFn Fn = Variant(specFor(S, R));
   size_t NOps = R.Data.size();
-  std::vector<int64_t> Inner(NOps);
+  DimVector Inner(NOps);
   for (size_t K = 0; K < NOps; ++K)
     Inner[K] = S.Shape.empty() ? R.ElemSizes[K] : S.Strides[K].back();
   int64_t Len = S.Shape.empty() ? 1 : S.Shape.back();
@@ -201,35 +205,42 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
 #pragma omp parallel for num_threads(Threads) schedule(static)
     for (int64_t C = 0; C < NumChunks; ++C) {
       int64_t Start = C * Chunk, N = std::min(Chunk, Len - Start);
-      std::vector<char *> P(NOps);
+      llvm::SmallVector<char *, 6> P(NOps);
       for (size_t K = 0; K < NOps; ++K)
         P[K] = R.Data[K] + Start * Inner[K];
       Fn(N, P.data(), Inner.data());
     }
     return;
   }
-#pragma omp parallel for num_threads(Threads) schedule(static)
-  for (int64_t Pos = 0; Pos < Outer; ++Pos) {
-    std::vector<int64_t> Off;
+  auto Row = [&](int64_t Pos) {
+    DimVector Off;
     outerOffsets(S, Pos, Off);
-    std::vector<char *> P(NOps);
+    llvm::SmallVector<char *, 6> P(NOps);
     for (size_t K = 0; K < NOps; ++K)
       P[K] = R.Data[K] + Off[K];
     Fn(Len, P.data(), Inner.data());
+  };
+  if (Threads == 1) {
+    for (int64_t Pos = 0; Pos < Outer; ++Pos)
+      Row(Pos);
+    return;
   }
+#pragma omp parallel for num_threads(Threads) schedule(static)
+  for (int64_t Pos = 0; Pos < Outer; ++Pos)
+    Row(Pos);
 }
 
 /// Reduces the input positions of `Red` (one output element) starting at
 /// byte offsets Base, for outer positions [Begin, End) of Red, into A.
 void reduceRange(KernelFn Fn, const Space &Red, const RunRequest &R,
-                 const std::vector<int64_t> &Base, int64_t Begin, int64_t End,
+                 const DimVector &Base, int64_t Begin, int64_t End,
                  int64_t LineBegin, int64_t LineEnd, Acc &A) {
   size_t NOps = R.Data.size();
-  std::vector<int64_t> Inner(NOps, 0);
+  DimVector Inner(NOps, 0);
   for (size_t K = 1; K < NOps; ++K)
     Inner[K] = Red.Shape.empty() ? 0 : Red.Strides[K].back();
-  std::vector<char *> P(NOps);
-  std::vector<int64_t> Off;
+  llvm::SmallVector<char *, 6> P(NOps);
+  DimVector Off;
   for (int64_t Pos = Begin; Pos < End; ++Pos) {
     outerOffsets(Red, Pos, Off);
     P[0] = reinterpret_cast<char *>(A.Bytes);
@@ -244,7 +255,7 @@ void storeAcc(char *Out, const Acc &A, DType T) {
 }
 
 void runReduction(const RunRequest &R, const VariantFn &Variant) {
-  std::vector<int> Reduced, Kept;
+  llvm::SmallVector<int, 6> Reduced, Kept;
   for (int D = 0; D < R.NDim; ++D)
     (R.Strides[0][D] == 0 ? Reduced : Kept).push_back(D);
   // Order the reduced dims by the first input's memory order.
@@ -277,7 +288,7 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
   int Threads = threadsFor(Work);
   if (OutCount == 1) {
     // One result: split the reduced space into chunks with partials.
-    std::vector<int64_t> Base(NOps, 0);
+    DimVector Base(NOps, 0);
     int64_t Chunks = Threads == 1 ? 1 : Threads * 4;
     bool SplitLine = RedOuter < Chunks;
     int64_t Span = SplitLine ? Line : RedOuter;
@@ -286,15 +297,22 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
     if (SplitLine)
       Step = (Step + 63) & ~int64_t(63);
     Chunks = (Span + Step - 1) / Step;
-    std::vector<Acc> Partial(std::max<int64_t>(Chunks, 1));
-#pragma omp parallel for num_threads(Threads) schedule(static)
-    for (int64_t C = 0; C < Chunks; ++C) {
+    llvm::SmallVector<Acc, 16> Partial(std::max<int64_t>(Chunks, 1));
+    auto Chunk = [&](int64_t C) {
       setIdentity(Partial[C], R.ResultType, R.Reduce);
       int64_t B = C * Step, E = std::min(Span, B + Step);
       if (SplitLine)
         reduceRange(Fn, Red, R, Base, 0, RedOuter, B, E, Partial[C]);
       else
         reduceRange(Fn, Red, R, Base, B, E, 0, Line, Partial[C]);
+    };
+    if (Threads == 1) {
+      for (int64_t C = 0; C < Chunks; ++C)
+        Chunk(C);
+    } else {
+#pragma omp parallel for num_threads(Threads) schedule(static)
+      for (int64_t C = 0; C < Chunks; ++C)
+        Chunk(C);
     }
     Acc Total;
     setIdentity(Total, R.ResultType, R.Reduce);
@@ -303,15 +321,22 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
     storeAcc(R.Data[0], Total, R.ResultType);
     return;
   }
-#pragma omp parallel for num_threads(Threads) schedule(static)
-  for (int64_t Pos = 0; Pos < OutCount; ++Pos) {
-    std::vector<int64_t> Off;
+  auto One = [&](int64_t Pos) {
+    DimVector Off;
     outerOffsets(OutAll, Pos, Off);
     Acc A;
     setIdentity(A, R.ResultType, R.Reduce);
     reduceRange(Fn, Red, R, Off, 0, RedOuter, 0, Line, A);
     storeAcc(R.Data[0] + Off[0], A, R.ResultType);
+  };
+  if (Threads == 1) {
+    for (int64_t Pos = 0; Pos < OutCount; ++Pos)
+      One(Pos);
+    return;
   }
+#pragma omp parallel for num_threads(Threads) schedule(static)
+  for (int64_t Pos = 0; Pos < OutCount; ++Pos)
+    One(Pos);
 }
 
 } // namespace
@@ -326,7 +351,7 @@ void run(const RunRequest &R, const VariantFn &Variant) {
       // An empty reduction gives the identity, as numpy's sum/prod do.
       Acc A;
       setIdentity(A, R.ResultType, R.Reduce);
-      std::vector<int> Kept;
+      llvm::SmallVector<int, 6> Kept;
       for (int D = 0; D < R.NDim; ++D)
         if (R.Strides[0][D] != 0)
           Kept.push_back(D);

@@ -13,6 +13,9 @@
 #include "CodeGen/CodeGen.h"
 #include "IR/IR.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/SmallVector.h"
+
 #include <functional>
 
 namespace nejit::runtime {
@@ -20,14 +23,14 @@ namespace nejit::runtime {
 using KernelFn = void (*)(int64_t N, char *const *Ptrs, const int64_t *Strides);
 
 /// Gives the compiled kernel for one layout variant (may compile).
-using VariantFn = std::function<KernelFn(const codegen::KernelSpec &)>;
+using VariantFn = llvm::function_ref<KernelFn(const codegen::KernelSpec &)>;
 
 struct RunRequest {
   int NDim = 0;
   const int64_t *Shape = nullptr;
-  std::vector<char *> Data;                 ///< [0] = out, [1 + i] = inputs
-  std::vector<const int64_t *> Strides;     ///< per operand, NDim entries
-  std::vector<int64_t> ElemSizes;           ///< per operand, bytes
+  llvm::SmallVector<char *, 6> Data;             ///< [0] = out, [1 + i] = inputs
+  llvm::SmallVector<const int64_t *, 6> Strides; ///< per operand, NDim entries
+  llvm::SmallVector<int64_t, 6> ElemSizes;       ///< per operand, bytes
   DType ResultType = DType::Float64;
   ir::Opcode Reduce = ir::Opcode::Input;    ///< a reduction opcode, or Input
 };
