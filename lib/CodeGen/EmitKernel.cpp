@@ -390,6 +390,9 @@ private:
   Val emitComplexHelper(StringRef Name, ArrayRef<Val> Args);
   std::optional<std::pair<Value *, Value *>> sinCosCall(Value *X, DType T);
   Value *emitSinhCosh(bool Sinh, DType T, Value *X);
+  Value *emitGuardedSleef(Opcode Op, DType T, Value *X, Value *Y);
+  Value *fixLanes(Value *Cond, Value *R, StringRef Name,
+                  function_ref<Value *()> Fix);
 
   //===--- RealMath (for ComplexMath) ------------------------------------===//
   Value *call(StringRef Op, ArrayRef<Value *> Args) override {
@@ -491,6 +494,48 @@ Val KernelEmitter::emitIntOp(const Inst &I, Value *A, Value *Bv) {
     return {B.CreateSelect(IsZero, Zero, Result)};
   }
   case Opcode::Pow: {
+    if (Bits == 64) {
+      // numexpr: b < 0 ? 1 / a : llround(powl(a, b)) -- exact in long
+      // double's 64-bit mantissa, LLONG_MIN when out of range. Binary
+      // powering with overflow checks gives the same.
+      Type *VT = A->getType();
+      Type *BoolTy = vecOf(B.getInt1Ty());
+      Value *False = Constant::getNullValue(BoolTy);
+      Value *Acc = One, *P = A, *Ovf = False, *POvf = False;
+      for (int Bit = 0; Bit < 6; ++Bit) {
+        Value *Use = B.CreateICmpNE(
+            B.CreateAnd(B.CreateLShr(Bv, intConst(T, Bit)), One), Zero);
+        Value *M = B.CreateBinaryIntrinsic(Intrinsic::smul_with_overflow, Acc,
+                                           P);
+        Acc = B.CreateSelect(Use, B.CreateExtractValue(M, 0), Acc);
+        Ovf = B.CreateOr(Ovf, B.CreateAnd(Use, B.CreateOr(
+                                                   B.CreateExtractValue(M, 1),
+                                                   POvf)));
+        if (Bit < 5) {
+          Value *Sq = B.CreateBinaryIntrinsic(Intrinsic::smul_with_overflow,
+                                              P, P);
+          P = B.CreateExtractValue(Sq, 0);
+          POvf = B.CreateOr(POvf, B.CreateExtractValue(Sq, 1));
+        }
+      }
+      // b >= 64: |a| >= 2 overflows; 0, 1 and -1 stay small.
+      Value *BigB = B.CreateICmpSGE(Bv, intConst(T, 64));
+      Value *Odd = B.CreateICmpNE(B.CreateAnd(Bv, One), Zero);
+      Value *Small = B.CreateSelect(
+          B.CreateICmpEQ(A, MinusOne),
+          B.CreateSelect(Odd, MinusOne, One),
+          B.CreateSelect(B.CreateICmpEQ(A, One), One, Zero));
+      Value *Tiny = B.CreateICmpULE(B.CreateAdd(A, One), intConst(T, 2));
+      Value *Pos = B.CreateSelect(Ovf, intConst(T, INT64_MIN), Acc);
+      Pos = B.CreateSelect(BigB, B.CreateSelect(Tiny, Small,
+                                                intConst(T, INT64_MIN)),
+                           Pos);
+      Value *AZero = B.CreateICmpEQ(A, Zero);
+      Value *Recip = B.CreateSDiv(One, B.CreateSelect(AZero, One, A));
+      Recip = B.CreateSelect(AZero, Zero, Recip);
+      (void)VT;
+      return {B.CreateSelect(B.CreateICmpSLT(Bv, Zero), Recip, Pos)};
+    }
     // numexpr: b < 0 ? 1 / a : (int)pow((double)a, b). Out-of-range
     // conversions give INT_MIN like x86's cvttsd2si.
     Type *DT = vecOf(B.getDoubleTy());
@@ -734,23 +779,30 @@ Value *KernelEmitter::emitSinhCosh(bool Sinh, DType T, Value *X) {
   bool F32 = T == DType::Float32;
   Value *AX = intrinsic(Intrinsic::fabs, {X});
   Value *Big = B.CreateFCmpOGT(AX, constOf(T, F32 ? 88.0 : 709.0));
-  Value *Any = VF == 1 ? Big : B.CreateOrReduce(Big);
+  return fixLanes(Big, R, Sinh ? "sinh" : "cosh", [&]() -> Value * {
+    // ln 2 = Hi + Lo, Hi with few enough bits that |x| - Hi is exact.
+    double Hi = F32 ? 0.693115234375 : 0.693147180369123816490;
+    double Lo = F32 ? 3.19461833e-05 : 1.90821492927058770002e-10;
+    Value *E = sleefCall("exp", T, {B.CreateFSub(AX, constOf(T, Hi))});
+    E = B.CreateFMul(E, constOf(T, F32 ? (double)std::exp(-(float)Lo)
+                                       : std::exp(-Lo)));
+    return Sinh ? intrinsic(Intrinsic::copysign, {E, X}) : E;
+  });
+}
+
+/// Where Cond holds in some lane, replaces those lanes of R with Fix(),
+/// computed in a block that runs only then (the cases are rare: huge or
+/// subnormal arguments).
+Value *KernelEmitter::fixLanes(Value *Cond, Value *R, StringRef Name,
+                               function_ref<Value *()> Fix) {
+  Value *Any = VF == 1 ? Cond : B.CreateOrReduce(Cond);
   Function *Fn = B.GetInsertBlock()->getParent();
   BasicBlock *Before = B.GetInsertBlock();
-  BasicBlock *Fix = BasicBlock::Create(Ctx, Sinh ? "sinh.big" : "cosh.big", Fn);
-  BasicBlock *Join = BasicBlock::Create(Ctx, Sinh ? "sinh.join" : "cosh.join",
-                                        Fn);
-  B.CreateCondBr(Any, Fix, Join);
-  B.SetInsertPoint(Fix);
-  // ln 2 = Hi + Lo, Hi with few enough bits that |x| - Hi is exact.
-  double Hi = F32 ? 0.693115234375 : 0.693147180369123816490;
-  double Lo = F32 ? 3.19461833e-05 : 1.90821492927058770002e-10;
-  Value *E = sleefCall("exp", T, {B.CreateFSub(AX, constOf(T, Hi))});
-  E = B.CreateFMul(E, constOf(T, F32 ? (double)std::exp(-(float)Lo)
-                                     : std::exp(-Lo)));
-  if (Sinh)
-    E = intrinsic(Intrinsic::copysign, {E, X});
-  Value *Fixed = B.CreateSelect(Big, E, R);
+  BasicBlock *FixBB = BasicBlock::Create(Ctx, Name + ".big", Fn);
+  BasicBlock *Join = BasicBlock::Create(Ctx, Name + ".join", Fn);
+  B.CreateCondBr(Any, FixBB, Join);
+  B.SetInsertPoint(FixBB);
+  Value *Fixed = B.CreateSelect(Cond, Fix(), R);
   BasicBlock *FixEnd = B.GetInsertBlock();
   B.CreateBr(Join);
   B.SetInsertPoint(Join);
@@ -758,6 +810,60 @@ Value *KernelEmitter::emitSinhCosh(bool Sinh, DType T, Value *X) {
   Phi->addIncoming(R, Before);
   Phi->addIncoming(Fixed, FixEnd);
   return Phi;
+}
+
+/// Sleef functions whose documented domain is narrower than the type's:
+/// the lanes outside it get exact or asymptotic values instead.
+Value *KernelEmitter::emitGuardedSleef(Opcode Op, DType T, Value *X,
+                                       Value *Y) {
+  bool F32 = T == DType::Float32;
+  Value *AX = intrinsic(Intrinsic::fabs, {X});
+  auto Less = [&](Value *V, double C) {
+    return B.CreateFCmpOLT(V, constOf(T, C));
+  };
+  auto Greater = [&](Value *V, double C) {
+    return B.CreateFCmpOGT(V, constOf(T, C));
+  };
+  double Ln2 = 0.69314718055994530942;
+  switch (Op) {
+  case Opcode::Fmod: {
+    // Sleef's fmod is wrong for subnormal divisors and for quotients past
+    // its range; libm's fmod (LLVM frem) is exact.
+    Value *R = sleefCall("fmod", T, {X, Y});
+    Value *AY = intrinsic(Intrinsic::fabs, {Y});
+    double MinNormal = F32 ? 0x1p-126 : 0x1p-1022;
+    Value *Bad = B.CreateOr(Less(AY, MinNormal),
+                            B.CreateFCmpOGT(AX, B.CreateFMul(AY, constOf(
+                                                    T, F32 ? 0x1p60 : 0x1p500))));
+    return fixLanes(Bad, R, "fmod", [&] { return B.CreateFRem(X, Y); });
+  }
+  case Opcode::Log1p: {
+    // log1p(x) == x below 2^-54 (2^-25); log1p(x) ~ log(x) past 1e307.
+    Value *R = sleefCall("log1p", T, {X});
+    R = B.CreateSelect(Less(AX, F32 ? 0x1p-25 : 0x1p-54), X, R);
+    return fixLanes(Greater(X, F32 ? 1e38 : 1e307), R, "log1p",
+                    [&] { return sleefCall("log", T, {X}); });
+  }
+  case Opcode::Arcsinh:
+  case Opcode::Arccosh: {
+    // asinh(x) == x below 2^-28 (2^-12); asinh/acosh(x) = log|x| + ln 2
+    // past 1e154 (1e19), where Sleef overflows.
+    bool Asinh = Op == Opcode::Arcsinh;
+    Value *R = sleefCall(Asinh ? "asinh" : "acosh", T, {X});
+    if (Asinh)
+      R = B.CreateSelect(Less(AX, F32 ? 0x1p-12 : 0x1p-28), X, R);
+    return fixLanes(Greater(Asinh ? AX : X, F32 ? 1e19 : 1e154), R,
+                    Asinh ? "asinh" : "acosh", [&] {
+                      Value *L = B.CreateFAdd(sleefCall("log", T, {AX}),
+                                              constOf(T, Ln2));
+                      return Asinh ? intrinsic(Intrinsic::copysign, {L, X})
+                                   : L;
+                    });
+  }
+  default:
+    return sleefCall(sleefBaseName(Op), T, Y ? ArrayRef<Value *>{X, Y}
+                                             : ArrayRef<Value *>{X});
+  }
 }
 
 Val KernelEmitter::emitInst(int Id) {
@@ -1021,10 +1127,14 @@ Val KernelEmitter::emitInst(int Id) {
   case Opcode::Sinh:
   case Opcode::Cosh:
     return {emitSinhCosh(I.Op == Opcode::Sinh, T, X)};
+  case Opcode::Fmod:
+  case Opcode::Log1p:
+  case Opcode::Arcsinh:
+  case Opcode::Arccosh:
+    return {emitGuardedSleef(I.Op, T, X, Y)};
   case Opcode::Pow:
   case Opcode::Arctan2:
   case Opcode::Hypot:
-  case Opcode::Fmod:
   case Opcode::Nextafter:
     return {sleefCall(sleefBaseName(I.Op), T, {X, Y})};
   default: {
