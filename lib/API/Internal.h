@@ -1,11 +1,13 @@
 //===- API/Internal.h - What nejit-dis needs beyond the API ----*- C++ -*-===//
 /// \file
 /// Stage printing for an explicit target (nejit-dis --mcpu/--mattr), shared
-/// by the public dis() and Kernel::dis().
+/// by the public dis() and Kernel::dis(); the stages one at a time (for
+/// bench/).
 //===----------------------------------------------------------------------===//
 #ifndef NEJIT_API_INTERNAL_H
 #define NEJIT_API_INTERNAL_H
 
+#include "CodeGen/CodeGen.h"
 #include "IR/IR.h"
 #include "JIT/Target.h"
 #include "Support/Diagnostic.h"
@@ -21,6 +23,14 @@ struct Frontend {
 /// Parse, Sema, verify, passes, verify.
 Expected<Frontend> runFrontend(std::string_view Expr, const Signature &Sig,
                                const Options &Opts);
+
+/// The kernel module for one layout variant, prepared for target T.
+Expected<std::unique_ptr<llvm::Module>>
+buildModule(const ir::Function &F, const codegen::KernelSpec &Spec,
+            const Options &O, const jit::HostTarget &T, llvm::LLVMContext &Ctx);
+
+/// Every operand contiguous.
+codegen::KernelSpec contiguousSpec(const ir::Function &F);
 
 std::string disStage(std::string_view Expr, const std::string &AstText,
                      const ir::Function &InitialIR, const ir::Function &IR,
