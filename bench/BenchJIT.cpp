@@ -283,13 +283,15 @@ int main(int argc, char **argv) {
   }
   registerAll();
   benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv))
-    return 1;
-  benchmark::RunSpecifiedBenchmarks();
+  int Status = 1;
+  if (!benchmark::ReportUnrecognizedArguments(argc, argv)) {
+    benchmark::RunSpecifiedBenchmarks();
+    Status = 0;
+  }
   benchmark::Shutdown();
   if (!TempDir.empty()) {
     std::error_code EC;
     std::filesystem::remove_all(TempDir, EC);
   }
-  return 0;
+  return Status;
 }
