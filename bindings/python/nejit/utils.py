@@ -86,8 +86,9 @@ def detect_number_of_threads():
 
 
 def _init_num_threads():
-    """Set the thread count from NUMEXPR_NUM_THREADS, then OMP_NUM_THREADS,
-    else min(cores, 16); returns it (numexpr's rules)."""
+    """Set the thread count from NEJIT_NUM_THREADS, then NUMEXPR_NUM_THREADS,
+    then OMP_NUM_THREADS, else min(cores, 16); returns it (numexpr's rules,
+    with nejit's own variable first)."""
     if "sparc" in version.platform_machine:
         log.warning("The number of threads have been set to 1 because "
                     "problems related to threading have been reported on "
@@ -110,7 +111,10 @@ def _init_num_threads():
                      "\"NUMEXPR_MAX_THREADS\" not set, so enforcing safe "
                      "limit of 16.", n_cores)
             n_cores = 16
-    if env.get("NUMEXPR_NUM_THREADS", "") != "":
+    # nejit's own spelling wins over numexpr's, as in the C++ runtime.
+    if env.get("NEJIT_NUM_THREADS", "") != "":
+        requested = int(env["NEJIT_NUM_THREADS"])
+    elif env.get("NUMEXPR_NUM_THREADS", "") != "":
         requested = int(env["NUMEXPR_NUM_THREADS"])
     elif env.get("OMP_NUM_THREADS", "") != "":
         requested = int(env["OMP_NUM_THREADS"])

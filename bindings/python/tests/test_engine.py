@@ -218,10 +218,6 @@ def test_thread_environment_like_numexpr(env, expected):
         ref["initial"], ref["nthreads"], ref["max"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "nejit.utils._init_num_threads (run at import) follows numexpr's "
-    "NUMEXPR_NUM_THREADS/OMP_NUM_THREADS rules and overrides the C++ "
-    "runtime's NEJIT_NUM_THREADS; see docs/design.md 'Threads'"))
 def test_nejit_num_threads_comes_first():
     got = _threads("nejit", {"NEJIT_NUM_THREADS": "3",
                              "NUMEXPR_NUM_THREADS": "2",
