@@ -5,16 +5,41 @@
 //===----------------------------------------------------------------------===//
 #include "Parse/AST.h"
 
+#include <algorithm>
+
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace nejit {
+
+void AstNode::updateHeight() {
+  Height = 1;
+  for (const auto &A : Args)
+    Height = std::max(Height, A->Height + 1);
+  for (const auto &KW : Keywords)
+    Height = std::max(Height, KW.second->Height + 1);
+}
 
 static void print(llvm::raw_ostream &OS, const AstNode &N, int Indent) {
   OS.indent(Indent);
   switch (N.K) {
   case AstNode::IntLit:
     OS << "Int " << N.Text;
+    if (N.IntOverflow) {
+      OS << " (too large)";
+    } else {
+      // The value, when the spelling is not plain decimal digits.
+      bool Plain = N.Text.find_first_not_of("0123456789") == std::string::npos;
+      if (!Plain) {
+        unsigned __int128 V = (unsigned __int128)N.IntValue;
+        std::string D;
+        do {
+          D.insert(D.begin(), char('0' + (int)(V % 10)));
+          V /= 10;
+        } while (V);
+        OS << " (=" << D << ")";
+      }
+    }
     break;
   case AstNode::FloatLit:
     OS << "Float " << N.Text;
@@ -61,8 +86,16 @@ static void print(llvm::raw_ostream &OS, const AstNode &N, int Indent) {
   case AstNode::Attribute:
     OS << "Attribute ." << N.Text;
     break;
+  case AstNode::Display:
+    OS << "Display " << N.Text;
+    break;
   }
-  OS << " <" << N.Loc.Line << ":" << N.Loc.Column << ">\n";
+  OS << " <" << N.Loc.Line << ":" << N.Loc.Column << ">";
+  // Where the operators are (the node's own position is its first operand).
+  if (N.K == AstNode::Binary || N.K == AstNode::Compare)
+    for (const auto &L : N.OpLocs)
+      OS << " op <" << L.Line << ":" << L.Column << ">";
+  OS << "\n";
   for (const auto &A : N.Args)
     print(OS, *A, Indent + 2);
   for (const auto &KW : N.Keywords) {

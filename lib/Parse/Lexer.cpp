@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "llvm/ADT/StringExtras.h"
 
@@ -43,6 +44,10 @@ public:
           bool Raw = Word.find_first_of("rR") != std::string::npos;
           if (auto E = lexString(T, Raw))
             return std::move(E);
+          if (Word.find_first_of("fF") != std::string::npos &&
+              T.Text.find_first_of("{}") != std::string::npos)
+            return makeError(ErrorKind::Syntax, T.Loc,
+                             "f-string replacement fields are not supported");
         } else {
           T.K = Token::Name;
           T.Text = std::move(Word);
@@ -50,8 +55,10 @@ public:
       } else if (std::isdigit((unsigned char)C) ||
                  (C == '.' && Pos + 1 < Text.size() &&
                   std::isdigit((unsigned char)Text[Pos + 1]))) {
+        size_t Start = Pos;
         if (auto E = lexNumber(T))
           return std::move(E);
+        T.Text = std::string(Text.substr(Start, Pos - Start)); // as written
       } else if (C == '\'' || C == '"') {
         if (auto E = lexString(T, /*Raw=*/false))
           return std::move(E);
@@ -95,7 +102,9 @@ private:
     std::string L;
     for (char C : W)
       L += (char)std::tolower((unsigned char)C);
-    return L == "b" || L == "r" || L == "br" || L == "rb" || L == "u";
+    // f-strings without replacement fields are plain strings.
+    return L == "b" || L == "r" || L == "br" || L == "rb" || L == "u" ||
+           L == "f" || L == "fr" || L == "rf";
   }
 
   llvm::Error lexString(Token &T, bool Raw) {
@@ -232,20 +241,23 @@ private:
   }
 
   llvm::Error finishInt(Token &T, std::string_view Digits, int Base) {
-    std::string S;
-    for (char C : Digits)
-      if (C != '_')
-        S += C;
     T.K = Token::Int;
-    T.Text = S;
-    errno = 0;
-    unsigned long long V = std::strtoull(S.c_str(), nullptr, Base);
-    if (errno == ERANGE || V > (unsigned long long)INT64_MAX) {
-      T.IntOverflow = true;
-      T.IntValue = 0;
-    } else {
-      T.IntValue = (int64_t)V;
+    unsigned __int128 V = 0;
+    const unsigned __int128 Max = ~(unsigned __int128)0 >> 1;
+    for (char C : Digits) {
+      if (C == '_')
+        continue;
+      int D = std::isdigit((unsigned char)C) ? C - '0'
+                                             : std::tolower((unsigned char)C) -
+                                                   'a' + 10;
+      if (V > (Max - D) / Base) {
+        T.IntOverflow = true;
+        V = 0;
+        break;
+      }
+      V = V * Base + D;
     }
+    T.IntValue = (__int128)V;
     if (Pos < Text.size() &&
         (std::isalnum((unsigned char)Text[Pos]) || Text[Pos] == '_'))
       return makeError(ErrorKind::Syntax, loc(), "invalid number literal");

@@ -69,13 +69,23 @@ private:
     return llvm::Error::success();
   }
 
-  static AstPtr binary(std::string Op, SourceLoc OpLoc, AstPtr L, AstPtr R) {
+  /// Sets N's height; a tree taller than MaxTreeHeight is an error at Loc.
+  static Expected<AstPtr> finish(AstPtr N, SourceLoc Loc) {
+    N->updateHeight();
+    if (N->Height > MaxTreeHeight)
+      return makeError(ErrorKind::Syntax, Loc,
+                       "expression is nested too deeply");
+    return std::move(N);
+  }
+
+  static Expected<AstPtr> binary(std::string Op, SourceLoc OpLoc, AstPtr L,
+                                 AstPtr R) {
     auto N = std::make_unique<AstNode>(AstNode::Binary, L->Loc);
     N->Text = std::move(Op);
     N->OpLocs.push_back(OpLoc);
     N->Args.push_back(std::move(L));
     N->Args.push_back(std::move(R));
-    return N;
+    return finish(std::move(N), OpLoc);
   }
 
   /// expr := or_test ['if' or_test 'else' expr]
@@ -102,7 +112,8 @@ private:
     N->Args.push_back(std::move(*Body));
     N->Args.push_back(std::move(*Cond));
     N->Args.push_back(std::move(*Else));
-    return std::move(N);
+    SourceLoc Loc = N->Loc;
+    return finish(std::move(N), Loc);
   }
 
   /// or_test := and_test ('or' and_test)*
@@ -120,10 +131,15 @@ private:
     N->Args.push_back(std::move(*L));
     while (isKeyword(Word)) {
       ++Pos;
+      SourceLoc Loc = cur().Loc;
       auto R = IsOr ? parseBoolOp("and") : parseNot();
       if (!R)
         return R;
       N->Args.push_back(std::move(*R));
+      N->updateHeight();
+      if (N->Height > MaxTreeHeight)
+        return makeError(ErrorKind::Syntax, Loc,
+                         "expression is nested too deeply");
     }
     return std::move(N);
   }
@@ -142,7 +158,8 @@ private:
     if (!A)
       return A;
     N->Args.push_back(std::move(*A));
-    return std::move(N);
+    SourceLoc Loc = N->Loc;
+    return finish(std::move(N), Loc);
   }
 
   /// comparison := bor (compop bor)*
@@ -188,6 +205,10 @@ private:
       N->Ops.push_back(Op);
       N->OpLocs.push_back(OpLoc);
       N->Args.push_back(std::move(*R));
+      N->updateHeight();
+      if (N->Height > MaxTreeHeight)
+        return makeError(ErrorKind::Syntax, OpLoc,
+                         "expression is nested too deeply");
     }
     if (!N)
       return L;
@@ -214,7 +235,10 @@ private:
       auto R = (this->*Next)();
       if (!R)
         return R;
-      Acc = binary(Found, OpLoc, std::move(Acc), std::move(*R));
+      auto B = binary(Found, OpLoc, std::move(Acc), std::move(*R));
+      if (!B)
+        return B;
+      Acc = std::move(*B);
     }
     return std::move(Acc);
   }
@@ -256,7 +280,8 @@ private:
       if (!A)
         return A;
       N->Args.push_back(std::move(*A));
-      return std::move(N);
+      SourceLoc Loc = N->Loc;
+      return finish(std::move(N), Loc);
     }
     return parsePower();
   }
@@ -292,10 +317,14 @@ private:
                            "only functions can be called");
         auto Call = std::make_unique<AstNode>(AstNode::Call, N->Loc);
         Call->Text = N->Text;
+        SourceLoc Loc = cur().Loc;
         ++Pos;
         if (auto E = parseArgList(*Call))
           return std::move(E);
-        N = std::move(Call);
+        auto F = finish(std::move(Call), Loc);
+        if (!F)
+          return F;
+        N = std::move(*F);
       } else if (isOp(".")) {
         ++Pos;
         if (cur().K != Token::Name)
@@ -303,7 +332,11 @@ private:
         auto Attr = std::make_unique<AstNode>(AstNode::Attribute, cur().Loc);
         Attr->Text = take().Text;
         Attr->Args.push_back(std::move(N));
-        N = std::move(Attr);
+        SourceLoc Loc = Attr->Loc;
+        auto F = finish(std::move(Attr), Loc);
+        if (!F)
+          return F;
+        N = std::move(*F);
       } else {
         return std::move(N);
       }
@@ -342,8 +375,33 @@ private:
     return llvm::Error::success();
   }
 
+  /// display := '(' [expr (',' expr)* [',']] ')' | '{' [expr (',' expr)*
+  ///            [',']] '}'   -- tuples and sets parse (Python evaluates them)
+  ///            but are never values of an expression; Sema says so.
+  Expected<AstPtr> display(const char *What, SourceLoc Open, const char *Close,
+                           AstPtr First = nullptr) {
+    auto N = std::make_unique<AstNode>(AstNode::Display, Open);
+    N->Text = What;
+    if (First)
+      N->Args.push_back(std::move(First));
+    while (!isOp(Close)) {
+      if (!N->Args.empty()) {
+        if (auto E = expectOp(","))
+          return std::move(E);
+        if (isOp(Close))
+          break;
+      }
+      auto E = parseExpr();
+      if (!E)
+        return E;
+      N->Args.push_back(std::move(*E));
+    }
+    ++Pos;
+    return finish(std::move(N), Open);
+  }
+
   /// atom := NAME | INT | FLOAT | IMAG | STRING+ | 'True' | 'False' | 'None'
-  ///       | '(' expr ')'
+  ///       | '(' expr ')' | display
   Expected<AstPtr> parseAtom() {
     const Token &T = cur();
     switch (T.K) {
@@ -392,13 +450,25 @@ private:
     }
     case Token::Op:
       if (T.Text == "(") {
+        SourceLoc Open = T.Loc;
         ++Pos;
+        if (isOp(")"))
+          return display("tuple", Open, ")");
         auto E = parseExpr();
         if (!E)
           return E;
+        if (isOp(","))
+          return display("tuple", Open, ")", std::move(*E));
         if (auto Err = expectOp(")"))
           return std::move(Err);
         return E;
+      }
+      if (T.Text == "{") {
+        SourceLoc Open = T.Loc;
+        ++Pos;
+        if (isOp("}"))
+          return display("dict", Open, "}");
+        return display("set", Open, "}");
       }
       return unexpected();
     case Token::End:

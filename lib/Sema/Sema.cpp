@@ -12,6 +12,7 @@
 #include <cmath>
 #include <complex>
 #include <cstring>
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -25,41 +26,70 @@ using ir::Scalar;
 // Constant values with Python (and numpy-scalar) semantics
 //===----------------------------------------------------------------------===//
 
-/// A constant as Python sees it while numexpr evaluates the expression:
-/// Python ints are arbitrary precision (we keep int64 and report overflow),
-/// and values produced by numpy functions are numpy scalars whose kind is
-/// fixed (numpy.int64 stays 'long' however small).
+/// The numpy scalar type of a constant that a numpy function produced (None:
+/// a plain Python object). numexpr gives constants a kind by their Python or
+/// numpy type (bestConstantType), so the type matters, not just the value:
+/// abs(-3) is numpy.int64 and stays int64 however small; sin(True) is
+/// numpy.float16, which numexpr calls 'float' (float32).
+enum class Np : uint8_t {
+  None,
+  Bool,
+  Int8,
+  Int32,
+  Int64,
+  Float16,
+  Float32,
+  Float64,
+  Complex128,
+  Array, ///< a 0-d numpy array (copy() or ones_like() of a constant)
+};
+
+using Wide = __int128;
+
+/// A constant as Python sees it while numexpr evaluates the expression.
+/// Python ints are unbounded; nejit keeps 127 bits and reports more.
 struct PyConst {
   enum Tag { Bool, Int, Float, Complex, Bytes } T = Int;
   bool B = false;
-  int64_t I = 0;
+  Wide I = 0;
   double F = 0;
   std::complex<double> C;
   std::string S;
-  std::optional<DType> NumpyKind;
+  Np N = Np::None;
+  /// numexpr wrapped it in a ConstantNode (the result of a function of
+  /// constants, or of where() or an operator with such an operand). A
+  /// ConstantNode has the operators of an array node (so `isnan(1.0) & b`
+  /// works where `True & b` does not), no truth value, and a .real that is
+  /// always a Python float.
+  bool Boxed = false;
+  Np Elem = Np::None; ///< Array: the element type
 
-  static PyConst ofBool(bool V) {
+  static PyConst ofBool(bool V, Np N = Np::None) {
     PyConst P;
     P.T = Bool;
     P.B = V;
+    P.N = N;
     return P;
   }
-  static PyConst ofInt(int64_t V) {
+  static PyConst ofInt(Wide V, Np N = Np::None) {
     PyConst P;
     P.T = Int;
     P.I = V;
+    P.N = N;
     return P;
   }
-  static PyConst ofFloat(double V) {
+  static PyConst ofFloat(double V, Np N = Np::None) {
     PyConst P;
     P.T = Float;
     P.F = V;
+    P.N = N;
     return P;
   }
-  static PyConst ofComplex(std::complex<double> V) {
+  static PyConst ofComplex(std::complex<double> V, Np N = Np::None) {
     PyConst P;
     P.T = Complex;
     P.C = V;
+    P.N = N;
     return P;
   }
   static PyConst ofBytes(std::string V) {
@@ -69,26 +99,50 @@ struct PyConst {
     return P;
   }
 
-  /// numexpr's getKind(): the kind a constant gets.
+  /// numexpr's getKind() (bestConstantType, and ConstantNode's rule that a
+  /// Python float is 'double').
   DType kind() const {
-    if (NumpyKind)
-      return *NumpyKind;
-    switch (T) {
-    case Bool:
-      return DType::Bool;
-    case Int:
+    auto IntKind = [&]() {
       return (I >= INT32_MIN && I <= INT32_MAX) ? DType::Int32 : DType::Int64;
-    case Float:
+    };
+    switch (N) {
+    case Np::None:
+      switch (T) {
+      case Bool:
+        return DType::Bool;
+      case Int:
+        return IntKind();
+      case Float:
+        return DType::Float64;
+      case Complex:
+        return DType::Complex128;
+      case Bytes:
+        return DType::Bytes;
+      }
+      break;
+    case Np::Bool:
+      return DType::Bool;
+    case Np::Int8:
+    case Np::Int32:
+      return IntKind();
+    case Np::Int64:
+      return DType::Int64;
+    case Np::Float16:
+    case Np::Float32:
+      return DType::Float32;
+    case Np::Float64:
       return DType::Float64;
-    case Complex:
-      return DType::Complex128;
-    case Bytes:
-      return DType::Bytes;
+    case Np::Complex128:
+    case Np::Array:
+      // float(x) == x (or is NaN) makes it 'float'; otherwise 'complex'.
+      if (T == Complex && C.imag() != 0 && !std::isnan(C.real()))
+        return DType::Complex128;
+      return DType::Float32;
     }
     return DType::Float64;
   }
   bool isIntegral() const { return T == Bool || T == Int; }
-  int64_t asInt() const { return T == Bool ? (int64_t)B : I; }
+  Wide asInt() const { return T == Bool ? (Wide)B : I; }
   double asDouble() const {
     return T == Bool ? (double)B : T == Int ? (double)I : F;
   }
@@ -117,7 +171,7 @@ struct PyConst {
       V = Scalar::ofBool(B);
       break;
     case Int:
-      V = Scalar::ofInt(DType::Int64, I);
+      V = Scalar::ofInt(DType::Int64, (int64_t)I);
       break;
     case Float:
       V = Scalar::ofFloat(DType::Float64, F);
@@ -148,6 +202,148 @@ const char *typeNameForError(const PyConst &P) {
   return "?";
 }
 
+/// The nearest float16 value (round half to even), as a double.
+double roundToHalf(double V) {
+  if (!std::isfinite(V) || V == 0)
+    return V;
+  double A = std::fabs(V);
+  if (A >= 65520.0)
+    return std::copysign(INFINITY, V);
+  int E;
+  std::frexp(A, &E);
+  double Q = (E - 1 >= -14) ? std::ldexp(1.0, E - 11) : std::ldexp(1.0, -24);
+  return std::copysign(std::nearbyint(A / Q) * Q, V);
+}
+
+/// Gives a value computed in double/complex/wide arithmetic the numpy type N
+/// (rounding floats, wrapping integers as numpy does).
+PyConst withNumpyType(PyConst P, Np N) {
+  P.N = N;
+  switch (N) {
+  case Np::None:
+  case Np::Array:
+    break;
+  case Np::Bool:
+    if (P.T != PyConst::Bool)
+      P = PyConst::ofBool(P.truthy(), N);
+    break;
+  case Np::Int8:
+    P = PyConst::ofInt((int8_t)(int64_t)P.asInt(), N);
+    break;
+  case Np::Int32:
+    P = PyConst::ofInt((int32_t)(int64_t)P.asInt(), N);
+    break;
+  case Np::Int64:
+    P = PyConst::ofInt((int64_t)P.asInt(), N);
+    break;
+  case Np::Float16:
+    P = PyConst::ofFloat(roundToHalf(P.T == PyConst::Complex ? P.C.real()
+                                                               : P.asDouble()),
+                         N);
+    break;
+  case Np::Float32:
+    P = PyConst::ofFloat(
+        (float)(P.T == PyConst::Complex ? P.C.real() : P.asDouble()), N);
+    break;
+  case Np::Float64:
+    P = PyConst::ofFloat(P.T == PyConst::Complex ? P.C.real() : P.asDouble(),
+                         N);
+    break;
+  case Np::Complex128:
+    P = PyConst::ofComplex(P.asComplex(), N);
+    break;
+  }
+  return P;
+}
+
+/// numpy's dtype for a constant passed to a ufunc on its own: Python bool,
+/// int, float, complex become bool, int64, float64, complex128.
+Np numpyTypeOf(const PyConst &P) {
+  if (P.N != Np::None)
+    return P.N;
+  switch (P.T) {
+  case PyConst::Bool:
+    return Np::Bool;
+  case PyConst::Int:
+    return Np::Int64;
+  case PyConst::Float:
+    return Np::Float64;
+  case PyConst::Complex:
+    return Np::Complex128;
+  case PyConst::Bytes:
+    break;
+  }
+  return Np::None;
+}
+
+int npCategory(Np N) {
+  switch (N) {
+  case Np::Bool:
+    return 0;
+  case Np::Int8:
+  case Np::Int32:
+  case Np::Int64:
+    return 1;
+  case Np::Float16:
+  case Np::Float32:
+  case Np::Float64:
+    return 2;
+  default:
+    return 3;
+  }
+}
+
+int pyCategory(const PyConst &P) {
+  switch (P.T) {
+  case PyConst::Bool:
+    return 0;
+  case PyConst::Int:
+    return 1;
+  case PyConst::Float:
+    return 2;
+  default:
+    return 3;
+  }
+}
+
+/// numpy's promotion of two ufunc operands (NEP 50: a Python scalar is weak
+/// and takes the other operand's type when its kind fits).
+Np promoteNumpy(const PyConst &A, const PyConst &B) {
+  bool WeakA = A.N == Np::None, WeakB = B.N == Np::None;
+  if (WeakA && WeakB) {
+    static const Np Default[] = {Np::Bool, Np::Int64, Np::Float64,
+                                 Np::Complex128};
+    return Default[std::max(pyCategory(A), pyCategory(B))];
+  }
+  if (WeakA || WeakB) {
+    const PyConst &Weak = WeakA ? A : B;
+    Np Strong = WeakA ? B.N : A.N;
+    int WC = pyCategory(Weak), SC = npCategory(Strong);
+    if (WC <= SC)
+      return Strong;
+    static const Np Default[] = {Np::Bool, Np::Int64, Np::Float64,
+                                 Np::Complex128};
+    return Default[WC];
+  }
+  Np X = A.N, Y = B.N;
+  if (X == Y)
+    return X;
+  int CX = npCategory(X), CY = npCategory(Y);
+  if (CX == 3 || CY == 3)
+    return Np::Complex128;
+  if (CX == CY)
+    return std::max(X, Y);
+  // One integer (or bool), one float: the float must hold the integer.
+  Np Int = CX < CY ? X : Y, Flt = CX < CY ? Y : X;
+  if (CX == 0 || CY == 0)
+    return CX == 0 ? Y : X;
+  if (Int == Np::Int8)
+    return Flt;
+  if (Int == Np::Int32)
+    return Flt == Np::Float64 ? Flt : Np::Float64;
+  return Np::Float64;
+}
+
 //===----------------------------------------------------------------------===//
 // Kinded expression nodes (numexpr's ExpressionNode tree)
 //===----------------------------------------------------------------------===//
@@ -162,6 +358,7 @@ struct ENode {
   PyConst Value;       ///< Const
   int VarIndex = -1;   ///< Var
   std::optional<int> Axis; ///< Raw (reduction axis)
+  bool AxisNotInteger = false; ///< Raw: a non-integer axis (numexpr fails late)
   std::vector<ENodePtr> Kids;
   SourceLoc Loc;
 };
@@ -228,8 +425,6 @@ Expected<ENodePtr> makeOp(std::string Name, std::vector<ENodePtr> Kids,
 // Folding with Python semantics
 //===----------------------------------------------------------------------===//
 
-double pyFloorDiv(double A, double B) { return std::floor(A / B); }
-
 /// Python's float modulo: the result takes the divisor's sign.
 double pyFloatMod(double A, double B) {
   double M = std::fmod(A, B);
@@ -240,28 +435,42 @@ double pyFloatMod(double A, double B) {
   return M;
 }
 
-/// The numpy kind a numpy-scalar operand forces on a folded result.
-std::optional<DType> numpyResultKind(const PyConst &A, const PyConst &B,
-                                     PyConst::Tag ResultTag) {
-  if (!A.NumpyKind && !B.NumpyKind)
-    return std::nullopt;
-  switch (ResultTag) {
-  case PyConst::Bool:
-    return DType::Bool;
-  case PyConst::Int:
-    return DType::Int64;
-  case PyConst::Float:
-    return DType::Float64;
-  case PyConst::Complex:
-    return DType::Complex128;
-  case PyConst::Bytes:
-    return DType::Bytes;
-  }
-  return std::nullopt;
+/// Python's float floor division (divmod's quotient).
+double pyFloorDiv(double A, double B) {
+  double M = std::fmod(A, B);
+  double Div = (A - M) / B;
+  if (M != 0 && ((B < 0) != (M < 0)))
+    Div -= 1.0;
+  if (Div == 0)
+    return std::copysign(0.0, A / B);
+  double Floor = std::floor(Div);
+  if (Div - Floor > 0.5)
+    Floor += 1.0;
+  return Floor;
 }
+
+const Wide WideMax = ~(unsigned __int128)0 >> 1;
+const Wide WideMin = -WideMax - 1;
+
+Expected<PyConst> foldBinaryImpl(const std::string &Op, const PyConst &A,
+                                 const PyConst &B, SourceLoc Loc);
 
 Expected<PyConst> foldBinary(const std::string &Op, const PyConst &A,
                              const PyConst &B, SourceLoc Loc) {
+  // A 0-d array operand computes like a numpy scalar of its element type.
+  auto Scalarize = [](PyConst P) {
+    if (P.N == Np::Array)
+      P.N = P.Elem;
+    return P;
+  };
+  auto R = foldBinaryImpl(Op, Scalarize(A), Scalarize(B), Loc);
+  if (R)
+    R->Boxed = A.Boxed || B.Boxed;
+  return R;
+}
+
+Expected<PyConst> foldBinaryImpl(const std::string &Op, const PyConst &A,
+                                 const PyConst &B, SourceLoc Loc) {
   auto Unsupported = [&]() {
     return makeError(ErrorKind::Type, Loc,
                      "unsupported operand types for '" + Op + "': '" +
@@ -272,19 +481,44 @@ Expected<PyConst> foldBinary(const std::string &Op, const PyConst &A,
     return makeError(ErrorKind::Value, Loc, "division by zero");
   };
   auto Overflow = [&]() {
-    return makeError(ErrorKind::Value, Loc,
-                     "integer constant too large for int64");
+    return makeError(ErrorKind::Value, Loc, "integer constant too large");
   };
-  PyConst R;
+  auto FloatOverflow = [&]() {
+    return makeError(ErrorKind::Value, Loc,
+                     "numerical result out of range");
+  };
+  if (A.N == Np::Array || B.N == Np::Array)
+    return makeError(ErrorKind::Type, Loc,
+                     "a numpy array made from constants (copy() or "
+                     "ones_like() of a constant) cannot be an operand");
+  bool Numpy = A.N != Np::None || B.N != Np::None;
   bool IsCmp = Op == "gt" || Op == "ge" || Op == "eq" || Op == "ne";
   if (A.T == PyConst::Bytes || B.T == PyConst::Bytes) {
     if (A.T != B.T) {
       if (Op == "eq" || Op == "ne")
         return PyConst::ofBool(Op == "ne");
+      // Python repeats bytes: b'ab' * 3.
+      if (Op == "mul" && (A.isIntegral() || B.isIntegral()) && !Numpy) {
+        const PyConst &Str = A.T == PyConst::Bytes ? A : B;
+        Wide Count = A.T == PyConst::Bytes ? B.asInt() : A.asInt();
+        if (Count > 0 && (Wide)Str.S.size() * Count > (1 << 24))
+          return makeError(ErrorKind::Value, Loc,
+                           "repeated bytes constant is too large");
+        std::string R;
+        for (Wide K = 0; K < Count; ++K)
+          R += Str.S;
+        return PyConst::ofBytes(std::move(R));
+      }
+      if (Op == "mod" && A.T == PyConst::Bytes)
+        return makeError(ErrorKind::Type, Loc,
+                         "bytes formatting ('%') is not supported");
       return Unsupported();
     }
     if (Op == "add")
       return PyConst::ofBytes(A.S + B.S);
+    if (Op == "mod")
+      return makeError(ErrorKind::Type, Loc,
+                       "bytes formatting ('%') is not supported");
     if (!IsCmp)
       return Unsupported();
     int C = A.S.compare(B.S);
@@ -292,6 +526,19 @@ Expected<PyConst> foldBinary(const std::string &Op, const PyConst &A,
                                                                    : C != 0;
     return PyConst::ofBool(V);
   }
+  // With a numpy scalar operand the result is a numpy scalar of the
+  // promoted type (comparisons: bool; true division of integers: float64).
+  Np ResultNp = Numpy ? promoteNumpy(A, B) : Np::None;
+  auto Result = [&](PyConst R) -> Expected<PyConst> {
+    if (!Numpy)
+      return R;
+    Np To = IsCmp ? Np::Bool : ResultNp;
+    if (Op == "div" && npCategory(To) < 2)
+      To = Np::Float64;
+    if (Op == "pow" && R.T == PyConst::Float && npCategory(To) < 2)
+      To = Np::Float64;
+    return withNumpyType(R, To);
+  };
   bool BothBool = A.T == PyConst::Bool && B.T == PyConst::Bool;
   bool BothIntegral = A.isIntegral() && B.isIntegral();
   bool AnyComplex = A.T == PyConst::Complex || B.T == PyConst::Complex;
@@ -304,7 +551,7 @@ Expected<PyConst> foldBinary(const std::string &Op, const PyConst &A,
       else
         return Unsupported();
     } else if (BothIntegral) {
-      int64_t X = A.asInt(), Y = B.asInt();
+      Wide X = A.asInt(), Y = B.asInt();
       V = Op == "gt" ? X > Y : Op == "ge" ? X >= Y : Op == "eq" ? X == Y
                                                                 : X != Y;
     } else {
@@ -312,16 +559,15 @@ Expected<PyConst> foldBinary(const std::string &Op, const PyConst &A,
       V = Op == "gt" ? X > Y : Op == "ge" ? X >= Y : Op == "eq" ? X == Y
                                                                 : X != Y;
     }
-    R = PyConst::ofBool(V);
-    R.NumpyKind = numpyResultKind(A, B, PyConst::Bool);
-    return R;
+    return Result(PyConst::ofBool(V));
   }
 
   if (Op == "and" || Op == "or" || Op == "xor" || Op == "lshift" ||
       Op == "rshift") {
     if (!BothIntegral)
       return Unsupported();
-    int64_t X = A.asInt(), Y = B.asInt();
+    Wide X = A.asInt(), Y = B.asInt();
+    PyConst R;
     if (BothBool && (Op == "and" || Op == "or" || Op == "xor")) {
       bool V = Op == "and" ? (A.B && B.B) : Op == "or" ? (A.B || B.B)
                                                        : (A.B != B.B);
@@ -336,20 +582,31 @@ Expected<PyConst> foldBinary(const std::string &Op, const PyConst &A,
       if (Y < 0)
         return makeError(ErrorKind::Value, Loc, "negative shift count");
       if (Op == "lshift") {
-        if (X != 0 && (Y >= 63 || (X > 0 ? X > (INT64_MAX >> Y)
-                                         : X < (INT64_MIN >> Y))))
+        if (X != 0 && (Y >= 126 || (X > 0 ? X > (WideMax >> Y)
+                                          : X < (WideMin >> Y))))
           return Overflow();
-        R = PyConst::ofInt(X != 0 ? (int64_t)((uint64_t)X << Y) : 0);
+        R = PyConst::ofInt(X != 0 ? (Wide)((unsigned __int128)X << Y) : 0);
       } else {
-        R = PyConst::ofInt(Y >= 63 ? (X < 0 ? -1 : 0) : (X >> Y));
+        R = PyConst::ofInt(Y >= 127 ? (X < 0 ? -1 : 0) : (X >> Y));
       }
     }
-    R.NumpyKind = numpyResultKind(A, B, R.T);
-    return R;
+    return Result(R);
+  }
+
+  // numpy bools: + is or, * is and, - is an error.
+  if (Numpy && BothBool && ResultNp == Np::Bool) {
+    if (Op == "add")
+      return PyConst::ofBool(A.B || B.B, Np::Bool);
+    if (Op == "mul")
+      return PyConst::ofBool(A.B && B.B, Np::Bool);
+    if (Op == "sub")
+      return makeError(ErrorKind::Type, Loc,
+                       "numpy boolean subtract is not supported");
   }
 
   if (AnyComplex) {
     std::complex<double> X = A.asComplex(), Y = B.asComplex();
+    PyConst R;
     if (Op == "add")
       R = PyConst::ofComplex(X + Y);
     else if (Op == "sub")
@@ -363,16 +620,20 @@ Expected<PyConst> foldBinary(const std::string &Op, const PyConst &A,
     } else if (Op == "pow") {
       if (X == 0.0 && (Y.imag() != 0 || Y.real() < 0))
         return ZeroDiv();
-      R = PyConst::ofComplex(Y == 0.0 ? std::complex<double>(1.0)
-                                      : std::pow(X, Y));
+      std::complex<double> V =
+          Y == 0.0 ? std::complex<double>(1.0) : std::pow(X, Y);
+      bool Finite = std::isfinite(X.real()) && std::isfinite(X.imag()) &&
+                    std::isfinite(Y.real()) && std::isfinite(Y.imag());
+      if (Finite && !(std::isfinite(V.real()) && std::isfinite(V.imag())))
+        return FloatOverflow();
+      R = PyConst::ofComplex(V);
     } else
       return Unsupported();
-    R.NumpyKind = numpyResultKind(A, B, PyConst::Complex);
-    return R;
+    return Result(R);
   }
 
   if (BothIntegral && Op != "div") {
-    int64_t X = A.asInt(), Y = B.asInt(), V = 0;
+    Wide X = A.asInt(), Y = B.asInt(), V = 0;
     if (Op == "add") {
       if (__builtin_add_overflow(X, Y, &V))
         return Overflow();
@@ -385,12 +646,12 @@ Expected<PyConst> foldBinary(const std::string &Op, const PyConst &A,
     } else if (Op == "floordiv" || Op == "mod") {
       if (Y == 0)
         return ZeroDiv();
-      if (X == INT64_MIN && Y == -1) {
+      if (X == WideMin && Y == -1) {
         if (Op == "floordiv")
           return Overflow();
         V = 0;
       } else {
-        int64_t Q = X / Y, M = X % Y;
+        Wide Q = X / Y, M = X % Y;
         if (M != 0 && ((M < 0) != (Y < 0))) {
           --Q;
           M += Y;
@@ -401,27 +662,27 @@ Expected<PyConst> foldBinary(const std::string &Op, const PyConst &A,
       if (Y < 0) {
         if (X == 0)
           return ZeroDiv();
-        R = PyConst::ofFloat(std::pow((double)X, (double)Y));
-        R.NumpyKind = numpyResultKind(A, B, PyConst::Float);
-        return R;
+        return Result(PyConst::ofFloat(std::pow((double)X, (double)Y)));
       }
       V = 1;
-      int64_t Base = X;
-      for (int64_t E = Y; E > 0; E >>= 1) {
+      Wide Base = X;
+      for (Wide E = Y; E > 0; E >>= 1) {
         if (E & 1)
           if (__builtin_mul_overflow(V, Base, &V))
             return Overflow();
-        if (E > 1 && __builtin_mul_overflow(Base, Base, &Base))
-          return Overflow();
+        if (E > 1 && __builtin_mul_overflow(Base, Base, &Base)) {
+          // Base overflowing only matters if a later bit uses it.
+          if (X != 0 && X != 1 && X != -1)
+            return Overflow();
+        }
       }
     } else
       return Unsupported();
-    R = PyConst::ofInt(V);
-    R.NumpyKind = numpyResultKind(A, B, PyConst::Int);
-    return R;
+    return Result(PyConst::ofInt(V));
   }
 
   double X = A.asDouble(), Y = B.asDouble();
+  PyConst R;
   if (Op == "add")
     R = PyConst::ofFloat(X + Y);
   else if (Op == "sub")
@@ -443,18 +704,60 @@ Expected<PyConst> foldBinary(const std::string &Op, const PyConst &A,
   } else if (Op == "pow") {
     if (X == 0 && Y < 0)
       return ZeroDiv();
-    if (X < 0 && Y != std::floor(Y)) {
+    if (X < 0 && Y != std::floor(Y) && std::isfinite(Y)) {
       // Python gives a complex result for a negative base and a
       // fractional exponent.
-      R = PyConst::ofComplex(std::pow(std::complex<double>(X), Y));
-      R.NumpyKind = numpyResultKind(A, B, PyConst::Complex);
-      return R;
+      return Result(
+          PyConst::ofComplex(std::pow(std::complex<double>(X), Y)));
     }
-    R = PyConst::ofFloat(std::pow(X, Y));
+    double V = std::pow(X, Y);
+    if (std::isfinite(X) && std::isfinite(Y) && !std::isfinite(V))
+      return FloatOverflow(); // Python raises OverflowError
+    R = PyConst::ofFloat(V);
   } else
     return Unsupported();
-  R.NumpyKind = numpyResultKind(A, B, PyConst::Float);
-  return R;
+  return Result(R);
+}
+
+/// Python's x.real / x.imag on a constant (also what numpy.real/imag do with
+/// a scalar): ints and bools give ints, numpy scalars keep their type.
+Expected<PyConst> pyRealImag(const PyConst &P, bool Imag, SourceLoc Loc,
+                             bool ForFunction) {
+  if (P.T == PyConst::Bytes) {
+    if (ForFunction) // numpy makes an array of bytes, which has no kind
+      return makeError(ErrorKind::Key, Loc,
+                       "a bytes constant has no numeric kind");
+    return makeError(ErrorKind::Type, Loc,
+                     std::string("bytes have no attribute '") +
+                         (Imag ? "imag" : "real") + "'");
+  }
+  if (P.N == Np::Array)
+    return makeError(ErrorKind::Type, Loc,
+                     "a numpy array made from constants (copy() or "
+                     "ones_like() of a constant) cannot be an operand");
+  if (P.Boxed && !ForFunction) {
+    // ConstantNode.real is complex(value).real: a Python float.
+    std::complex<double> Z = P.asComplex();
+    PyConst R = PyConst::ofFloat(Imag ? Z.imag() : Z.real());
+    R.Boxed = true;
+    return R;
+  }
+  switch (P.T) {
+  case PyConst::Bool:
+    if (P.N == Np::Bool)
+      return PyConst::ofBool(Imag ? false : P.B, Np::Bool);
+    return PyConst::ofInt(Imag ? 0 : (Wide)P.B);
+  case PyConst::Int:
+    return PyConst::ofInt(Imag ? 0 : P.I, P.N);
+  case PyConst::Float:
+    return PyConst::ofFloat(Imag ? 0.0 : P.F, P.N);
+  case PyConst::Complex:
+    return PyConst::ofFloat(Imag ? P.C.imag() : P.C.real(),
+                            P.N == Np::None ? Np::None : Np::Float64);
+  case PyConst::Bytes:
+    break;
+  }
+  return P;
 }
 
 //===----------------------------------------------------------------------===//
@@ -522,73 +825,226 @@ const FunctionInfo *lookupFunction(const std::string &Name) {
   return nullptr;
 }
 
-/// Folds a function of constants as numpy would on scalars.
+/// nextafter in float16 precision.
+double halfNextAfter(double X, double Y) {
+  if (std::isnan(X) || std::isnan(Y))
+    return NAN;
+  if (X == Y)
+    return Y;
+  bool Up = Y > X;
+  if (X == 0)
+    return std::copysign(std::ldexp(1.0, -24), Up ? 1.0 : -1.0);
+  double A = std::fabs(X);
+  int E;
+  std::frexp(A, &E);
+  double Q = (E - 1 >= -14) ? std::ldexp(1.0, E - 11) : std::ldexp(1.0, -24);
+  bool Grows = (X > 0) == Up;
+  if (!Grows && A == std::ldexp(1.0, E - 1) && E - 1 > -14)
+    Q /= 2;
+  return roundToHalf(X + (Up ? Q : -Q));
+}
+
+/// Folds a function of constants as numexpr does: by calling the numpy
+/// function (or Python's complex()) on Python or numpy scalars, which gives
+/// a numpy scalar of the type numpy's loop selection picks.
 Expected<PyConst> foldFunction(const FunctionInfo &Fn,
                                const std::vector<PyConst> &Args,
                                SourceLoc Loc) {
   std::string N = Fn.OpName;
+  auto TypeErr = [&](const std::string &Why) {
+    return makeError(ErrorKind::Type, Loc,
+                     "function '" + std::string(Fn.Name) + "' " + Why);
+  };
+  if ((int)Args.size() != Fn.Arity)
+    return TypeErr("takes " + std::to_string(Fn.Arity) + " argument" +
+                   (Fn.Arity == 1 ? "" : "s") + " but " +
+                   std::to_string(Args.size()) + " were given");
   const PyConst &A = Args[0];
-  bool AnyComplex = false;
+  for (const auto &P : Args)
+    if (P.N == Np::Array)
+      return TypeErr("cannot take a numpy array made from constants");
+  if (N == "complex") {
+    for (const auto &P : Args)
+      if (P.T == PyConst::Bytes)
+        return TypeErr("does not take bytes");
+    const std::complex<double> I(0.0, 1.0);
+    return PyConst::ofComplex(A.asComplex() + Args[1].asComplex() * I);
+  }
+  if (N == "real" || N == "imag")
+    return pyRealImag(A, N == "imag", Loc, /*ForFunction=*/true);
+  if (N == "copy" || N == "ones_like") {
+    if (A.T == PyConst::Bytes)
+      return makeError(ErrorKind::Key, Loc,
+                       "a bytes array constant has no numeric kind");
+    PyConst P = withNumpyType(N == "copy" ? A : PyConst::ofInt(1),
+                              numpyTypeOf(A));
+    P.Elem = P.N;
+    P.N = Np::Array;
+    return P;
+  }
   for (const auto &P : Args) {
     if (P.T == PyConst::Bytes)
-      return makeError(ErrorKind::Type, Loc,
-                       "function '" + std::string(Fn.Name) +
-                           "' does not take strings");
-    AnyComplex |= P.T == PyConst::Complex;
+      return TypeErr("does not take bytes");
+    if (P.N == Np::None && P.T == PyConst::Int &&
+        (P.I > INT64_MAX || P.I < INT64_MIN))
+      return makeError(ErrorKind::Value, Loc,
+                       "integer constant too large for int64");
   }
-  auto Real = [](double V) {
-    PyConst P = PyConst::ofFloat(V);
-    P.NumpyKind = DType::Float64;
-    return P;
+  Np In = Args.size() == 1 ? numpyTypeOf(A) : promoteNumpy(A, Args[1]);
+  int Cat = npCategory(In);
+  bool IsInt = Cat == 1, IsBool = Cat == 0, IsComplex = Cat == 3;
+  // Float loops only (e, f, d, F, D): bool and int8 go to float16.
+  auto FloatLoop = [&]() {
+    if (IsBool || In == Np::Int8)
+      return Np::Float16;
+    if (IsInt)
+      return Np::Float64;
+    return In;
+  };
+  auto Real = [&](double V, Np T) {
+    return withNumpyType(PyConst::ofFloat(V), T);
   };
   auto Cplx = [](std::complex<double> V) {
-    PyConst P = PyConst::ofComplex(V);
-    P.NumpyKind = DType::Complex128;
-    return P;
+    return PyConst::ofComplex(V, Np::Complex128);
   };
-  auto Int = [](int64_t V) {
-    PyConst P = PyConst::ofInt(V);
-    P.NumpyKind = DType::Int64;
-    return P;
-  };
-  auto Boolean = [](bool V) {
-    PyConst P = PyConst::ofBool(V);
-    P.NumpyKind = DType::Bool;
-    return P;
-  };
-  if (Fn.KeepsIntegers && A.isIntegral() && N != "round") {
-    int64_t X = A.asInt();
-    if (N == "copy")
-      return A.T == PyConst::Bool ? Boolean(A.B) : Int(X);
-    if (N == "ones_like")
-      return A.T == PyConst::Bool ? Boolean(true) : Int(1);
-    if (N == "sign")
-      return Int(X > 0 ? 1 : X < 0 ? -1 : 0);
-  }
-  if (N == "round" && A.isIntegral())
-    return Int(A.asInt());
-  if (N == "absolute" && A.isIntegral())
-    return Int(A.asInt() < 0 ? -A.asInt() : A.asInt());
-  if (N == "isnan" || N == "isfinite" || N == "isinf" || N == "signbit") {
-    std::complex<double> Z = A.asComplex();
+  auto Boolean = [](bool V) { return PyConst::ofBool(V, Np::Bool); };
+  std::complex<double> Z = A.asComplex();
+  double X = A.asDouble();
+
+  if (N == "isnan" || N == "isfinite" || N == "isinf") {
     if (N == "isnan")
       return Boolean(std::isnan(Z.real()) || std::isnan(Z.imag()));
     if (N == "isinf")
       return Boolean(std::isinf(Z.real()) || std::isinf(Z.imag()));
-    if (N == "isfinite")
-      return Boolean(std::isfinite(Z.real()) && std::isfinite(Z.imag()));
-    return Boolean(std::signbit(A.asDouble()));
+    return Boolean(std::isfinite(Z.real()) && std::isfinite(Z.imag()));
   }
-  if (N == "real")
-    return Real(A.asComplex().real());
-  if (N == "imag")
-    return Real(A.asComplex().imag());
-  if (N == "complex")
-    return Cplx({A.asDouble(), Args[1].asDouble()});
-  if (N == "conjugate")
-    return AnyComplex ? Cplx(std::conj(A.C)) : Real(A.asDouble());
-  if (AnyComplex) {
-    std::complex<double> Z = A.asComplex();
+  if (N == "signbit") {
+    if (IsComplex)
+      return TypeErr("is not defined for complex numbers");
+    return Boolean(std::signbit(X));
+  }
+  if (N == "absolute") {
+    if (IsComplex)
+      return Real(std::abs(Z), Np::Float64);
+    if (IsBool)
+      return Boolean(A.truthy());
+    if (IsInt)
+      return withNumpyType(PyConst::ofInt(A.asInt() < 0 ? -A.asInt()
+                                                        : A.asInt()),
+                           In);
+    return Real(std::fabs(X), In);
+  }
+  if (N == "floor" || N == "ceil" || N == "trunc") {
+    if (IsComplex)
+      return TypeErr("is not defined for complex numbers");
+    if (IsBool)
+      return Boolean(A.truthy());
+    if (IsInt)
+      return withNumpyType(PyConst::ofInt(A.asInt()), In);
+    return Real(N == "floor" ? std::floor(X)
+                : N == "ceil" ? std::ceil(X)
+                              : std::trunc(X),
+                In);
+  }
+  if (N == "round") {
+    // numpy.round of a scalar goes through a 0-d array: bools become
+    // float16, the rest keep their type; halves round to even.
+    if (IsComplex)
+      return Cplx({std::nearbyint(Z.real()), std::nearbyint(Z.imag())});
+    if (IsInt)
+      return withNumpyType(PyConst::ofInt(A.asInt()), In);
+    return Real(std::nearbyint(X), IsBool ? Np::Float16 : In);
+  }
+  if (N == "sign") {
+    if (IsBool)
+      return TypeErr("is not defined for booleans");
+    if (IsComplex)
+      return Cplx(Z == 0.0 ? std::complex<double>(0.0)
+                           : Z / std::abs(Z));
+    if (IsInt) {
+      Wide V = A.asInt();
+      return withNumpyType(PyConst::ofInt(V > 0 ? 1 : V < 0 ? -1 : 0), In);
+    }
+    return Real(std::isnan(X) ? X : X > 0 ? 1.0 : X < 0 ? -1.0 : 0.0, In);
+  }
+  if (N == "conjugate") {
+    if (IsComplex)
+      return Cplx(std::conj(Z));
+    if (IsBool)
+      return withNumpyType(PyConst::ofInt(A.asInt()), Np::Int8);
+    if (IsInt)
+      return withNumpyType(PyConst::ofInt(A.asInt()), In);
+    return Real(X, In);
+  }
+  if (N == "maximum" || N == "minimum") {
+    const PyConst &B = Args[1];
+    bool Max = N == "maximum";
+    if (IsComplex) {
+      std::complex<double> P = A.asComplex(), Q = B.asComplex();
+      auto IsNan = [](std::complex<double> V) {
+        return std::isnan(V.real()) || std::isnan(V.imag());
+      };
+      if (IsNan(P))
+        return Cplx(P);
+      if (IsNan(Q))
+        return Cplx(Q);
+      bool PGreater = P.real() > Q.real() ||
+                      (P.real() == Q.real() && P.imag() >= Q.imag());
+      return Cplx(PGreater == Max ? P : Q);
+    }
+    if (IsBool)
+      return Boolean(Max ? (A.truthy() || B.truthy())
+                         : (A.truthy() && B.truthy()));
+    if (IsInt) {
+      Wide P = A.asInt(), Q = B.asInt();
+      return withNumpyType(PyConst::ofInt(Max ? std::max(P, Q)
+                                              : std::min(P, Q)),
+                           In);
+    }
+    double P = A.asDouble(), Q = B.asDouble();
+    if (std::isnan(P) || std::isnan(Q))
+      return Real(NAN, In);
+    return Real(Max ? std::max(P, Q) : std::min(P, Q), In);
+  }
+  if (N == "fmod") {
+    if (IsComplex)
+      return TypeErr("is not defined for complex numbers");
+    const PyConst &B = Args[1];
+    if (IsBool || IsInt) {
+      Np To = IsBool ? Np::Int8 : In;
+      Wide P = A.asInt(), Q = B.asInt();
+      return withNumpyType(PyConst::ofInt(Q == 0 ? 0 : P % Q), To);
+    }
+    return Real(std::fmod(A.asDouble(), B.asDouble()), In);
+  }
+  if (N == "arctan2" || N == "hypot" || N == "nextafter" ||
+      N == "copysign") {
+    if (IsComplex)
+      return TypeErr("is not defined for complex numbers");
+    Np To = FloatLoop();
+    double P = A.asDouble(), Q = Args[1].asDouble();
+    if (To == Np::Float16) {
+      P = roundToHalf(P);
+      Q = roundToHalf(Q);
+    } else if (To == Np::Float32) {
+      P = (float)P;
+      Q = (float)Q;
+    }
+    if (N == "arctan2")
+      return Real(std::atan2(P, Q), To);
+    if (N == "hypot")
+      return Real(std::hypot(P, Q), To);
+    if (N == "copysign")
+      return Real(std::copysign(P, Q), To);
+    if (To == Np::Float16)
+      return Real(halfNextAfter(P, Q), To);
+    if (To == Np::Float32)
+      return Real(std::nextafter((float)P, (float)Q), To);
+    return Real(std::nextafter(P, Q), To);
+  }
+  // The rest have float and complex loops only.
+  Np To = FloatLoop();
+  if (IsComplex) {
     static const std::map<std::string,
                           std::complex<double> (*)(const std::complex<double> &)>
         Unary = {{"sqrt", std::sqrt}, {"sin", std::sin},     {"cos", std::cos},
@@ -600,20 +1056,14 @@ Expected<PyConst> foldFunction(const FunctionInfo &Fn,
     auto It = Unary.find(N);
     if (It != Unary.end())
       return Cplx(It->second(Z));
-    if (N == "absolute")
-      return Real(std::abs(Z));
     if (N == "log1p")
       return Cplx(std::log(1.0 + Z));
     if (N == "expm1")
       return Cplx(std::exp(Z) - 1.0);
     if (N == "log2")
       return Cplx(std::log(Z) / std::log(2.0));
-    return makeError(ErrorKind::Type, Loc,
-                     "function '" + std::string(Fn.Name) +
-                         "' is not defined for complex numbers");
+    return TypeErr("is not defined for complex numbers");
   }
-  double X = A.asDouble();
-  double Y = Args.size() > 1 ? Args[1].asDouble() : 0;
   static const std::map<std::string, double (*)(double)> Unary = {
       {"sqrt", std::sqrt},   {"sin", std::sin},     {"cos", std::cos},
       {"tan", std::tan},     {"arcsin", std::asin}, {"arccos", std::acos},
@@ -621,32 +1071,10 @@ Expected<PyConst> foldFunction(const FunctionInfo &Fn,
       {"tanh", std::tanh},   {"arcsinh", std::asinh}, {"arccosh", std::acosh},
       {"arctanh", std::atanh}, {"log", std::log},   {"log1p", std::log1p},
       {"log10", std::log10}, {"log2", std::log2},   {"exp", std::exp},
-      {"expm1", std::expm1}, {"absolute", std::fabs}, {"ceil", std::ceil},
-      {"floor", std::floor}, {"trunc", std::trunc},
-      {"round", std::nearbyint}};
+      {"expm1", std::expm1}};
   auto It = Unary.find(N);
   if (It != Unary.end())
-    return Real(It->second(X));
-  if (N == "sign")
-    return Real(std::isnan(X) ? X : X > 0 ? 1.0 : X < 0 ? -1.0 : 0.0);
-  if (N == "copy")
-    return Real(X);
-  if (N == "ones_like")
-    return Real(1.0);
-  if (N == "fmod")
-    return Real(std::fmod(X, Y));
-  if (N == "arctan2")
-    return Real(std::atan2(X, Y));
-  if (N == "hypot")
-    return Real(std::hypot(X, Y));
-  if (N == "nextafter")
-    return Real(std::nextafter(X, Y));
-  if (N == "copysign")
-    return Real(std::copysign(X, Y));
-  if (N == "maximum")
-    return Real(std::isnan(X) || std::isnan(Y) ? NAN : std::max(X, Y));
-  if (N == "minimum")
-    return Real(std::isnan(X) || std::isnan(Y) ? NAN : std::min(X, Y));
+    return Real(It->second(To == Np::Float16 ? roundToHalf(X) : X), To);
   return makeError(ErrorKind::Value, Loc,
                    "cannot fold function '" + std::string(Fn.Name) + "'");
 }
@@ -669,8 +1097,7 @@ public:
     case AstNode::IntLit:
       if (N.IntOverflow)
         return makeError(ErrorKind::Value, N.Loc,
-                         "integer constant " + N.Text +
-                             " does not fit in int64");
+                         "integer constant " + N.Text + " is too large");
       return makeConst(PyConst::ofInt(N.IntValue), N.Loc);
     case AstNode::FloatLit:
       return makeConst(PyConst::ofFloat(N.FloatValue), N.Loc);
@@ -692,8 +1119,12 @@ public:
     case AstNode::Compare:
       return buildCompare(N);
     case AstNode::BoolOp:
+      return buildBoolOp(N);
     case AstNode::IfExp:
-      return makeError(ErrorKind::Type, N.Loc, BoolOpsMessage);
+      return buildIfExp(N);
+    case AstNode::Display:
+      return makeError(ErrorKind::Type, N.Loc,
+                       "unsupported expression type: " + N.Text);
     case AstNode::Call:
       return buildCall(N);
     case AstNode::Attribute:
@@ -726,44 +1157,103 @@ private:
                      "variable '" + N.Text + "' is not defined");
   }
 
+  static llvm::Error arrayOperand(SourceLoc Loc) {
+    return makeError(ErrorKind::Type, Loc,
+                     "a numpy array made from constants (copy() or "
+                     "ones_like() of a constant) cannot be an operand");
+  }
+
+  /// Python's truth test on a value: only constants have one (numexpr's
+  /// nodes refuse, which is how it rejects and/or/not/if on arrays).
+  Expected<bool> truth(const ENodePtr &V, SourceLoc Loc) {
+    if (V->K != ENode::Const || V->Value.Boxed)
+      return makeError(ErrorKind::Type, Loc, BoolOpsMessage);
+    return V->Value.truthy();
+  }
+
   Expected<ENodePtr> buildUnary(const AstNode &N) {
-    if (N.Text == "not")
-      return makeError(ErrorKind::Type, N.Loc, BoolOpsMessage);
     auto A = build(*N.Args[0]);
     if (!A)
       return A;
     ENodePtr X = *A;
-    if (N.Text == "+")
-      return X;
-    if (X->K == ENode::Const) {
-      const PyConst &V = X->Value;
-      PyConst R;
-      if (V.T == PyConst::Bytes)
-        return makeError(ErrorKind::Type, N.Loc,
-                         "bad operand type for unary " + N.Text + ": 'bytes'");
-      if (N.Text == "-") {
-        if (V.T == PyConst::Complex)
-          R = PyConst::ofComplex(-V.C);
-        else if (V.T == PyConst::Float)
-          R = PyConst::ofFloat(-V.F);
-        else {
-          if (V.asInt() == INT64_MIN)
-            return makeError(ErrorKind::Value, N.Loc,
-                             "integer constant too large for int64");
-          R = PyConst::ofInt(-V.asInt());
-        }
-      } else { // "~"
-        if (!V.isIntegral())
-          return makeError(ErrorKind::Type, N.Loc,
-                           std::string("bad operand type for unary ~: '") +
-                               typeNameForError(V) + "'");
-        R = PyConst::ofInt(~V.asInt());
-      }
-      if (V.NumpyKind)
-        R.NumpyKind = V.NumpyKind;
-      return makeConst(R, N.Loc);
+    if (N.Text == "not") {
+      auto T = truth(X, N.Loc);
+      if (!T)
+        return T.takeError();
+      return makeConst(PyConst::ofBool(!*T), N.Loc);
     }
-    return makeOp(N.Text == "-" ? "neg" : "invert", {X}, N.Loc);
+    if (X->K != ENode::Const || (X->Value.Boxed && N.Text == "+")) {
+      if (N.Text == "+")
+        return X;
+      return makeOp(N.Text == "-" ? "neg" : "invert", {X}, N.Loc);
+    }
+    const PyConst &V = X->Value;
+    if (V.N == Np::Array)
+      return arrayOperand(N.Loc);
+    if (V.T == PyConst::Bytes)
+      return makeError(ErrorKind::Type, N.Loc,
+                       "bad operand type for unary " + N.Text + ": 'bytes'");
+    if (V.N == Np::Bool && N.Text != "~")
+      return makeError(ErrorKind::Type, N.Loc,
+                       "numpy booleans do not support unary " + N.Text);
+    PyConst R;
+    if (N.Text == "~") {
+      if (!V.isIntegral())
+        return makeError(ErrorKind::Type, N.Loc,
+                         std::string("bad operand type for unary ~: '") +
+                             typeNameForError(V) + "'");
+      if (V.N == Np::Bool) { // numpy's ~ on a bool is logical not
+        PyConst R = PyConst::ofBool(!V.B, Np::Bool);
+        R.Boxed = V.Boxed;
+        return makeConst(R, N.Loc);
+      }
+      R = PyConst::ofInt(~V.asInt());
+    } else if (V.T == PyConst::Complex) {
+      R = PyConst::ofComplex(N.Text == "-" ? -V.C : V.C);
+    } else if (V.T == PyConst::Float) {
+      R = PyConst::ofFloat(N.Text == "-" ? -V.F : V.F);
+    } else {
+      // Python: -True is -1, +True is 1.
+      if (V.asInt() == WideMin)
+        return makeError(ErrorKind::Value, N.Loc, "integer constant too large");
+      R = PyConst::ofInt(N.Text == "-" ? -V.asInt() : V.asInt());
+    }
+    if (V.N != Np::None)
+      R = withNumpyType(R, V.N);
+    R.Boxed = V.Boxed;
+    return makeConst(R, N.Loc);
+  }
+
+  /// `a and b`, `a or b`: Python asks for the truth of each operand but the
+  /// last; numexpr's nodes have none, so only constants may stand there.
+  Expected<ENodePtr> buildBoolOp(const AstNode &N) {
+    bool IsAnd = N.Text == "and";
+    ENodePtr V;
+    for (size_t I = 0; I < N.Args.size(); ++I) {
+      auto E = build(*N.Args[I]);
+      if (!E)
+        return E;
+      V = *E;
+      if (I + 1 == N.Args.size())
+        break;
+      auto T = truth(V, N.Loc);
+      if (!T)
+        return T.takeError();
+      if (*T != IsAnd) // and: stop at a false value; or: at a true one
+        break;
+    }
+    return V;
+  }
+
+  /// `a if c else b`: evaluated when c is a constant, as Python would.
+  Expected<ENodePtr> buildIfExp(const AstNode &N) {
+    auto C = build(*N.Args[1]);
+    if (!C)
+      return C;
+    auto T = truth(*C, N.Loc);
+    if (!T)
+      return T.takeError();
+    return build(*N.Args[*T ? 0 : 2]);
   }
 
   /// numexpr's binop(): fold constants, else an OpNode of the common kind.
@@ -775,6 +1265,12 @@ private:
         return V.takeError();
       return makeConst(*V, Loc);
     }
+    for (const ENodePtr &X : {A, B})
+      if (X->K == ENode::Const && X->Value.N == Np::Array)
+        return arrayOperand(X->Loc);
+    if (A->K == ENode::Const && A->Value.T == PyConst::Bytes && Op == "mod")
+      return makeError(ErrorKind::Type, Loc,
+                       "bytes formatting ('%') is not supported");
     return makeOp(Op, {A, B}, Loc, Kind);
   }
 
@@ -807,16 +1303,32 @@ private:
   Expected<ENodePtr> power(ENodePtr A, ENodePtr B, SourceLoc Loc) {
     if (A->K == ENode::Const && B->K == ENode::Const)
       return binop("pow", A, B, Loc);
-    if (B->K != ENode::Const || B->Value.T == PyConst::Bytes ||
-        B->Value.T == PyConst::Complex)
+    if (B->K != ENode::Const)
       return makeOp("pow", {A, B}, Loc);
     const PyConst &E = B->Value;
+    if (E.N == Np::Array)
+      return arrayOperand(Loc);
+    if (E.T == PyConst::Bytes || E.T == PyConst::Complex) {
+      // 'aggressive' first asks whether int(2 * x) == 2 * x, which Python
+      // cannot answer for bytes (ValueError) or complex numbers (TypeError).
+      if (Opt == Optimization::Aggressive)
+        return makeError(E.T == PyConst::Bytes ? ErrorKind::Value
+                                               : ErrorKind::Type,
+                         Loc,
+                         std::string("cannot expand a power with a ") +
+                             typeNameForError(E) + " exponent");
+      return makeOp("pow", {A, B}, Loc);
+    }
     double X = E.asDouble();
     bool IntBase = A->Type == DType::Int32 || A->Type == DType::Int64;
     bool IntExp = B->Type == DType::Int32 || B->Type == DType::Int64;
     if (IntBase && IntExp && X < 0)
       return makeError(ErrorKind::Value, Loc,
                        "integers to negative integer powers are not allowed");
+    if (Opt == Optimization::Aggressive && !std::isfinite(X))
+      return makeError(ErrorKind::Value, Loc,
+                       "cannot expand a power with an infinite or NaN "
+                       "exponent");
     if (Opt == Optimization::Aggressive && std::floor(2 * X) == 2 * X &&
         std::fabs(X) <= 50) {
       int N = (int)std::fabs(X);
@@ -907,38 +1419,91 @@ private:
     if (It == Names.end())
       return makeError(ErrorKind::Type, Loc,
                        "unsupported operator '" + Op + "'");
+    // numexpr's nodes have no reflected //, &, | or ^: a constant on the
+    // left of an array is a TypeError there.
+    if ((*L)->K == ENode::Const && !(*L)->Value.Boxed &&
+        ((*R)->K != ENode::Const || (*R)->Value.Boxed) &&
+        (Op == "//" || Op == "&" || Op == "|" || Op == "^"))
+      return makeError(ErrorKind::Type, Loc,
+                       "unsupported operand types for '" + Op +
+                           "': a constant and an array expression (numexpr "
+                           "has no reflected '" + Op + "'; swap the operands)");
     return binop(It->second, *L, *R, Loc);
   }
 
-  Expected<ENodePtr> buildCompare(const AstNode &N) {
-    if (N.Ops.size() > 1)
-      return makeError(ErrorKind::Type, N.OpLocs[1],
-                       std::string("chained comparisons are not supported: ") +
-                           BoolOpsMessage);
-    const std::string &Op = N.Ops[0];
-    SourceLoc Loc = N.OpLocs[0];
-    if (Op == "in" || Op == "not in" || Op == "is" || Op == "is not")
+  /// One comparison `L op R` (numexpr has only gt/ge: a < b is b > a).
+  Expected<ENodePtr> compare(const std::string &Op, const AstNode &LA,
+                             const AstNode &RA, ENodePtr L, ENodePtr R,
+                             SourceLoc Loc) {
+    if (Op == "is" || Op == "is not") {
+      // Identity: the same variable is itself; constants are compared by
+      // value and type; anything else is a different object.
+      bool Same;
+      if (LA.K == AstNode::Name && RA.K == AstNode::Name)
+        Same = LA.Text == RA.Text;
+      else if (L->K == ENode::Const && R->K == ENode::Const)
+        Same = L->Value.T == R->Value.T && L->Value.N == R->Value.N &&
+               L->Value.truthy() == R->Value.truthy() && [&] {
+                 auto E = foldBinary("eq", L->Value, R->Value, Loc);
+                 if (!E) {
+                   llvm::consumeError(E.takeError());
+                   return false;
+                 }
+                 return E->truthy();
+               }();
+      else
+        Same = false;
+      return makeConst(PyConst::ofBool(Same == (Op == "is")), Loc);
+    }
+    if (Op == "in" || Op == "not in") {
+      if (R->K == ENode::Const && L->K == ENode::Const && !R->Value.Boxed &&
+          R->Value.T == PyConst::Bytes && L->Value.T == PyConst::Bytes) {
+        bool In = R->Value.S.find(L->Value.S) != std::string::npos;
+        return makeConst(PyConst::ofBool(In == (Op == "in")), Loc);
+      }
       return makeError(ErrorKind::Type, Loc,
                        "operator '" + Op +
                            "' is not supported (use contains() for strings)");
+    }
+    if (Op == "<")
+      return binop("gt", R, L, Loc, DType::Bool);
+    if (Op == "<=")
+      return binop("ge", R, L, Loc, DType::Bool);
+    if (Op == ">")
+      return binop("gt", L, R, Loc, DType::Bool);
+    if (Op == ">=")
+      return binop("ge", L, R, Loc, DType::Bool);
+    if (Op == "==")
+      return binop("eq", L, R, Loc, DType::Bool);
+    return binop("ne", L, R, Loc, DType::Bool);
+  }
+
+  /// a < b < c is (a < b) and (b < c): every comparison but the last needs
+  /// a truth value, so it must fold to a constant.
+  Expected<ENodePtr> buildCompare(const AstNode &N) {
     auto L = build(*N.Args[0]);
     if (!L)
       return L;
-    auto R = build(*N.Args[1]);
-    if (!R)
-      return R;
-    // numexpr has only gt/ge: a < b is b > a.
-    if (Op == "<")
-      return binop("gt", *R, *L, Loc, DType::Bool);
-    if (Op == "<=")
-      return binop("ge", *R, *L, Loc, DType::Bool);
-    if (Op == ">")
-      return binop("gt", *L, *R, Loc, DType::Bool);
-    if (Op == ">=")
-      return binop("ge", *L, *R, Loc, DType::Bool);
-    if (Op == "==")
-      return binop("eq", *L, *R, Loc, DType::Bool);
-    return binop("ne", *L, *R, Loc, DType::Bool);
+    ENodePtr Left = *L, Result;
+    for (size_t I = 0; I < N.Ops.size(); ++I) {
+      auto R = build(*N.Args[I + 1]);
+      if (!R)
+        return R;
+      auto C = compare(N.Ops[I], *N.Args[I], *N.Args[I + 1], Left, *R,
+                       N.OpLocs[I]);
+      if (!C)
+        return C;
+      Result = *C;
+      if (I + 1 == N.Ops.size())
+        break;
+      auto T = truth(Result, N.OpLocs[I + 1]);
+      if (!T)
+        return T.takeError();
+      if (!*T)
+        break;
+      Left = *R;
+    }
+    return Result;
   }
 
   Expected<ENodePtr> buildAttribute(const AstNode &N) {
@@ -949,13 +1514,11 @@ private:
     if (!A)
       return A;
     if ((*A)->K == ENode::Const) {
-      if ((*A)->Value.T == PyConst::Bytes)
-        return makeError(ErrorKind::Type, N.Loc,
-                         "bytes have no attribute '" + N.Text + "'");
-      std::complex<double> Z = (*A)->Value.asComplex();
-      return makeConst(PyConst::ofFloat(N.Text == "real" ? Z.real()
-                                                         : Z.imag()),
-                       N.Loc);
+      auto V = pyRealImag((*A)->Value, N.Text == "imag", N.Loc,
+                          /*ForFunction=*/false);
+      if (!V)
+        return V.takeError();
+      return makeConst(*V, N.Loc);
     }
     return makeOp(N.Text, {*A}, N.Loc, DType::Float64);
   }
@@ -990,33 +1553,59 @@ private:
       }
       return llvm::Error::success();
     };
+    if (Name == "where" || Name == "contains") {
+      // Python functions of fixed arity: a wrong count is a TypeError.
+      size_t Want = Name == "where" ? 3 : 2;
+      if (N.Args.size() != Want)
+        return makeError(ErrorKind::Type, N.Loc,
+                         Name + "() takes " + std::to_string(Want) +
+                             " arguments but " +
+                             std::to_string(N.Args.size()) + " were given");
+    }
     if (Name == "where") {
-      if (auto E = checkArity(N, 3))
-        return std::move(E);
       if (auto E = BuildArgs())
         return std::move(E);
-      if (Args[0]->K == ENode::Const)
-        return Args[0]->Value.truthy() ? Args[1] : Args[2];
+      if (Args[0]->K == ENode::Const) {
+        if (Args[0]->Value.N == Np::Array)
+          return arrayOperand(Args[0]->Loc);
+        ENodePtr Picked = Args[0]->Value.truthy() ? Args[1] : Args[2];
+        if (Picked->K == ENode::Const && !Picked->Value.Boxed) {
+          PyConst V = Picked->Value;
+          V.Boxed = true; // where() wraps its arguments in ConstantNodes
+          return makeConst(V, Picked->Loc);
+        }
+        return Picked;
+      }
+      for (const auto &A : Args)
+        if (A->K == ENode::Const && A->Value.N == Np::Array)
+          return arrayOperand(A->Loc);
       return makeOp("where", Args, N.Loc);
     }
     if (Name == "contains") {
-      if (auto E = checkArity(N, 2))
-        return std::move(E);
       if (auto E = BuildArgs())
         return std::move(E);
+      for (const auto &A : Args)
+        if (A->K == ENode::Const && A->Value.N == Np::Array)
+          return arrayOperand(A->Loc);
       return makeOp("contains", Args, N.Loc, DType::Bool);
     }
     const FunctionInfo *Fn = lookupFunction(Name);
     if (!Fn)
       return makeError(ErrorKind::Type, N.Loc,
                        "unknown function '" + Name + "'");
-    if (auto E = checkArity(N, Fn->Arity))
-      return std::move(E);
     if (auto E = BuildArgs())
       return std::move(E);
     bool AllConst = true;
     for (const auto &A : Args)
       AllConst &= A->K == ENode::Const;
+    // Constants (even none at all) go to numpy, which checks the count
+    // itself (TypeError); with an array argument the typed search fails.
+    if (!AllConst)
+      if (auto E = checkArity(N, Fn->Arity))
+        return std::move(E);
+    for (const auto &A : Args)
+      if (!AllConst && A->K == ENode::Const && A->Value.N == Np::Array)
+        return arrayOperand(A->Loc);
     if (AllConst) {
       std::vector<PyConst> Values;
       for (const auto &A : Args)
@@ -1024,6 +1613,7 @@ private:
       auto V = foldFunction(*Fn, Values, N.Loc);
       if (!V)
         return V.takeError();
+      V->Boxed = true;
       return makeConst(*V, N.Loc);
     }
     auto K = commonKind(Args, N.Loc);
@@ -1033,7 +1623,13 @@ private:
     if (Kind == DType::Int32 || Kind == DType::Int64) {
       if (!Fn->KeepsIntegers)
         Kind = DType::Float64;
-    } else if (Kind != DType::Bytes) {
+    } else if (Kind == DType::Bytes) {
+      // numexpr ranks kinds to apply a minimum or maximum kind, and bytes
+      // have no rank (ValueError); copy and ones_like have neither.
+      if (Fn->MinKind || Fn->MaxKind)
+        return makeError(ErrorKind::Value, N.Loc,
+                         "function '" + Name + "' does not take strings");
+    } else {
       if (Fn->MinKind && kindRank(*Fn->MinKind) > kindRank(Kind))
         Kind = *Fn->MinKind;
       if (Fn->MaxKind && kindRank(*Fn->MaxKind) < kindRank(Kind))
@@ -1045,9 +1641,17 @@ private:
     return makeOp(Op, Args, N.Loc, Kind);
   }
 
+  /// numexpr's sum/prod/min/max(a, axis=None): a plain Python function, so
+  /// its arguments are Python values. A constant array argument becomes a
+  /// constant operand only for the types numexpr lists (bool, numpy int32
+  /// and int64, floats, complex); a Python int or bytes constant has no
+  /// kind there (AttributeError, a TypeError in nejit).
   Expected<ENodePtr> buildReduction(const AstNode &N) {
     const AstNode *Arg = nullptr, *AxisArg = nullptr;
     SourceLoc AxisLoc = N.Loc;
+    if (N.Args.size() > 2)
+      return makeError(ErrorKind::Type, N.Loc,
+                       N.Text + "() takes an array and an optional axis");
     if (N.Args.size() >= 1)
       Arg = N.Args[0].get();
     if (N.Args.size() >= 2) {
@@ -1067,37 +1671,52 @@ private:
                              KW.first + "'");
       }
     }
-    if (!Arg || N.Args.size() > 2)
+    if (!Arg)
       return makeError(ErrorKind::Type, N.Loc,
                        N.Text + "() takes an array and an optional axis");
-    std::optional<int> Axis;
-    if (AxisArg && AxisArg->K != AstNode::NoneLit) {
-      auto A = build(*AxisArg);
-      if (!A)
-        return A;
-      if ((*A)->K != ENode::Const || !(*A)->Value.isIntegral())
-        return makeError(ErrorKind::Type, AxisLoc,
-                         "the axis of a reduction must be an integer constant "
-                         "or None");
-      int64_t V = (*A)->Value.asInt();
-      if (V < 0)
-        return makeError(ErrorKind::Value, AxisLoc,
-                         "negative axis are not supported");
-      if (V > 254)
-        return makeError(ErrorKind::Value, AxisLoc, "cannot encode axis");
-      Axis = (int)V;
-    }
     auto A = build(*Arg);
     if (!A)
       return A;
-    if ((*A)->K == ENode::Const)
-      return *A;
     auto Raw = std::make_shared<ENode>();
     Raw->K = ENode::Raw;
-    Raw->Axis = Axis;
     Raw->Loc = AxisLoc;
-    auto R = makeOp(N.Text, {*A, Raw}, N.Loc, (*A)->Type);
-    return R;
+    if (AxisArg && AxisArg->K != AstNode::NoneLit) {
+      auto X = build(*AxisArg);
+      if (!X)
+        return X;
+      const PyConst &V = (*X)->Value;
+      if ((*X)->K != ENode::Const || V.T == PyConst::Bytes ||
+          V.T == PyConst::Complex || V.N == Np::Array)
+        return makeError(ErrorKind::Type, AxisLoc,
+                         "the axis of a reduction must be an integer "
+                         "constant or None");
+      double D = V.asDouble();
+      if (D < 0)
+        return makeError(ErrorKind::Value, AxisLoc,
+                         "negative axis are not supported");
+      if (D > 254)
+        return makeError(ErrorKind::Value, AxisLoc, "cannot encode axis");
+      // A float axis gets through here in numexpr and fails only when the
+      // program is encoded, after typing.
+      Raw->AxisNotInteger = !V.isIntegral();
+      Raw->Axis = (int)D;
+    }
+    ENodePtr X = *A;
+    if (X->K == ENode::Const && X->Value.Boxed)
+      return X; // numexpr returns a ConstantNode argument unreduced
+    if (X->K == ENode::Const) {
+      const PyConst &V = X->Value;
+      bool Accepted = V.N == Np::None ? V.T != PyConst::Int &&
+                                            V.T != PyConst::Bytes
+                                      : V.N == Np::Int32 || V.N == Np::Int64 ||
+                                            V.N == Np::Float64 ||
+                                            V.N == Np::Complex128;
+      if (!Accepted)
+        return makeError(ErrorKind::Type, X->Loc,
+                         N.Text + "() of this constant is not supported "
+                                  "(numexpr gives it no kind)");
+    }
+    return makeOp(N.Text, {X, Raw}, N.Loc, X->Type);
   }
 };
 
@@ -1232,11 +1851,22 @@ public:
     return -1;
   }
 
+  /// Every reduction lowered (numexpr allows one, as the outermost node).
+  std::vector<const ENode *> Reductions;
+
 private:
   ir::Function &F;
   std::map<int, int> InputInst;
 
-  int constant(const PyConst &V, DType T, SourceLoc Loc) {
+  Expected<int> constant(const PyConst &V, DType T, SourceLoc Loc) {
+    if (V.N == Np::Array)
+      return makeError(ErrorKind::Type, Loc,
+                       "a numpy array made from constants (copy() or "
+                       "ones_like() of a constant) cannot be part of an "
+                       "expression");
+    if (V.T == PyConst::Int && (V.I > INT64_MAX || V.I < INT64_MIN))
+      return makeError(ErrorKind::Value, Loc,
+                       "integer constant too large for int64");
     ir::Inst I{ir::Opcode::Const, T};
     I.Value = V.toScalar(T);
     if (T == DType::Bytes)
@@ -1261,6 +1891,24 @@ private:
                        "no IR operation for '" + N.Name + "'");
     ir::Inst I{*Op, N.Type};
     I.Loc = N.Loc;
+    if (ir::isReduction(*Op)) {
+      Reductions.push_back(&N);
+      const ENode &Axis = *N.Kids[1];
+      if (Axis.AxisNotInteger)
+        return makeError(ErrorKind::Type, Axis.Loc,
+                         "the axis of a reduction must be an integer");
+      const ENode &Arg = *N.Kids[0];
+      if (Arg.K == ENode::Const) {
+        // A reduction of a constant: the result is 0-d, so any axis is out
+        // of bounds; over all axes it is the constant itself.
+        if (Axis.Axis)
+          return makeError(ErrorKind::Value, Axis.Loc,
+                           "axis " + std::to_string(*Axis.Axis) +
+                               " is out of bounds for the 0-d result of a "
+                               "constant expression");
+        return constant(Arg.Value, typeOfCode((*Sig)[0]), Arg.Loc);
+      }
+    }
     for (size_t K = 0; K < N.Kids.size(); ++K) {
       const ENode &Kid = *N.Kids[K];
       if (Kid.K == ENode::Raw) {
@@ -1271,7 +1919,10 @@ private:
       int Id;
       if (Kid.K == ENode::Const && Kid.Type != Want) {
         // numexpr recasts constants rather than emitting a cast.
-        Id = constant(Kid.Value, Want, Kid.Loc);
+        auto C = constant(Kid.Value, Want, Kid.Loc);
+        if (!C)
+          return C;
+        Id = *C;
       } else {
         auto Sub = lower(Kid);
         if (!Sub)
@@ -1311,11 +1962,15 @@ Expected<ir::Function> buildIR(const AstNode &Root, const Signature &Sig,
   if (!Result)
     return Result.takeError();
   F.Result = *Result;
-  for (size_t I = 0; I < F.Insts.size(); ++I)
-    if (ir::isReduction(F.Insts[I].Op) && (int)I != F.Result)
-      return makeError(ErrorKind::Runtime, F.Insts[I].Loc,
+  for (const ENode *R : L.Reductions)
+    if (R != Tree->get())
+      return makeError(ErrorKind::Runtime, R->Loc,
                        "invalid program: reduction operations must occur "
                        "last");
+  if ((*Tree)->K == ENode::Const && (*Tree)->Type == DType::Bytes)
+    return makeError(ErrorKind::Value, (*Tree)->Loc,
+                     "a bytes constant cannot be the result (its width is "
+                     "not known)");
   return std::move(F);
 }
 
