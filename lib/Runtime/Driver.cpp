@@ -81,8 +81,11 @@ KernelSpec specFor(const Space &S, const RunRequest &R) {
 int threadsFor(int64_t Work) {
   if (Work < SerialThreshold)
     return 1;
-  return (int)std::max<int64_t>(
+  int Threads = (int)std::max<int64_t>(
       1, std::min<int64_t>(numThreads(), Work / (SerialThreshold / 2)));
+  if (Threads > 1)
+    prepareParallelRegion();
+  return Threads;
 }
 
 /// Byte offsets of outer position Pos (row-major over all but the last dim).

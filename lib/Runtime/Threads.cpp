@@ -11,6 +11,9 @@
 #include <thread>
 #include <unistd.h>
 
+// libomp's extension API (declared in LLVM's omp.h, which GCC does not use).
+extern "C" void kmp_set_blocktime(int Milliseconds);
+
 namespace nejit::runtime {
 
 static int envInt(const char *Name) {
@@ -52,5 +55,15 @@ static std::atomic<int> &current() {
 int numThreads() { return current().load(std::memory_order_relaxed); }
 
 int setNumThreads(int N) { return current().exchange(N); }
+
+void prepareParallelRegion() {
+  static const bool UserChoseWaitPolicy =
+      std::getenv("KMP_BLOCKTIME") || std::getenv("OMP_WAIT_POLICY");
+  thread_local bool Prepared = false;
+  if (Prepared || UserChoseWaitPolicy)
+    return;
+  Prepared = true;
+  kmp_set_blocktime(1);
+}
 
 } // namespace nejit::runtime

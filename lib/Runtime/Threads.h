@@ -15,6 +15,13 @@ int setNumThreads(int N);
 int maxThreads();
 int coreCount();
 
+/// Called on a thread before it starts an OpenMP region: unless the user set
+/// KMP_BLOCKTIME or OMP_WAIT_POLICY, idle workers spin for 1 ms rather than
+/// libomp's 200 ms, so that nejit does not take a core from whatever the
+/// program runs next (numpy, numexpr, another library's threads), while
+/// back-to-back calls still find their workers awake.
+void prepareParallelRegion();
+
 } // namespace nejit::runtime
 
 #endif // NEJIT_RUNTIME_THREADS_H
