@@ -18,9 +18,10 @@ def main():
     for n in (10, 1000, 100_000):
         a = np.random.rand(n)
         b = np.random.rand(n)
+        env = {"a": a, "b": b}
         calls = {
-            "nejit": lambda: nejit.evaluate("2*a+3*b"),
-            "numexpr": lambda: numexpr.evaluate("2*a+3*b"),
+            "nejit": lambda: nejit.evaluate("2*a+3*b", local_dict=env),
+            "numexpr": lambda: numexpr.evaluate("2*a+3*b", local_dict=env),
             "numpy": lambda: 2 * a + 3 * b,
         }
         loops = 20000 if n < 100_000 else 2000
