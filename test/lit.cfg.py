@@ -36,23 +36,9 @@ if not hasattr(config, "nejit_obj_root"):
 config.test_exec_root = os.path.join(config.nejit_obj_root, "test")
 
 
-def _tool_pattern(name):
-    # Match the tool name only as a command word (start of line, or after
-    # whitespace, a pipe, ';', '&' or '('), so paths and longer names that
-    # merely contain it are left alone.
-    return r"(?<![^\s|;&(])" + name.replace("-", r"\-") + r"(?![^\s|;&)])"
-
-
-# Absolute paths, so a test never picks up some other FileCheck or an old
-# nejit-dis from PATH.
 config.substitutions.append(("%python", config.python_executable))
-config.substitutions.append(
-    (_tool_pattern("nejit-dis"), os.path.join(config.nejit_tools_dir, "nejit-dis")))
-for _tool in ("FileCheck", "not", "count"):
-    config.substitutions.append(
-        (_tool_pattern(_tool), os.path.join(config.llvm_tools_dir, _tool)))
-
-# Scripts run via %python may call the tools by name too.
+# Tools are found through PATH rather than by substitution, so words such as
+# `not` inside a quoted expression ("a not in b") are left alone.
 config.environment["PATH"] = os.pathsep.join(
     [config.nejit_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
 # lit starts tests with an almost empty environment; keep what the JIT's

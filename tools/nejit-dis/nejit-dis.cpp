@@ -113,8 +113,9 @@ int main(int Argc, char **Argv) {
       while (!Expr.empty() && (Expr.back() == '\n' || Expr.back() == '\r'))
         Expr.pop_back();
       HaveExpr = true;
-    } else if (!A.empty() && A[0] == '-' && A.size() > 1 &&
-               !(A[1] >= '0' && A[1] <= '9') && A[1] != '.' && A[1] != '(') {
+    } else if (A.rfind("--", 0) == 0) {
+      // Options are spelled with two dashes (besides -O<n> and -h), so an
+      // expression may start with a unary minus: nejit-dis "-a ** 2".
       return usage(("unknown option '" + A + "'").c_str());
     } else if (!HaveExpr) {
       Expr = A;
