@@ -44,12 +44,6 @@ EXCEPTED = {
     "test_evaluate::test_constant_deduplication": "asserts the contents of "
         "numexpr's VM constant table (NumExpr.constants); nejit spells "
         "constants as literals of the compiled expression",
-    "test_strings::test_add_string_array": "asserts numexpr's VM opcode name "
-        "'add_sss' inside the NotImplementedError message (the exception "
-        "type is checked by bindings/python/tests/test_errors.py)",
-    "test_strings::test_add_numeric_array": "asserts numexpr's VM opcode "
-        "name 'ge_bsi' inside the NotImplementedError message (the exception "
-        "type is checked by bindings/python/tests/test_errors.py)",
 }
 
 
