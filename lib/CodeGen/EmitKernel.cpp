@@ -475,6 +475,32 @@ Val KernelEmitter::emitIntOp(const Inst &I, Value *A, Value *Bv) {
     Value *IsZero = B.CreateICmpEQ(Bv, Zero);
     Value *IsMinusOne = B.CreateICmpEQ(Bv, MinusOne);
     Value *Safe = B.CreateSelect(B.CreateOr(IsZero, IsMinusOne), One, Bv);
+    if (T == DType::Int32) {
+      // x86 has no vector integer division (sdiv becomes one idiv per lane,
+      // slow to run and to compile). For int32 operands the double quotient
+      // is exact enough: a non-integral a/b lies at least 1/|a| >= 2^-31
+      // (relatively) from the nearest integer, far beyond double rounding,
+      // so floor/trunc of the double quotient is the integer quotient.
+      Type *DT = vecOf(B.getDoubleTy());
+      Value *SafeD = B.CreateSIToFP(Safe, DT);
+      auto Quotient = [&](Value *X, Intrinsic::ID Round) {
+        Value *QD = B.CreateFDiv(B.CreateSIToFP(X, DT), SafeD);
+        return B.CreateFPToSI(intrinsic(Round, {QD}), X->getType());
+      };
+      auto CRem = [&](Value *X) { // C's %, truncating
+        return B.CreateSub(X, B.CreateMul(Quotient(X, Intrinsic::trunc), Safe));
+      };
+      Value *Result;
+      if (I.Op == Opcode::Mod) // numexpr's ((a % b) + b) % b, wrapping
+        Result = B.CreateSelect(IsMinusOne, Zero,
+                                CRem(B.CreateAdd(CRem(A), Safe)));
+      else
+        Result = B.CreateSelect(
+            IsMinusOne, B.CreateNeg(A),
+            Quotient(A, I.Op == Opcode::Div ? Intrinsic::trunc
+                                            : Intrinsic::floor));
+      return {B.CreateSelect(IsZero, Zero, Result)};
+    }
     Value *Q = B.CreateSDiv(A, Safe);
     Value *R = B.CreateSRem(A, Safe);
     Value *Result;
