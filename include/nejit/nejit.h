@@ -27,7 +27,15 @@ namespace nejit {
 /// The element kinds nejit computes in: numexpr's kinds, ordered so that the
 /// larger value wins in a promotion (bool < int32 < int64 < float32 < float64
 /// < complex128). Bytes stands apart (fixed-width byte strings).
-enum class DType : uint8_t { Bool, Int32, Int64, Float32, Float64, Complex128, Bytes };
+enum class DType : uint8_t {
+  Bool,
+  Int32,
+  Int64,
+  Float32,
+  Float64,
+  Complex128,
+  Bytes
+};
 
 /// numpy's short spelling: "b1", "i4", "i8", "f4", "f8", "c16", "S".
 NEJIT_API const char *dtypeName(DType T);
@@ -42,7 +50,8 @@ NEJIT_API std::optional<DType> parseDType(std::string_view Spelling,
 struct Arg {
   std::string Name;
   DType Type = DType::Float64;
-  int64_t ItemSize = 0; ///< element size in bytes for DType::Bytes; ignored otherwise
+  int64_t ItemSize =
+      0; ///< element size in bytes for DType::Bytes; ignored otherwise
 };
 /// The inputs of a kernel, in the order the kernel receives them.
 using Signature = std::vector<Arg>;
@@ -67,7 +76,7 @@ enum class ErrorKind : uint8_t {
   Type,           ///< TypeError: an operation on the wrong kind of operand
   Key,            ///< KeyError: a variable missing from the signature
   NotImplemented, ///< NotImplementedError: a type combination numexpr lacks
-  Runtime,        ///< RuntimeError: misuse at run time (e.g. reduction not last)
+  Runtime, ///< RuntimeError: misuse at run time (e.g. reduction not last)
 };
 
 /// The one error type that crosses the API boundary. what() is the full

@@ -21,12 +21,12 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstring>
-#include <map>
 #include <dlfcn.h>
 #include <link.h>
+#include <map>
+#include <mutex>
 #include <pthread.h>
 #include <sys/stat.h>
-#include <mutex>
 #include <unordered_map>
 
 #ifndef NEJIT_VERSION_STRING
@@ -92,16 +92,26 @@ std::optional<DType> parseDType(std::string_view S, int64_t *ItemSize) {
   if (ItemSize)
     *ItemSize = 0;
   static const std::pair<const char *, DType> Names[] = {
-      {"b1", DType::Bool},        {"bool", DType::Bool},
-      {"?", DType::Bool},         {"i4", DType::Int32},
-      {"int32", DType::Int32},    {"int", DType::Int32},
-      {"i8", DType::Int64},       {"int64", DType::Int64},
-      {"long", DType::Int64},     {"f4", DType::Float32},
-      {"float32", DType::Float32}, {"float", DType::Float32},
-      {"f8", DType::Float64},     {"float64", DType::Float64},
-      {"double", DType::Float64}, {"c16", DType::Complex128},
-      {"complex128", DType::Complex128}, {"complex", DType::Complex128},
-      {"S", DType::Bytes},        {"bytes", DType::Bytes}};
+      {"b1", DType::Bool},
+      {"bool", DType::Bool},
+      {"?", DType::Bool},
+      {"i4", DType::Int32},
+      {"int32", DType::Int32},
+      {"int", DType::Int32},
+      {"i8", DType::Int64},
+      {"int64", DType::Int64},
+      {"long", DType::Int64},
+      {"f4", DType::Float32},
+      {"float32", DType::Float32},
+      {"float", DType::Float32},
+      {"f8", DType::Float64},
+      {"float64", DType::Float64},
+      {"double", DType::Float64},
+      {"c16", DType::Complex128},
+      {"complex128", DType::Complex128},
+      {"complex", DType::Complex128},
+      {"S", DType::Bytes},
+      {"bytes", DType::Bytes}};
   for (const auto &[Name, T] : Names)
     if (S == Name)
       return T;
@@ -121,8 +131,8 @@ std::optional<DType> parseDType(std::string_view S, int64_t *ItemSize) {
 
 std::optional<Stage> parseStage(std::string_view Name) {
   static const std::pair<const char *, Stage> Names[] = {
-      {"ast", Stage::AST},         {"ir", Stage::IR},
-      {"opt-ir", Stage::OptIR},    {"llvm", Stage::LLVM},
+      {"ast", Stage::AST},          {"ir", Stage::IR},
+      {"opt-ir", Stage::OptIR},     {"llvm", Stage::LLVM},
       {"opt-llvm", Stage::OptLLVM}, {"asm", Stage::Asm}};
   for (const auto &[N, S] : Names)
     if (Name == N)
@@ -142,9 +152,7 @@ std::optional<Stage> parseStage(std::string_view Name) {
         Message = D.Message;
         Loc = D.Loc;
       },
-      [&](const llvm::ErrorInfoBase &Other) {
-        Message = Other.message();
-      });
+      [&](const llvm::ErrorInfoBase &Other) { Message = Other.message(); });
   throw Error(Kind, Message, std::string(Expr), Loc.Line, Loc.Column);
 }
 
@@ -198,16 +206,16 @@ codegen::KernelSpec contiguousSpec(const ir::Function &F) {
 /// T is the host target (nejit-dis may pass another machine).
 static bool isHost(const jit::HostTarget &T) {
   const jit::HostTarget &H = jit::hostTarget();
-  return &T == &H || (T.Triple == H.Triple && T.CPU == H.CPU &&
-                      T.Features == H.Features);
+  return &T == &H ||
+         (T.Triple == H.Triple && T.CPU == H.CPU && T.Features == H.Features);
 }
 
 Expected<std::unique_ptr<llvm::Module>>
 buildModule(const ir::Function &F, const codegen::KernelSpec &Spec,
             const Options &O, const jit::HostTarget &T,
             llvm::LLVMContext &Ctx) {
-  auto M = codegen::emitKernel(F, Spec, codegenOptions(O, T), Ctx,
-                               "nejit_kernel");
+  auto M =
+      codegen::emitKernel(F, Spec, codegenOptions(O, T), Ctx, "nejit_kernel");
   if (!M)
     return M.takeError();
   // For the host, let the engine use its cached triple and data layout:
@@ -324,7 +332,8 @@ Kernel::~Kernel() = default;
 Kernel::Kernel(const Kernel &) = default;
 Kernel &Kernel::operator=(const Kernel &) = default;
 
-static const Kernel::Impl &checked(const std::shared_ptr<const Kernel::Impl> &I) {
+static const Kernel::Impl &
+checked(const std::shared_ptr<const Kernel::Impl> &I) {
   if (!I)
     throw Error(ErrorKind::Runtime, "use of an empty nejit::Kernel");
   return *I;
@@ -401,9 +410,8 @@ void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
     for (size_t Op = 0; Op < R.Strides.size(); ++Op)
       if (R.Strides[Op] == NoStrides)
         throw Error(ErrorKind::Value, "an operand has no strides");
-  runtime::run(R, [&](const codegen::KernelSpec &Spec) {
-    return K.variant(Spec);
-  });
+  runtime::run(
+      R, [&](const codegen::KernelSpec &Spec) { return K.variant(Spec); });
 }
 
 void Kernel::run(int64_t N, void *Out, const void *const *Inputs) const {
@@ -556,8 +564,7 @@ Kernel compile(std::string_view Expr, const Signature &Sig,
   Impl->Expr = std::string(Expr);
   Impl->Opts = Opts;
   Impl->Target = jit::hostTarget();
-  internal::Frontend FE =
-      unwrap(internal::runFrontend(Expr, Sig, Opts), Expr);
+  internal::Frontend FE = unwrap(internal::runFrontend(Expr, Sig, Opts), Expr);
   Impl->AstText = std::move(FE.AstText);
   Impl->InitialIR = std::move(FE.InitialIR);
   Impl->IR = std::move(FE.IR);
@@ -619,9 +626,9 @@ void clearCache() {
 
 int setNumThreads(int N) {
   if (N < 1 || N > runtime::maxThreads())
-    throw Error(ErrorKind::Value,
-                "number of threads must be in [1, " +
-                    std::to_string(runtime::maxThreads()) + "]");
+    throw Error(ErrorKind::Value, "number of threads must be in [1, " +
+                                      std::to_string(runtime::maxThreads()) +
+                                      "]");
   return runtime::setNumThreads(N);
 }
 int getNumThreads() { return runtime::numThreads(); }

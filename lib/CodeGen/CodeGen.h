@@ -52,10 +52,11 @@ struct CodeGenOptions {
 unsigned vectorFactor(const ir::Function &F, unsigned VectorBits);
 
 /// The LLVM module holding the kernel function named Name.
-Expected<std::unique_ptr<llvm::Module>>
-emitKernel(const ir::Function &F, const KernelSpec &Spec,
-           const CodeGenOptions &Opts, llvm::LLVMContext &Ctx,
-           const std::string &Name);
+Expected<std::unique_ptr<llvm::Module>> emitKernel(const ir::Function &F,
+                                                   const KernelSpec &Spec,
+                                                   const CodeGenOptions &Opts,
+                                                   llvm::LLVMContext &Ctx,
+                                                   const std::string &Name);
 
 /// Runtime helpers the generated code may call (name, address); the JIT
 /// registers them.

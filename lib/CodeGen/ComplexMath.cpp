@@ -45,9 +45,7 @@ private:
   Type *VT;
 
   Value *k(double V) { return ConstantFP::get(VT, V); }
-  Value *fabs(Value *X) {
-    return B.CreateUnaryIntrinsic(Intrinsic::fabs, X);
-  }
+  Value *fabs(Value *X) { return B.CreateUnaryIntrinsic(Intrinsic::fabs, X); }
   Value *copysign(Value *Mag, Value *Sign) {
     return B.CreateBinaryIntrinsic(Intrinsic::copysign, Mag, Sign);
   }
@@ -63,9 +61,7 @@ private:
     return B.CreateBinaryIntrinsic(Intrinsic::minnum, A, Bv);
   }
   Value *isZero(Value *X) { return B.CreateFCmpOEQ(X, k(0.0)); }
-  Value *isInf(Value *X) {
-    return B.CreateFCmpOEQ(fabs(X), k(INFINITY));
-  }
+  Value *isInf(Value *X) { return B.CreateFCmpOEQ(fabs(X), k(INFINITY)); }
   Value *isFinite(Value *X) { return B.CreateFCmpOLT(fabs(X), k(INFINITY)); }
   Value *isNan(Value *X) { return B.CreateFCmpUNO(X, X); }
   Value *sel(Value *C, Value *T, Value *F) { return B.CreateSelect(C, T, F); }
@@ -165,8 +161,8 @@ CVal ComplexEmitter::log(CVal Z) {
   Value *Hi = maxnum(AX, AY), *Lo = minnum(AX, AY);
   Value *T = fma(Lo, Lo, fma(Hi, Hi, k(-1.0)));
   Value *Near = mul(k(0.5), M.call("log1p", {T}));
-  Value *IsNear = andV(B.CreateFCmpOGT(R, k(0.75)),
-                      B.CreateFCmpOLT(R, k(1.25)));
+  Value *IsNear =
+      andV(B.CreateFCmpOGT(R, k(0.75)), B.CreateFCmpOLT(R, k(1.25)));
   return {sel(IsNear, Near, Far), Im};
 }
 
@@ -184,8 +180,8 @@ CVal ComplexEmitter::log1p(CVal Z) {
   Value *Far = M.call("log", {R});
   Value *T = fma(X, add(X, k(2.0)), mul(Y, Y));
   Value *Near = mul(k(0.5), M.call("log1p", {T}));
-  Value *IsNear = andV(B.CreateFCmpOGT(R, k(0.75)),
-                      B.CreateFCmpOLT(R, k(1.25)));
+  Value *IsNear =
+      andV(B.CreateFCmpOGT(R, k(0.75)), B.CreateFCmpOLT(R, k(1.25)));
   return {sel(IsNear, Near, Far), Im};
 }
 
@@ -358,22 +354,38 @@ std::optional<CVal> emitComplexMath(Opcode Op, IRBuilder<> &B, RealMath &M,
                                     ArrayRef<CVal> Args) {
   ComplexEmitter E(B, M, Args[0].Re->getType());
   switch (Op) {
-  case Opcode::Exp: return E.exp(Args[0]);
-  case Opcode::Expm1: return E.expm1(Args[0]);
-  case Opcode::Log: return E.log(Args[0]);
-  case Opcode::Log10: return E.scaledLog(Args[0], 0.43429448190325182765);
-  case Opcode::Log2: return E.scaledLog(Args[0], 1.4426950408889634074);
-  case Opcode::Log1p: return E.log1p(Args[0]);
-  case Opcode::Sqrt: return E.sqrt(Args[0]);
-  case Opcode::Abs: return E.abs(Args[0]);
-  case Opcode::Sin: return E.sin(Args[0]);
-  case Opcode::Cos: return E.cos(Args[0]);
-  case Opcode::Tan: return E.tan(Args[0]);
-  case Opcode::Sinh: return E.sinh(Args[0]);
-  case Opcode::Cosh: return E.cosh(Args[0]);
-  case Opcode::Tanh: return E.tanh(Args[0]);
-  case Opcode::Pow: return E.pow(Args[0], Args[1]);
-  default: return std::nullopt;
+  case Opcode::Exp:
+    return E.exp(Args[0]);
+  case Opcode::Expm1:
+    return E.expm1(Args[0]);
+  case Opcode::Log:
+    return E.log(Args[0]);
+  case Opcode::Log10:
+    return E.scaledLog(Args[0], 0.43429448190325182765);
+  case Opcode::Log2:
+    return E.scaledLog(Args[0], 1.4426950408889634074);
+  case Opcode::Log1p:
+    return E.log1p(Args[0]);
+  case Opcode::Sqrt:
+    return E.sqrt(Args[0]);
+  case Opcode::Abs:
+    return E.abs(Args[0]);
+  case Opcode::Sin:
+    return E.sin(Args[0]);
+  case Opcode::Cos:
+    return E.cos(Args[0]);
+  case Opcode::Tan:
+    return E.tan(Args[0]);
+  case Opcode::Sinh:
+    return E.sinh(Args[0]);
+  case Opcode::Cosh:
+    return E.cosh(Args[0]);
+  case Opcode::Tanh:
+    return E.tanh(Args[0]);
+  case Opcode::Pow:
+    return E.pow(Args[0], Args[1]);
+  default:
+    return std::nullopt;
   }
 }
 

@@ -76,9 +76,7 @@ struct Val {
 };
 
 bool isIntType(DType T) { return T == DType::Int32 || T == DType::Int64; }
-bool isFloatType(DType T) {
-  return T == DType::Float32 || T == DType::Float64;
-}
+bool isFloatType(DType T) { return T == DType::Float32 || T == DType::Float64; }
 
 class KernelEmitter : public RealMath {
 public:
@@ -150,15 +148,16 @@ private:
   Value *splat(Value *S) { return VF == 1 ? S : B.CreateVectorSplat(VF, S); }
   Value *constOf(DType T, double V) {
     Type *S = scalarType(T);
-    Constant *C = S->isFloatingPointTy() ? ConstantFP::get(S, V)
-                                         : ConstantInt::get(S, (int64_t)V, true);
-    return VF == 1 ? (Value *)C : ConstantVector::getSplat(
-                                      ElementCount::getFixed(VF), C);
+    Constant *C = S->isFloatingPointTy()
+                      ? ConstantFP::get(S, V)
+                      : ConstantInt::get(S, (int64_t)V, true);
+    return VF == 1 ? (Value *)C
+                   : ConstantVector::getSplat(ElementCount::getFixed(VF), C);
   }
   Value *intConst(DType T, int64_t V) {
     Constant *C = ConstantInt::get(scalarType(T), V, true);
-    return VF == 1 ? (Value *)C : ConstantVector::getSplat(
-                                      ElementCount::getFixed(VF), C);
+    return VF == 1 ? (Value *)C
+                   : ConstantVector::getSplat(ElementCount::getFixed(VF), C);
   }
 
   //===--- memory --------------------------------------------------------===//
@@ -275,8 +274,7 @@ private:
     for (unsigned Lane = 0; Lane < VF; ++Lane) {
       Val S{B.CreateExtractElement(V.V, Lane),
             V.Im ? B.CreateExtractElement(V.Im, Lane) : nullptr};
-      storeScalarAt(address(0, T, ItemSize, Lane), S, T, ItemSize,
-                    SrcItemSize);
+      storeScalarAt(address(0, T, ItemSize, Lane), S, T, ItemSize, SrcItemSize);
     }
   }
 
@@ -492,13 +490,13 @@ Val KernelEmitter::emitIntOp(const Inst &I, Value *A, Value *Bv) {
       };
       Value *Result;
       if (I.Op == Opcode::Mod) // numexpr's ((a % b) + b) % b, wrapping
-        Result = B.CreateSelect(IsMinusOne, Zero,
-                                CRem(B.CreateAdd(CRem(A), Safe)));
+        Result =
+            B.CreateSelect(IsMinusOne, Zero, CRem(B.CreateAdd(CRem(A), Safe)));
       else
-        Result = B.CreateSelect(
-            IsMinusOne, B.CreateNeg(A),
-            Quotient(A, I.Op == Opcode::Div ? Intrinsic::trunc
-                                            : Intrinsic::floor));
+        Result =
+            B.CreateSelect(IsMinusOne, B.CreateNeg(A),
+                           Quotient(A, I.Op == Opcode::Div ? Intrinsic::trunc
+                                                           : Intrinsic::floor));
       return {B.CreateSelect(IsZero, Zero, Result)};
     }
     Value *Q = B.CreateSDiv(A, Safe);
@@ -531,15 +529,15 @@ Val KernelEmitter::emitIntOp(const Inst &I, Value *A, Value *Bv) {
       for (int Bit = 0; Bit < 6; ++Bit) {
         Value *Use = B.CreateICmpNE(
             B.CreateAnd(B.CreateLShr(Bv, intConst(T, Bit)), One), Zero);
-        Value *M = B.CreateBinaryIntrinsic(Intrinsic::smul_with_overflow, Acc,
-                                           P);
+        Value *M =
+            B.CreateBinaryIntrinsic(Intrinsic::smul_with_overflow, Acc, P);
         Acc = B.CreateSelect(Use, B.CreateExtractValue(M, 0), Acc);
-        Ovf = B.CreateOr(Ovf, B.CreateAnd(Use, B.CreateOr(
-                                                   B.CreateExtractValue(M, 1),
-                                                   POvf)));
+        Ovf = B.CreateOr(
+            Ovf,
+            B.CreateAnd(Use, B.CreateOr(B.CreateExtractValue(M, 1), POvf)));
         if (Bit < 5) {
-          Value *Sq = B.CreateBinaryIntrinsic(Intrinsic::smul_with_overflow,
-                                              P, P);
+          Value *Sq =
+              B.CreateBinaryIntrinsic(Intrinsic::smul_with_overflow, P, P);
           P = B.CreateExtractValue(Sq, 0);
           POvf = B.CreateOr(POvf, B.CreateExtractValue(Sq, 1));
         }
@@ -548,14 +546,12 @@ Val KernelEmitter::emitIntOp(const Inst &I, Value *A, Value *Bv) {
       Value *BigB = B.CreateICmpSGE(Bv, intConst(T, 64));
       Value *Odd = B.CreateICmpNE(B.CreateAnd(Bv, One), Zero);
       Value *Small = B.CreateSelect(
-          B.CreateICmpEQ(A, MinusOne),
-          B.CreateSelect(Odd, MinusOne, One),
+          B.CreateICmpEQ(A, MinusOne), B.CreateSelect(Odd, MinusOne, One),
           B.CreateSelect(B.CreateICmpEQ(A, One), One, Zero));
       Value *Tiny = B.CreateICmpULE(B.CreateAdd(A, One), intConst(T, 2));
       Value *Pos = B.CreateSelect(Ovf, intConst(T, INT64_MIN), Acc);
-      Pos = B.CreateSelect(BigB, B.CreateSelect(Tiny, Small,
-                                                intConst(T, INT64_MIN)),
-                           Pos);
+      Pos = B.CreateSelect(
+          BigB, B.CreateSelect(Tiny, Small, intConst(T, INT64_MIN)), Pos);
       Value *AZero = B.CreateICmpEQ(A, Zero);
       Value *Recip = B.CreateSDiv(One, B.CreateSelect(AZero, One, A));
       Recip = B.CreateSelect(AZero, Zero, Recip);
@@ -568,13 +564,12 @@ Val KernelEmitter::emitIntOp(const Inst &I, Value *A, Value *Bv) {
     Value *P = intrinsic(Intrinsic::pow,
                          {B.CreateSIToFP(A, DT), B.CreateSIToFP(Bv, DT)});
     double Lim = std::ldexp(1.0, Bits - 1);
-    Value *InRange = B.CreateAnd(
-        B.CreateFCmpOGE(P, ConstantFP::get(DT, -Lim)),
-        B.CreateFCmpOLT(P, ConstantFP::get(DT, Lim)));
+    Value *InRange = B.CreateAnd(B.CreateFCmpOGE(P, ConstantFP::get(DT, -Lim)),
+                                 B.CreateFCmpOLT(P, ConstantFP::get(DT, Lim)));
     Value *SafeP = B.CreateSelect(InRange, P, ConstantFP::get(DT, 0.0));
-    Value *AsInt = B.CreateSelect(InRange, B.CreateFPToSI(SafeP, A->getType()),
-                                  intConst(T, Bits == 32 ? INT32_MIN
-                                                         : INT64_MIN));
+    Value *AsInt =
+        B.CreateSelect(InRange, B.CreateFPToSI(SafeP, A->getType()),
+                       intConst(T, Bits == 32 ? INT32_MIN : INT64_MIN));
     Value *AZero = B.CreateICmpEQ(A, Zero);
     Value *Recip = B.CreateSDiv(One, B.CreateSelect(AZero, One, A));
     Recip = B.CreateSelect(AZero, Zero, Recip);
@@ -656,9 +651,11 @@ Val KernelEmitter::emitComplexOp(const Inst &I, int Id) {
   Value *Zero = ConstantFP::get(DT, 0.0);
   switch (I.Op) {
   case Opcode::Add:
-    return {B.CreateFAdd(Arg(0).V, Arg(1).V), B.CreateFAdd(Arg(0).Im, Arg(1).Im)};
+    return {B.CreateFAdd(Arg(0).V, Arg(1).V),
+            B.CreateFAdd(Arg(0).Im, Arg(1).Im)};
   case Opcode::Sub:
-    return {B.CreateFSub(Arg(0).V, Arg(1).V), B.CreateFSub(Arg(0).Im, Arg(1).Im)};
+    return {B.CreateFSub(Arg(0).V, Arg(1).V),
+            B.CreateFSub(Arg(0).Im, Arg(1).Im)};
   case Opcode::Mul: {
     Val X = Arg(0), Y = Arg(1);
     return {B.CreateFSub(B.CreateFMul(X.V, Y.V), B.CreateFMul(X.Im, Y.Im)),
@@ -712,14 +709,22 @@ Val KernelEmitter::emitComplexOp(const Inst &I, int Id) {
   }
   // No vector formula (the inverse functions): C99 per lane.
   static const std::pair<Opcode, const char *> Helpers[] = {
-      {Opcode::Sqrt, "nejit_c_sqrt"},     {Opcode::Exp, "nejit_c_exp"},
-      {Opcode::Expm1, "nejit_c_expm1"},   {Opcode::Log, "nejit_c_log"},
-      {Opcode::Log10, "nejit_c_log10"},   {Opcode::Log1p, "nejit_c_log1p"},
-      {Opcode::Log2, "nejit_c_log2"},     {Opcode::Sin, "nejit_c_sin"},
-      {Opcode::Cos, "nejit_c_cos"},       {Opcode::Tan, "nejit_c_tan"},
-      {Opcode::Sinh, "nejit_c_sinh"},     {Opcode::Cosh, "nejit_c_cosh"},
-      {Opcode::Tanh, "nejit_c_tanh"},     {Opcode::Arcsin, "nejit_c_arcsin"},
-      {Opcode::Arccos, "nejit_c_arccos"}, {Opcode::Arctan, "nejit_c_arctan"},
+      {Opcode::Sqrt, "nejit_c_sqrt"},
+      {Opcode::Exp, "nejit_c_exp"},
+      {Opcode::Expm1, "nejit_c_expm1"},
+      {Opcode::Log, "nejit_c_log"},
+      {Opcode::Log10, "nejit_c_log10"},
+      {Opcode::Log1p, "nejit_c_log1p"},
+      {Opcode::Log2, "nejit_c_log2"},
+      {Opcode::Sin, "nejit_c_sin"},
+      {Opcode::Cos, "nejit_c_cos"},
+      {Opcode::Tan, "nejit_c_tan"},
+      {Opcode::Sinh, "nejit_c_sinh"},
+      {Opcode::Cosh, "nejit_c_cosh"},
+      {Opcode::Tanh, "nejit_c_tanh"},
+      {Opcode::Arcsin, "nejit_c_arcsin"},
+      {Opcode::Arccos, "nejit_c_arccos"},
+      {Opcode::Arctan, "nejit_c_arctan"},
       {Opcode::Arcsinh, "nejit_c_arcsinh"},
       {Opcode::Arccosh, "nejit_c_arccosh"},
       {Opcode::Arctanh, "nejit_c_arctanh"},
@@ -739,8 +744,8 @@ Val KernelEmitter::emitComplexOp(const Inst &I, int Id) {
 
 /// {sin X, cos X} from one Sleef sincos call, or nullopt where there is
 /// none (or, for scalar float32, where it returns its pair in one register).
-std::optional<std::pair<Value *, Value *>>
-KernelEmitter::sinCosCall(Value *X, DType T) {
+std::optional<std::pair<Value *, Value *>> KernelEmitter::sinCosCall(Value *X,
+                                                                     DType T) {
   auto Name = sleefFunction("sincos", T, VF, Opts.Isa, Opts.Acc);
   bool Vector = VF > 1;
   if (!Name || (!Vector && T == DType::Float32))
@@ -810,8 +815,8 @@ Value *KernelEmitter::emitSinhCosh(bool Sinh, DType T, Value *X) {
     double Hi = F32 ? 0.693115234375 : 0.693147180369123816490;
     double Lo = F32 ? 3.19461833e-05 : 1.90821492927058770002e-10;
     Value *E = sleefCall("exp", T, {B.CreateFSub(AX, constOf(T, Hi))});
-    E = B.CreateFMul(E, constOf(T, F32 ? (double)std::exp(-(float)Lo)
-                                       : std::exp(-Lo)));
+    E = B.CreateFMul(
+        E, constOf(T, F32 ? (double)std::exp(-(float)Lo) : std::exp(-Lo)));
     return Sinh ? intrinsic(Intrinsic::copysign, {E, X}) : E;
   });
 }
@@ -840,8 +845,7 @@ Value *KernelEmitter::fixLanes(Value *Cond, Value *R, StringRef Name,
 
 /// Sleef functions whose documented domain is narrower than the type's:
 /// the lanes outside it get exact or asymptotic values instead.
-Value *KernelEmitter::emitGuardedSleef(Opcode Op, DType T, Value *X,
-                                       Value *Y) {
+Value *KernelEmitter::emitGuardedSleef(Opcode Op, DType T, Value *X, Value *Y) {
   bool F32 = T == DType::Float32;
   Value *AX = intrinsic(Intrinsic::fabs, {X});
   auto Less = [&](Value *V, double C) {
@@ -858,9 +862,10 @@ Value *KernelEmitter::emitGuardedSleef(Opcode Op, DType T, Value *X,
     Value *R = sleefCall("fmod", T, {X, Y});
     Value *AY = intrinsic(Intrinsic::fabs, {Y});
     double MinNormal = F32 ? 0x1p-126 : 0x1p-1022;
-    Value *Bad = B.CreateOr(Less(AY, MinNormal),
-                            B.CreateFCmpOGT(AX, B.CreateFMul(AY, constOf(
-                                                    T, F32 ? 0x1p60 : 0x1p500))));
+    Value *Bad = B.CreateOr(
+        Less(AY, MinNormal),
+        B.CreateFCmpOGT(AX,
+                        B.CreateFMul(AY, constOf(T, F32 ? 0x1p60 : 0x1p500))));
     return fixLanes(Bad, R, "fmod", [&] { return B.CreateFRem(X, Y); });
   }
   case Opcode::Log1p: {
@@ -882,13 +887,12 @@ Value *KernelEmitter::emitGuardedSleef(Opcode Op, DType T, Value *X,
                     Asinh ? "asinh" : "acosh", [&] {
                       Value *L = B.CreateFAdd(sleefCall("log", T, {AX}),
                                               constOf(T, Ln2));
-                      return Asinh ? intrinsic(Intrinsic::copysign, {L, X})
-                                   : L;
+                      return Asinh ? intrinsic(Intrinsic::copysign, {L, X}) : L;
                     });
   }
   default:
-    return sleefCall(sleefBaseName(Op), T, Y ? ArrayRef<Value *>{X, Y}
-                                             : ArrayRef<Value *>{X});
+    return sleefCall(sleefBaseName(Op), T,
+                     Y ? ArrayRef<Value *>{X, Y} : ArrayRef<Value *>{X});
   }
 }
 
@@ -937,9 +941,9 @@ Val KernelEmitter::emitInst(int Id) {
     int64_t LB = F.Insts[I.Operands[1]].ItemSize;
     Value *Args[] = {Arg(0).V, B.getInt64(LA), Arg(1).V, B.getInt64(LB)};
     if (I.Op == Opcode::Contains)
-      return {B.CreateICmpNE(
-          cCall("nejit_rt_bytes_contains", B.getInt32Ty(), Args),
-          B.getInt32(0))};
+      return {
+          B.CreateICmpNE(cCall("nejit_rt_bytes_contains", B.getInt32Ty(), Args),
+                         B.getInt32(0))};
     Value *C = cCall("nejit_rt_bytes_compare", B.getInt32Ty(), Args);
     Value *Z = B.getInt32(0);
     switch (I.Op) {
@@ -982,7 +986,8 @@ Val KernelEmitter::emitInst(int Id) {
       Value *AR = intrinsic(Intrinsic::fabs, {Arg(0).V});
       Value *AI = intrinsic(Intrinsic::fabs, {Arg(0).Im});
       if (I.Op == Opcode::IsFinite)
-        return {B.CreateAnd(B.CreateFCmpOLT(AR, Inf), B.CreateFCmpOLT(AI, Inf))};
+        return {
+            B.CreateAnd(B.CreateFCmpOLT(AR, Inf), B.CreateFCmpOLT(AI, Inf))};
       return {B.CreateOr(B.CreateFCmpOEQ(AR, Inf), B.CreateFCmpOEQ(AI, Inf))};
     }
     default:
@@ -1015,16 +1020,22 @@ Val KernelEmitter::emitInst(int Id) {
     Value *X = Arg(0).V, *Y = Arg(1).V;
     if (isFloatType(OpType(0))) {
       switch (I.Op) {
-      case Opcode::Eq: return {B.CreateFCmpOEQ(X, Y)};
-      case Opcode::Ne: return {B.CreateFCmpUNE(X, Y)};
-      case Opcode::Gt: return {B.CreateFCmpOGT(X, Y)};
-      default: return {B.CreateFCmpOGE(X, Y)};
+      case Opcode::Eq:
+        return {B.CreateFCmpOEQ(X, Y)};
+      case Opcode::Ne:
+        return {B.CreateFCmpUNE(X, Y)};
+      case Opcode::Gt:
+        return {B.CreateFCmpOGT(X, Y)};
+      default:
+        return {B.CreateFCmpOGE(X, Y)};
       }
     }
     bool Unsigned = OpType(0) == DType::Bool;
     switch (I.Op) {
-    case Opcode::Eq: return {B.CreateICmpEQ(X, Y)};
-    case Opcode::Ne: return {B.CreateICmpNE(X, Y)};
+    case Opcode::Eq:
+      return {B.CreateICmpEQ(X, Y)};
+    case Opcode::Ne:
+      return {B.CreateICmpNE(X, Y)};
     case Opcode::Gt:
       return {Unsigned ? B.CreateICmpUGT(X, Y) : B.CreateICmpSGT(X, Y)};
     default:
@@ -1131,9 +1142,9 @@ Val KernelEmitter::emitInst(int Id) {
     return {intrinsic(Intrinsic::roundeven, {X})};
   case Opcode::Sign: {
     Value *Zero = constOf(T, 0.0);
-    Value *R = B.CreateSelect(B.CreateFCmpOGT(X, Zero), constOf(T, 1.0),
-                              B.CreateSelect(B.CreateFCmpOLT(X, Zero),
-                                             constOf(T, -1.0), Zero));
+    Value *R = B.CreateSelect(
+        B.CreateFCmpOGT(X, Zero), constOf(T, 1.0),
+        B.CreateSelect(B.CreateFCmpOLT(X, Zero), constOf(T, -1.0), Zero));
     return {B.CreateSelect(B.CreateFCmpUNO(X, X), X, R)};
   }
   case Opcode::Copysign:
@@ -1204,9 +1215,11 @@ Val KernelEmitter::combine(Opcode Op, DType T, Val A, Val Bv) {
   case Opcode::Prod:
     return {Float ? B.CreateFMul(A.V, Bv.V) : B.CreateMul(A.V, Bv.V)};
   case Opcode::Min:
-    return {intrinsic(Float ? Intrinsic::minnum : Intrinsic::smin, {A.V, Bv.V})};
+    return {
+        intrinsic(Float ? Intrinsic::minnum : Intrinsic::smin, {A.V, Bv.V})};
   default:
-    return {intrinsic(Float ? Intrinsic::maxnum : Intrinsic::smax, {A.V, Bv.V})};
+    return {
+        intrinsic(Float ? Intrinsic::maxnum : Intrinsic::smax, {A.V, Bv.V})};
   }
 }
 
@@ -1233,7 +1246,8 @@ Expected<Function *> KernelEmitter::emit(const std::string &Name) {
   Fn->setDoesNotThrow();
   Fn->addFnAttr("min-legal-vector-width", std::to_string(Opts.VectorBits));
   Fn->addFnAttr("prefer-vector-width", std::to_string(Opts.VectorBits));
-  Value *N = Fn->getArg(0), *PtrsArg = Fn->getArg(1), *StridesArg = Fn->getArg(2);
+  Value *N = Fn->getArg(0), *PtrsArg = Fn->getArg(1),
+        *StridesArg = Fn->getArg(2);
   N->setName("n");
   PtrsArg->setName("ptrs");
   StridesArg->setName("strides");
@@ -1271,9 +1285,9 @@ Expected<Function *> KernelEmitter::emit(const std::string &Name) {
   BasicBlock *Exit = BasicBlock::Create(Ctx, "exit", Fn);
 
   // Vector part: [0, VecEnd).
-  Value *VecEnd = FullVF > 1 ? B.CreateAnd(N, B.getInt64(~(int64_t)(FullVF - 1)),
-                                           "vec.end")
-                             : (Value *)B.getInt64(0);
+  Value *VecEnd =
+      FullVF > 1 ? B.CreateAnd(N, B.getInt64(~(int64_t)(FullVF - 1)), "vec.end")
+                 : (Value *)B.getInt64(0);
   B.CreateCondBr(B.CreateICmpSGT(VecEnd, B.getInt64(0)), VecBody, VecExit);
 
   VF = FullVF;
@@ -1322,8 +1336,7 @@ Expected<Function *> KernelEmitter::emit(const std::string &Name) {
       AccIm->addIncoming(Init.Im, Entry);
       AccIm->addIncoming(VecAcc.Im, VecLatch);
     }
-    Val H = FullVF > 1 ? horizontal(Res.Op, RT, {Acc, AccIm})
-                       : Val{Acc, AccIm};
+    Val H = FullVF > 1 ? horizontal(Res.Op, RT, {Acc, AccIm}) : Val{Acc, AccIm};
     VF = 1;
     Val Prev = loadScalarAt(Base[0], RT);
     ScalarStart = combine(Res.Op, RT, Prev, H);

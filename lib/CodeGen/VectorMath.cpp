@@ -18,48 +18,68 @@ struct Entry {
 };
 
 const Entry Table[] = {
-    {"sin", "u10", "u35"},     {"cos", "u10", "u35"},
-    {"tan", "u10", "u35"},     {"sincos", "u10", "u35"},
-    {"asin", "u10", "u35"},    {"acos", "u10", "u35"},
-    {"atan", "u10", "u35"},    {"atan2", "u10", "u35"},
-    {"sinh", "u10", "u35"},    {"cosh", "u10", "u35"},
-    {"tanh", "u10", "u35"},    {"asinh", "u10", "u10"},
-    {"acosh", "u10", "u10"},   {"atanh", "u10", "u10"},
-    {"log", "u10", "u35"},     {"log10", "u10", "u10"},
-    {"log1p", "u10", "u10"},   {"log2", "u10", "u35"},
-    {"exp", "u10", "u10"},     {"expm1", "u10", "u10"},
-    {"pow", "u10", "u10"},     {"hypot", "u05", "u35"},
-    {"fmod", "", ""},          {"nextafter", "", ""},
+    {"sin", "u10", "u35"},    {"cos", "u10", "u35"},   {"tan", "u10", "u35"},
+    {"sincos", "u10", "u35"}, {"asin", "u10", "u35"},  {"acos", "u10", "u35"},
+    {"atan", "u10", "u35"},   {"atan2", "u10", "u35"}, {"sinh", "u10", "u35"},
+    {"cosh", "u10", "u35"},   {"tanh", "u10", "u35"},  {"asinh", "u10", "u10"},
+    {"acosh", "u10", "u10"},  {"atanh", "u10", "u10"}, {"log", "u10", "u35"},
+    {"log10", "u10", "u10"},  {"log1p", "u10", "u10"}, {"log2", "u10", "u35"},
+    {"exp", "u10", "u10"},    {"expm1", "u10", "u10"}, {"pow", "u10", "u10"},
+    {"hypot", "u05", "u35"},  {"fmod", "", ""},        {"nextafter", "", ""},
 };
 } // namespace
 
 llvm::StringRef sleefBaseName(ir::Opcode Op) {
   using ir::Opcode;
   switch (Op) {
-  case Opcode::Sin: return "sin";
-  case Opcode::Cos: return "cos";
-  case Opcode::Tan: return "tan";
-  case Opcode::Arcsin: return "asin";
-  case Opcode::Arccos: return "acos";
-  case Opcode::Arctan: return "atan";
-  case Opcode::Arctan2: return "atan2";
-  case Opcode::Sinh: return "sinh";
-  case Opcode::Cosh: return "cosh";
-  case Opcode::Tanh: return "tanh";
-  case Opcode::Arcsinh: return "asinh";
-  case Opcode::Arccosh: return "acosh";
-  case Opcode::Arctanh: return "atanh";
-  case Opcode::Log: return "log";
-  case Opcode::Log10: return "log10";
-  case Opcode::Log1p: return "log1p";
-  case Opcode::Log2: return "log2";
-  case Opcode::Exp: return "exp";
-  case Opcode::Expm1: return "expm1";
-  case Opcode::Pow: return "pow";
-  case Opcode::Hypot: return "hypot";
-  case Opcode::Fmod: return "fmod";
-  case Opcode::Nextafter: return "nextafter";
-  default: return "";
+  case Opcode::Sin:
+    return "sin";
+  case Opcode::Cos:
+    return "cos";
+  case Opcode::Tan:
+    return "tan";
+  case Opcode::Arcsin:
+    return "asin";
+  case Opcode::Arccos:
+    return "acos";
+  case Opcode::Arctan:
+    return "atan";
+  case Opcode::Arctan2:
+    return "atan2";
+  case Opcode::Sinh:
+    return "sinh";
+  case Opcode::Cosh:
+    return "cosh";
+  case Opcode::Tanh:
+    return "tanh";
+  case Opcode::Arcsinh:
+    return "asinh";
+  case Opcode::Arccosh:
+    return "acosh";
+  case Opcode::Arctanh:
+    return "atanh";
+  case Opcode::Log:
+    return "log";
+  case Opcode::Log10:
+    return "log10";
+  case Opcode::Log1p:
+    return "log1p";
+  case Opcode::Log2:
+    return "log2";
+  case Opcode::Exp:
+    return "exp";
+  case Opcode::Expm1:
+    return "expm1";
+  case Opcode::Pow:
+    return "pow";
+  case Opcode::Hypot:
+    return "hypot";
+  case Opcode::Fmod:
+    return "fmod";
+  case Opcode::Nextafter:
+    return "nextafter";
+  default:
+    return "";
   }
 }
 
@@ -97,8 +117,7 @@ std::optional<std::string> sleefFunction(llvm::StringRef Op, DType Type,
     IsaName = "sse4";
   else
     return std::nullopt;
-  Name += (Single ? "f" : "d") + std::to_string(Width) + "_" + Suffix +
-          IsaName;
+  Name += (Single ? "f" : "d") + std::to_string(Width) + "_" + Suffix + IsaName;
   return Name;
 }
 

@@ -47,8 +47,8 @@ struct AstNode {
   bool IntOverflow = false; ///< IntLit beyond 127 bits
   double FloatValue = 0;
   std::vector<AstPtr> Args;
-  std::vector<std::string> Ops;      ///< Compare only
-  std::vector<SourceLoc> OpLocs;     ///< Compare / Binary operator positions
+  std::vector<std::string> Ops;  ///< Compare only
+  std::vector<SourceLoc> OpLocs; ///< Compare / Binary operator positions
   std::vector<std::pair<std::string, AstPtr>> Keywords; ///< Call only
   std::vector<SourceLoc> KeywordLocs;
   int Height = 1; ///< 1 + the tallest child's; bounded by MaxTreeHeight

@@ -126,20 +126,44 @@ private:
         char E = Text[Pos];
         advance();
         switch (E) {
-        case 'n': Value += '\n'; break;
-        case 't': Value += '\t'; break;
-        case 'r': Value += '\r'; break;
-        case '0': Value += '\0'; break;
-        case 'a': Value += '\a'; break;
-        case 'b': Value += '\b'; break;
-        case 'f': Value += '\f'; break;
-        case 'v': Value += '\v'; break;
-        case '\\': Value += '\\'; break;
-        case '\'': Value += '\''; break;
-        case '"': Value += '"'; break;
-        case '\n': break;
+        case 'n':
+          Value += '\n';
+          break;
+        case 't':
+          Value += '\t';
+          break;
+        case 'r':
+          Value += '\r';
+          break;
+        case '0':
+          Value += '\0';
+          break;
+        case 'a':
+          Value += '\a';
+          break;
+        case 'b':
+          Value += '\b';
+          break;
+        case 'f':
+          Value += '\f';
+          break;
+        case 'v':
+          Value += '\v';
+          break;
+        case '\\':
+          Value += '\\';
+          break;
+        case '\'':
+          Value += '\'';
+          break;
+        case '"':
+          Value += '"';
+          break;
+        case '\n':
+          break;
         case 'x': {
-          if (Pos + 2 > Text.size() || !std::isxdigit((unsigned char)Text[Pos]) ||
+          if (Pos + 2 > Text.size() ||
+              !std::isxdigit((unsigned char)Text[Pos]) ||
               !std::isxdigit((unsigned char)Text[Pos + 1]))
             return makeError(ErrorKind::Syntax, loc(),
                              "invalid \\x escape in string literal");
@@ -166,10 +190,9 @@ private:
   llvm::Error lexNumber(Token &T) {
     size_t Start = Pos;
     auto Digits = [&](auto IsDigit) {
-      while (Pos < Text.size() &&
-             (IsDigit((unsigned char)Text[Pos]) ||
-              (Text[Pos] == '_' && Pos + 1 < Text.size() &&
-               IsDigit((unsigned char)Text[Pos + 1]))))
+      while (Pos < Text.size() && (IsDigit((unsigned char)Text[Pos]) ||
+                                   (Text[Pos] == '_' && Pos + 1 < Text.size() &&
+                                    IsDigit((unsigned char)Text[Pos + 1]))))
         advance();
     };
     auto IsDec = [](unsigned char C) { return std::isdigit(C) != 0; };
@@ -247,9 +270,9 @@ private:
     for (char C : Digits) {
       if (C == '_')
         continue;
-      int D = std::isdigit((unsigned char)C) ? C - '0'
-                                             : std::tolower((unsigned char)C) -
-                                                   'a' + 10;
+      int D = std::isdigit((unsigned char)C)
+                  ? C - '0'
+                  : std::tolower((unsigned char)C) - 'a' + 10;
       if (V > (Max - D) / Base) {
         T.IntOverflow = true;
         V = 0;
@@ -266,9 +289,9 @@ private:
 
   llvm::Error lexOperator(Token &T) {
     static const char *const Ops[] = {
-        "**", "//", "<<", ">>", "<=", ">=", "==", "!=", "->", "+", "-", "*",
-        "/",  "%",  "&",  "|",  "^",  "~",  "<",  ">",  "(",  ")", ",", ".",
-        "=",  "[",  "]",  ":",  ";",  "@",  "{",  "}",  "!"};
+        "**", "//", "<<", ">>", "<=", ">=", "==", "!=", "->", "+", "-",
+        "*",  "/",  "%",  "&",  "|",  "^",  "~",  "<",  ">",  "(", ")",
+        ",",  ".",  "=",  "[",  "]",  ":",  ";",  "@",  "{",  "}", "!"};
     for (const char *Op : Ops) {
       size_t N = std::strlen(Op);
       if (Text.substr(Pos, N) == Op) {

@@ -17,8 +17,8 @@ namespace nejit {
 struct Token {
   enum Kind { End, Name, Int, Float, Imag, String, Op };
   Kind K = End;
-  std::string Text;    ///< identifier, operator spelling, string bytes, or a
-                       ///< number as written
+  std::string Text;      ///< identifier, operator spelling, string bytes, or a
+                         ///< number as written
   __int128 IntValue = 0; ///< Int: the value (Python ints are unbounded;
                          ///< nejit keeps 127 bits and flags more)
   bool IntOverflow = false;
@@ -29,7 +29,6 @@ struct Token {
 /// Tokenizes Text; Python's literal and operator syntax. Fails with a
 /// positioned Syntax diagnostic.
 Expected<std::vector<Token>> lex(std::string_view Text);
-
 
 } // namespace nejit
 

@@ -407,9 +407,10 @@ private:
     switch (T.K) {
     case Token::Name: {
       static const char *const Reserved[] = {
-          "and", "or", "not", "if", "else", "in", "is", "lambda", "for",
-          "import", "def", "class", "return", "yield", "await", "async",
-          "del", "pass", "while", "with", "as", "from", "global", "assert"};
+          "and",    "or",     "not",   "if",     "else",   "in",
+          "is",     "lambda", "for",   "import", "def",    "class",
+          "return", "yield",  "await", "async",  "del",    "pass",
+          "while",  "with",   "as",    "from",   "global", "assert"};
       for (const char *R : Reserved)
         if (T.Text == R)
           return unexpected();

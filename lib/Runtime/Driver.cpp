@@ -27,8 +27,8 @@ namespace {
 /// Small inline vectors: a call on small arrays must not allocate.
 using DimVector = llvm::SmallVector<int64_t, 6>;
 struct Space {
-  DimVector Shape;                           ///< outermost first
-  llvm::SmallVector<DimVector, 6> Strides;   ///< [operand][dim]
+  DimVector Shape;                         ///< outermost first
+  llvm::SmallVector<DimVector, 6> Strides; ///< [operand][dim]
 };
 
 Space simplify(llvm::ArrayRef<int> Dims, const RunRequest &R,

@@ -28,11 +28,11 @@ using VariantFn = llvm::function_ref<KernelFn(const codegen::KernelSpec &)>;
 struct RunRequest {
   int NDim = 0;
   const int64_t *Shape = nullptr;
-  llvm::SmallVector<char *, 6> Data;             ///< [0] = out, [1 + i] = inputs
+  llvm::SmallVector<char *, 6> Data; ///< [0] = out, [1 + i] = inputs
   llvm::SmallVector<const int64_t *, 6> Strides; ///< per operand, NDim entries
   llvm::SmallVector<int64_t, 6> ElemSizes;       ///< per operand, bytes
   DType ResultType = DType::Float64;
-  ir::Opcode Reduce = ir::Opcode::Input;    ///< a reduction opcode, or Input
+  ir::Opcode Reduce = ir::Opcode::Input; ///< a reduction opcode, or Input
 };
 
 /// Runs an elementwise kernel or a reduction. For a reduction, Out's strides

@@ -9,10 +9,10 @@
 //===----------------------------------------------------------------------===//
 #include "Sema/Sema.h"
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <cstring>
-#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -237,9 +237,8 @@ PyConst withNumpyType(PyConst P, Np N) {
     P = PyConst::ofInt((int64_t)P.asInt(), N);
     break;
   case Np::Float16:
-    P = PyConst::ofFloat(roundToHalf(P.T == PyConst::Complex ? P.C.real()
-                                                               : P.asDouble()),
-                         N);
+    P = PyConst::ofFloat(
+        roundToHalf(P.T == PyConst::Complex ? P.C.real() : P.asDouble()), N);
     break;
   case Np::Float32:
     P = PyConst::ofFloat(
@@ -355,9 +354,9 @@ struct ENode {
   enum Kind { Var, Const, Op, Raw } K;
   std::string Name; ///< numexpr opcode/function name for Op
   DType Type = DType::Float64;
-  PyConst Value;       ///< Const
-  int VarIndex = -1;   ///< Var
-  std::optional<int> Axis; ///< Raw (reduction axis)
+  PyConst Value;               ///< Const
+  int VarIndex = -1;           ///< Var
+  std::optional<int> Axis;     ///< Raw (reduction axis)
   bool AxisNotInteger = false; ///< Raw: a non-integer axis (numexpr fails late)
   std::vector<ENodePtr> Kids;
   SourceLoc Loc;
@@ -474,8 +473,8 @@ Expected<PyConst> foldBinaryImpl(const std::string &Op, const PyConst &A,
   auto Unsupported = [&]() {
     return makeError(ErrorKind::Type, Loc,
                      "unsupported operand types for '" + Op + "': '" +
-                         typeNameForError(A) + "' and '" +
-                         typeNameForError(B) + "'");
+                         typeNameForError(A) + "' and '" + typeNameForError(B) +
+                         "'");
   };
   auto ZeroDiv = [&]() {
     return makeError(ErrorKind::Value, Loc, "division by zero");
@@ -484,8 +483,7 @@ Expected<PyConst> foldBinaryImpl(const std::string &Op, const PyConst &A,
     return makeError(ErrorKind::Value, Loc, "integer constant too large");
   };
   auto FloatOverflow = [&]() {
-    return makeError(ErrorKind::Value, Loc,
-                     "numerical result out of range");
+    return makeError(ErrorKind::Value, Loc, "numerical result out of range");
   };
   if (A.N == Np::Array || B.N == Np::Array)
     return makeError(ErrorKind::Type, Loc,
@@ -522,8 +520,10 @@ Expected<PyConst> foldBinaryImpl(const std::string &Op, const PyConst &A,
     if (!IsCmp)
       return Unsupported();
     int C = A.S.compare(B.S);
-    bool V = Op == "gt" ? C > 0 : Op == "ge" ? C >= 0 : Op == "eq" ? C == 0
-                                                                   : C != 0;
+    bool V = Op == "gt"   ? C > 0
+             : Op == "ge" ? C >= 0
+             : Op == "eq" ? C == 0
+                          : C != 0;
     return PyConst::ofBool(V);
   }
   // With a numpy scalar operand the result is a numpy scalar of the
@@ -552,12 +552,16 @@ Expected<PyConst> foldBinaryImpl(const std::string &Op, const PyConst &A,
         return Unsupported();
     } else if (BothIntegral) {
       Wide X = A.asInt(), Y = B.asInt();
-      V = Op == "gt" ? X > Y : Op == "ge" ? X >= Y : Op == "eq" ? X == Y
-                                                                : X != Y;
+      V = Op == "gt"   ? X > Y
+          : Op == "ge" ? X >= Y
+          : Op == "eq" ? X == Y
+                       : X != Y;
     } else {
       double X = A.asDouble(), Y = B.asDouble();
-      V = Op == "gt" ? X > Y : Op == "ge" ? X >= Y : Op == "eq" ? X == Y
-                                                                : X != Y;
+      V = Op == "gt"   ? X > Y
+          : Op == "ge" ? X >= Y
+          : Op == "eq" ? X == Y
+                       : X != Y;
     }
     return Result(PyConst::ofBool(V));
   }
@@ -569,8 +573,9 @@ Expected<PyConst> foldBinaryImpl(const std::string &Op, const PyConst &A,
     Wide X = A.asInt(), Y = B.asInt();
     PyConst R;
     if (BothBool && (Op == "and" || Op == "or" || Op == "xor")) {
-      bool V = Op == "and" ? (A.B && B.B) : Op == "or" ? (A.B || B.B)
-                                                       : (A.B != B.B);
+      bool V = Op == "and"  ? (A.B && B.B)
+               : Op == "or" ? (A.B || B.B)
+                            : (A.B != B.B);
       R = PyConst::ofBool(V);
     } else if (Op == "and")
       R = PyConst::ofInt(X & Y);
@@ -582,8 +587,8 @@ Expected<PyConst> foldBinaryImpl(const std::string &Op, const PyConst &A,
       if (Y < 0)
         return makeError(ErrorKind::Value, Loc, "negative shift count");
       if (Op == "lshift") {
-        if (X != 0 && (Y >= 126 || (X > 0 ? X > (WideMax >> Y)
-                                          : X < (WideMin >> Y))))
+        if (X != 0 &&
+            (Y >= 126 || (X > 0 ? X > (WideMax >> Y) : X < (WideMin >> Y))))
           return Overflow();
         R = PyConst::ofInt(X != 0 ? (Wide)((unsigned __int128)X << Y) : 0);
       } else {
@@ -707,8 +712,7 @@ Expected<PyConst> foldBinaryImpl(const std::string &Op, const PyConst &A,
     if (X < 0 && Y != std::floor(Y) && std::isfinite(Y)) {
       // Python gives a complex result for a negative base and a
       // fractional exponent.
-      return Result(
-          PyConst::ofComplex(std::pow(std::complex<double>(X), Y)));
+      return Result(PyConst::ofComplex(std::pow(std::complex<double>(X), Y)));
     }
     double V = std::pow(X, Y);
     if (std::isfinite(X) && std::isfinite(Y) && !std::isfinite(V))
@@ -765,16 +769,15 @@ Expected<PyConst> pyRealImag(const PyConst &P, bool Imag, SourceLoc Loc,
 //===----------------------------------------------------------------------===//
 
 struct FunctionInfo {
-  const char *Name;      ///< as written in expressions
-  const char *OpName;    ///< numexpr's node name (numpy's __name__)
+  const char *Name;   ///< as written in expressions
+  const char *OpName; ///< numexpr's node name (numpy's __name__)
   int Arity;
   std::optional<DType> MinKind, MaxKind;
   bool KeepsIntegers; ///< copy, ones_like, round, sign keep integer kinds
 };
 
 const FunctionInfo *lookupFunction(const std::string &Name) {
-  constexpr auto F = DType::Float32, D = DType::Float64,
-                 C = DType::Complex128;
+  constexpr auto F = DType::Float32, D = DType::Float64, C = DType::Complex128;
   static const FunctionInfo Table[] = {
       {"copy", "copy", 1, {}, {}, true},
       {"ones_like", "ones_like", 1, {}, {}, true},
@@ -876,8 +879,8 @@ Expected<PyConst> foldFunction(const FunctionInfo &Fn,
     if (A.T == PyConst::Bytes)
       return makeError(ErrorKind::Key, Loc,
                        "a bytes array constant has no numeric kind");
-    PyConst P = withNumpyType(N == "copy" ? A : PyConst::ofInt(1),
-                              numpyTypeOf(A));
+    PyConst P =
+        withNumpyType(N == "copy" ? A : PyConst::ofInt(1), numpyTypeOf(A));
     P.Elem = P.N;
     P.N = Np::Array;
     return P;
@@ -929,9 +932,8 @@ Expected<PyConst> foldFunction(const FunctionInfo &Fn,
     if (IsBool)
       return Boolean(A.truthy());
     if (IsInt)
-      return withNumpyType(PyConst::ofInt(A.asInt() < 0 ? -A.asInt()
-                                                        : A.asInt()),
-                           In);
+      return withNumpyType(
+          PyConst::ofInt(A.asInt() < 0 ? -A.asInt() : A.asInt()), In);
     return Real(std::fabs(X), In);
   }
   if (N == "floor" || N == "ceil" || N == "trunc") {
@@ -941,7 +943,7 @@ Expected<PyConst> foldFunction(const FunctionInfo &Fn,
       return Boolean(A.truthy());
     if (IsInt)
       return withNumpyType(PyConst::ofInt(A.asInt()), In);
-    return Real(N == "floor" ? std::floor(X)
+    return Real(N == "floor"  ? std::floor(X)
                 : N == "ceil" ? std::ceil(X)
                               : std::trunc(X),
                 In);
@@ -959,8 +961,7 @@ Expected<PyConst> foldFunction(const FunctionInfo &Fn,
     if (IsBool)
       return TypeErr("is not defined for booleans");
     if (IsComplex)
-      return Cplx(Z == 0.0 ? std::complex<double>(0.0)
-                           : Z / std::abs(Z));
+      return Cplx(Z == 0.0 ? std::complex<double>(0.0) : Z / std::abs(Z));
     if (IsInt) {
       Wide V = A.asInt();
       return withNumpyType(PyConst::ofInt(V > 0 ? 1 : V < 0 ? -1 : 0), In);
@@ -988,8 +989,8 @@ Expected<PyConst> foldFunction(const FunctionInfo &Fn,
         return Cplx(P);
       if (IsNan(Q))
         return Cplx(Q);
-      bool PGreater = P.real() > Q.real() ||
-                      (P.real() == Q.real() && P.imag() >= Q.imag());
+      bool PGreater =
+          P.real() > Q.real() || (P.real() == Q.real() && P.imag() >= Q.imag());
       return Cplx(PGreater == Max ? P : Q);
     }
     if (IsBool)
@@ -997,9 +998,8 @@ Expected<PyConst> foldFunction(const FunctionInfo &Fn,
                          : (A.truthy() && B.truthy()));
     if (IsInt) {
       Wide P = A.asInt(), Q = B.asInt();
-      return withNumpyType(PyConst::ofInt(Max ? std::max(P, Q)
-                                              : std::min(P, Q)),
-                           In);
+      return withNumpyType(
+          PyConst::ofInt(Max ? std::max(P, Q) : std::min(P, Q)), In);
     }
     double P = A.asDouble(), Q = B.asDouble();
     if (std::isnan(P) || std::isnan(Q))
@@ -1017,8 +1017,7 @@ Expected<PyConst> foldFunction(const FunctionInfo &Fn,
     }
     return Real(std::fmod(A.asDouble(), B.asDouble()), In);
   }
-  if (N == "arctan2" || N == "hypot" || N == "nextafter" ||
-      N == "copysign") {
+  if (N == "arctan2" || N == "hypot" || N == "nextafter" || N == "copysign") {
     if (IsComplex)
       return TypeErr("is not defined for complex numbers");
     Np To = FloatLoop();
@@ -1045,14 +1044,16 @@ Expected<PyConst> foldFunction(const FunctionInfo &Fn,
   // The rest have float and complex loops only.
   Np To = FloatLoop();
   if (IsComplex) {
-    static const std::map<std::string,
-                          std::complex<double> (*)(const std::complex<double> &)>
-        Unary = {{"sqrt", std::sqrt}, {"sin", std::sin},     {"cos", std::cos},
-                 {"tan", std::tan},   {"arcsin", std::asin}, {"arccos", std::acos},
-                 {"arctan", std::atan}, {"sinh", std::sinh}, {"cosh", std::cosh},
-                 {"tanh", std::tanh}, {"arcsinh", std::asinh},
-                 {"arccosh", std::acosh}, {"arctanh", std::atanh},
-                 {"log", std::log},   {"exp", std::exp},     {"log10", std::log10}};
+    static const std::map<std::string, std::complex<double> (*)(
+                                           const std::complex<double> &)>
+        Unary = {{"sqrt", std::sqrt},     {"sin", std::sin},
+                 {"cos", std::cos},       {"tan", std::tan},
+                 {"arcsin", std::asin},   {"arccos", std::acos},
+                 {"arctan", std::atan},   {"sinh", std::sinh},
+                 {"cosh", std::cosh},     {"tanh", std::tanh},
+                 {"arcsinh", std::asinh}, {"arccosh", std::acosh},
+                 {"arctanh", std::atanh}, {"log", std::log},
+                 {"exp", std::exp},       {"log10", std::log10}};
     auto It = Unary.find(N);
     if (It != Unary.end())
       return Cplx(It->second(Z));
@@ -1065,12 +1066,12 @@ Expected<PyConst> foldFunction(const FunctionInfo &Fn,
     return TypeErr("is not defined for complex numbers");
   }
   static const std::map<std::string, double (*)(double)> Unary = {
-      {"sqrt", std::sqrt},   {"sin", std::sin},     {"cos", std::cos},
-      {"tan", std::tan},     {"arcsin", std::asin}, {"arccos", std::acos},
-      {"arctan", std::atan}, {"sinh", std::sinh},   {"cosh", std::cosh},
-      {"tanh", std::tanh},   {"arcsinh", std::asinh}, {"arccosh", std::acosh},
-      {"arctanh", std::atanh}, {"log", std::log},   {"log1p", std::log1p},
-      {"log10", std::log10}, {"log2", std::log2},   {"exp", std::exp},
+      {"sqrt", std::sqrt},     {"sin", std::sin},       {"cos", std::cos},
+      {"tan", std::tan},       {"arcsin", std::asin},   {"arccos", std::acos},
+      {"arctan", std::atan},   {"sinh", std::sinh},     {"cosh", std::cosh},
+      {"tanh", std::tanh},     {"arcsinh", std::asinh}, {"arccosh", std::acosh},
+      {"arctanh", std::atanh}, {"log", std::log},       {"log1p", std::log1p},
+      {"log10", std::log10},   {"log2", std::log2},     {"exp", std::exp},
       {"expm1", std::expm1}};
   auto It = Unary.find(N);
   if (It != Unary.end())
@@ -1275,8 +1276,7 @@ private:
   }
 
   static bool isFloatingKind(DType T) {
-    return T == DType::Float32 || T == DType::Float64 ||
-           T == DType::Complex128;
+    return T == DType::Float32 || T == DType::Float64 || T == DType::Complex128;
   }
 
   /// numexpr's truediv_op.
@@ -1312,11 +1312,10 @@ private:
       // 'aggressive' first asks whether int(2 * x) == 2 * x, which Python
       // cannot answer for bytes (ValueError) or complex numbers (TypeError).
       if (Opt == Optimization::Aggressive)
-        return makeError(E.T == PyConst::Bytes ? ErrorKind::Value
-                                               : ErrorKind::Type,
-                         Loc,
-                         std::string("cannot expand a power with a ") +
-                             typeNameForError(E) + " exponent");
+        return makeError(
+            E.T == PyConst::Bytes ? ErrorKind::Value : ErrorKind::Type, Loc,
+            std::string("cannot expand a power with a ") + typeNameForError(E) +
+                " exponent");
       return makeOp("pow", {A, B}, Loc);
     }
     double X = E.asDouble();
@@ -1411,10 +1410,9 @@ private:
     if (Op == "**")
       return power(*L, *R, Loc);
     static const std::map<std::string, std::string> Names = {
-        {"+", "add"},     {"-", "sub"},     {"*", "mul"},
-        {"//", "floordiv"}, {"%", "mod"},   {"<<", "lshift"},
-        {">>", "rshift"}, {"&", "and"},     {"|", "or"},
-        {"^", "xor"}};
+        {"+", "add"}, {"-", "sub"},     {"*", "mul"},     {"//", "floordiv"},
+        {"%", "mod"}, {"<<", "lshift"}, {">>", "rshift"}, {"&", "and"},
+        {"|", "or"},  {"^", "xor"}};
     auto It = Names.find(Op);
     if (It == Names.end())
       return makeError(ErrorKind::Type, Loc,
@@ -1427,7 +1425,8 @@ private:
       return makeError(ErrorKind::Type, Loc,
                        "unsupported operand types for '" + Op +
                            "': a constant and an array expression (numexpr "
-                           "has no reflected '" + Op + "'; swap the operands)");
+                           "has no reflected '" +
+                           Op + "'; swap the operands)");
     return binop(It->second, *L, *R, Loc);
   }
 
@@ -1489,8 +1488,8 @@ private:
       auto R = build(*N.Args[I + 1]);
       if (!R)
         return R;
-      auto C = compare(N.Ops[I], *N.Args[I], *N.Args[I + 1], Left, *R,
-                       N.OpLocs[I]);
+      auto C =
+          compare(N.Ops[I], *N.Args[I], *N.Args[I + 1], Left, *R, N.OpLocs[I]);
       if (!C)
         return C;
       Result = *C;
@@ -1528,8 +1527,8 @@ private:
       return llvm::Error::success();
     // numexpr reports this as a missing typed operation.
     return makeError(ErrorKind::NotImplemented, N.Loc,
-                     N.Text + "() takes " + std::to_string(Want) +
-                         " argument" + (Want == 1 ? "" : "s") + " but " +
+                     N.Text + "() takes " + std::to_string(Want) + " argument" +
+                         (Want == 1 ? "" : "s") + " but " +
                          std::to_string(N.Args.size()) + " were given");
   }
 
@@ -1559,8 +1558,8 @@ private:
       if (N.Args.size() != Want)
         return makeError(ErrorKind::Type, N.Loc,
                          Name + "() takes " + std::to_string(Want) +
-                             " arguments but " +
-                             std::to_string(N.Args.size()) + " were given");
+                             " arguments but " + std::to_string(N.Args.size()) +
+                             " were given");
     }
     if (Name == "where") {
       if (auto E = BuildArgs())
@@ -1706,11 +1705,10 @@ private:
       return X; // numexpr returns a ConstantNode argument unreduced
     if (X->K == ENode::Const) {
       const PyConst &V = X->Value;
-      bool Accepted = V.N == Np::None ? V.T != PyConst::Int &&
-                                            V.T != PyConst::Bytes
-                                      : V.N == Np::Int32 || V.N == Np::Int64 ||
-                                            V.N == Np::Float64 ||
-                                            V.N == Np::Complex128;
+      bool Accepted = V.N == Np::None
+                          ? V.T != PyConst::Int && V.T != PyConst::Bytes
+                          : V.N == Np::Int32 || V.N == Np::Int64 ||
+                                V.N == Np::Float64 || V.N == Np::Complex128;
       if (!Accepted)
         return makeError(ErrorKind::Type, X->Loc,
                          N.Text + "() of this constant is not supported "
@@ -1731,7 +1729,8 @@ struct SigEntry {
 };
 
 const SigEntry SigTable[] = {
-#define NEJIT_SIG(List, Name, Sig) {std::string_view(#List) == "FUNC", Name, Sig},
+#define NEJIT_SIG(List, Name, Sig)                                             \
+  {std::string_view(#List) == "FUNC", Name, Sig},
 #include "Sema/NumexprSignatures.def"
 };
 

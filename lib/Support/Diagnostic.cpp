@@ -49,9 +49,9 @@ std::string formatDiagnostic(std::string_view Expr, SourceLoc Loc,
   if (Start == std::string_view::npos)
     return Out;
   size_t End = Expr.find('\n', Start);
-  std::string_view Line = Expr.substr(
-      Start, End == std::string_view::npos ? std::string_view::npos
-                                           : End - Start);
+  std::string_view Line =
+      Expr.substr(Start, End == std::string_view::npos ? std::string_view::npos
+                                                       : End - Start);
   Out += "\n";
   Out += Line;
   Out += "\n";

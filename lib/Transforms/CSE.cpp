@@ -6,8 +6,8 @@
 //===----------------------------------------------------------------------===//
 #include "Transforms/Passes.h"
 
-#include <map>
 #include <cstring>
+#include <map>
 #include <tuple>
 
 namespace nejit::transforms {
@@ -20,12 +20,11 @@ void eliminateCommonSubexpressions(ir::Function &F) {
     ir::Inst &I = F.Insts[Id];
     for (int &O : I.Operands)
       O = Replacement[O];
-    std::string Key = std::to_string((int)I.Op) + ":" +
-                      std::to_string((int)I.Type) + ":" +
-                      std::to_string(I.ItemSize) + ":" +
-                      std::to_string(I.InputIndex) + ":" +
-                      (I.Op == ir::Opcode::Const ? I.Value.str() : "") + ":" +
-                      (I.Axis ? std::to_string(*I.Axis) : "-");
+    std::string Key =
+        std::to_string((int)I.Op) + ":" + std::to_string((int)I.Type) + ":" +
+        std::to_string(I.ItemSize) + ":" + std::to_string(I.InputIndex) + ":" +
+        (I.Op == ir::Opcode::Const ? I.Value.str() : "") + ":" +
+        (I.Axis ? std::to_string(*I.Axis) : "-");
     if (I.Op == ir::Opcode::Const && I.Value.Type != DType::Bytes) {
       // str() may round; add the exact bits.
       Key += ":" + std::to_string(I.Value.I) + ":";

@@ -61,10 +61,10 @@ static std::optional<Scalar> fold(const Inst &I, const ir::Function &F) {
     DType T = Ops[0]->Type;
     if (T == DType::Complex128 || T == DType::Bytes)
       return std::nullopt;
-    double A = T == DType::Bool ? Ops[0]->B
+    double A = T == DType::Bool                           ? Ops[0]->B
                : (T == DType::Int32 || T == DType::Int64) ? (double)Ops[0]->I
                                                           : Ops[0]->F;
-    double B = T == DType::Bool ? Ops[1]->B
+    double B = T == DType::Bool                           ? Ops[1]->B
                : (T == DType::Int32 || T == DType::Int64) ? (double)Ops[1]->I
                                                           : Ops[1]->F;
     if ((T == DType::Int64) && (std::fabs(A) > 9e15 || std::fabs(B) > 9e15))

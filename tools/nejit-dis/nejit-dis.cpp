@@ -33,8 +33,8 @@ static bool parseSignature(const std::string &Text, Signature &Sig,
   size_t Pos = 0;
   while (Pos < Text.size()) {
     size_t End = Text.find(',', Pos);
-    std::string Item = Text.substr(Pos, End == std::string::npos ? End
-                                                                 : End - Pos);
+    std::string Item =
+        Text.substr(Pos, End == std::string::npos ? End : End - Pos);
     Pos = End == std::string::npos ? Text.size() : End + 1;
     size_t Colon = Item.find(':');
     if (Colon == std::string::npos) {

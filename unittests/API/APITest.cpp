@@ -28,7 +28,8 @@ std::vector<double> randomDoubles(size_t N, unsigned Seed, double Lo = -10,
 }
 
 TEST(APITest, LinearCombinationMatchesLoop) {
-  Kernel K = compile("2*a + 3*b", {{"a", DType::Float64}, {"b", DType::Float64}});
+  Kernel K =
+      compile("2*a + 3*b", {{"a", DType::Float64}, {"b", DType::Float64}});
   EXPECT_EQ(K.resultType(), DType::Float64);
   // Sizes around the vector width and the parallel threshold.
   for (size_t N : {0u, 1u, 7u, 8u, 9u, 1000u, 100003u}) {
@@ -98,15 +99,15 @@ TEST(APITest, IntegerSemantics) {
     return Y == 0 ? 0 : ((X % Y) + Y) % Y;
   };
   for (size_t I = 0; I < A.size(); ++I)
-    EXPECT_EQ(Out[I], (int32_t)(PyFloorDiv(A[I], B[I]) +
-                                PyMod(A[I], B[I]) * 1000))
+    EXPECT_EQ(Out[I],
+              (int32_t)(PyFloorDiv(A[I], B[I]) + PyMod(A[I], B[I]) * 1000))
         << A[I] << " " << B[I];
 }
 
 TEST(APITest, BroadcastAndStridedOperands) {
-  Kernel K = compile("a * x + b", {{"a", DType::Float64},
-                                   {"x", DType::Float64},
-                                   {"b", DType::Float64}});
+  Kernel K = compile(
+      "a * x + b",
+      {{"a", DType::Float64}, {"x", DType::Float64}, {"b", DType::Float64}});
   const int64_t Rows = 3, Cols = 5;
   std::vector<double> A(Rows * Cols * 2), X = {2.5}, B(Cols);
   std::iota(A.begin(), A.end(), 0.0);
@@ -117,8 +118,8 @@ TEST(APITest, BroadcastAndStridedOperands) {
   int64_t AStrides[] = {Cols * 16, 16}; // every other element
   int64_t XStrides[] = {0, 0};          // a scalar
   int64_t BStrides[] = {0, 8};          // a row broadcast down
-  ArrayView In[] = {{A.data(), AStrides}, {X.data(), XStrides},
-                    {B.data(), BStrides}};
+  ArrayView In[] = {
+      {A.data(), AStrides}, {X.data(), XStrides}, {B.data(), BStrides}};
   K.run(2, Shape, {Out.data(), OutStrides}, In);
   for (int64_t R = 0; R < Rows; ++R)
     for (int64_t C = 0; C < Cols; ++C)
@@ -151,8 +152,8 @@ TEST(APITest, Reductions) {
 }
 
 TEST(APITest, ComplexArithmetic) {
-  Kernel K = compile("a * b - a / b", {{"a", DType::Complex128},
-                                       {"b", DType::Complex128}});
+  Kernel K = compile("a * b - a / b",
+                     {{"a", DType::Complex128}, {"b", DType::Complex128}});
   std::vector<std::complex<double>> A = {{1, 2}, {3, -4}, {0.5, 0.25}},
                                     B = {{2, 1}, {-1, 1}, {4, -3}}, Out(3);
   const void *In[] = {A.data(), B.data()};
@@ -195,8 +196,8 @@ TEST(APITest, ConcurrentCompileAndRun) {
   std::vector<int> Ok(8, 0);
   for (int T = 0; T < 8; ++T)
     Threads.emplace_back([T, &Ok] {
-      Kernel K = compile("a * 3 - " + std::to_string(T % 3),
-                         {{"a", DType::Float64}});
+      Kernel K =
+          compile("a * 3 - " + std::to_string(T % 3), {{"a", DType::Float64}});
       std::vector<double> A(5000, 1.5), Out(5000);
       const void *In[] = {A.data()};
       K.run(5000, Out.data(), In);

@@ -18,8 +18,8 @@ using namespace nejit;
 
 namespace {
 
-const Signature Sig = {{"a", DType::Float64},   {"b", DType::Float32},
-                       {"i", DType::Int32},     {"l", DType::Int64},
+const Signature Sig = {{"a", DType::Float64},    {"b", DType::Float32},
+                       {"i", DType::Int32},      {"l", DType::Int64},
                        {"c", DType::Complex128}, {"m", DType::Bool},
                        {"s", DType::Bytes, 4}};
 
@@ -59,8 +59,7 @@ void check(const std::string &Expr, Outcome &O, bool AlsoCompile = false) {
       EXPECT_FALSE(E.message().empty());
       return false;
     } catch (const std::exception &E) {
-      ADD_FAILURE() << "non-nejit exception for '" << Expr
-                    << "': " << E.what();
+      ADD_FAILURE() << "non-nejit exception for '" << Expr << "': " << E.what();
       return false;
     }
   };
@@ -73,19 +72,98 @@ void check(const std::string &Expr, Outcome &O, bool AlsoCompile = false) {
   (Typed ? O.Ok : O.Failed)++;
 }
 
-const char *const Tokens[] = {
-    "a",   "b",    "i",     "l",     "c",      "m",      "s",     "x",
-    "0",   "1",    "2",     "3000000000", "99999999999999999999999999999999999999999",
-    "2.5", "1.",   ".5",    "1e-3",  "4.0e-9", "1j",     "1.5j",  "0x1F",
-    "0o7", "0b11", "1_000", "True",  "False",  "None",   "'ab'",  "\"cd\"",
-    "b'x'", "+",   "-",     "*",     "/",      "//",     "%",     "**",
-    "~",   "&",    "|",     "^",     "<<",     ">>",     "<",     "<=",
-    "==",  "!=",   ">=",    ">",     "(",      ")",      "(",     ")",
-    ",",   ".",    ".real", ".imag", "=",      "axis",   "axis=", "and",
-    "or",  "not",  "if",    "else",  "in",     "is",     "lambda", ":",
-    ";",   "[",    "]",     "{",     "}",      "@",      "!",     "\\",
-    "sin(", "where(", "sum(", "max(", "arctan2(", "contains(", "abs(",
-    "complex(", "copy(", "ones_like(", "sqrt(", "round(", "\n", " ", "\t"};
+const char *const Tokens[] = {"a",
+                              "b",
+                              "i",
+                              "l",
+                              "c",
+                              "m",
+                              "s",
+                              "x",
+                              "0",
+                              "1",
+                              "2",
+                              "3000000000",
+                              "99999999999999999999999999999999999999999",
+                              "2.5",
+                              "1.",
+                              ".5",
+                              "1e-3",
+                              "4.0e-9",
+                              "1j",
+                              "1.5j",
+                              "0x1F",
+                              "0o7",
+                              "0b11",
+                              "1_000",
+                              "True",
+                              "False",
+                              "None",
+                              "'ab'",
+                              "\"cd\"",
+                              "b'x'",
+                              "+",
+                              "-",
+                              "*",
+                              "/",
+                              "//",
+                              "%",
+                              "**",
+                              "~",
+                              "&",
+                              "|",
+                              "^",
+                              "<<",
+                              ">>",
+                              "<",
+                              "<=",
+                              "==",
+                              "!=",
+                              ">=",
+                              ">",
+                              "(",
+                              ")",
+                              "(",
+                              ")",
+                              ",",
+                              ".",
+                              ".real",
+                              ".imag",
+                              "=",
+                              "axis",
+                              "axis=",
+                              "and",
+                              "or",
+                              "not",
+                              "if",
+                              "else",
+                              "in",
+                              "is",
+                              "lambda",
+                              ":",
+                              ";",
+                              "[",
+                              "]",
+                              "{",
+                              "}",
+                              "@",
+                              "!",
+                              "\\",
+                              "sin(",
+                              "where(",
+                              "sum(",
+                              "max(",
+                              "arctan2(",
+                              "contains(",
+                              "abs(",
+                              "complex(",
+                              "copy(",
+                              "ones_like(",
+                              "sqrt(",
+                              "round(",
+                              "\n",
+                              " ",
+                              "\t"};
 
 } // namespace
 
@@ -164,8 +242,8 @@ TEST(ParserFuzz, DeepParenthesesAreAPositionedError) {
 
 TEST(ParserFuzz, DeepUnaryCallsAndPowers) {
   const std::pair<std::string, std::string> Shapes[] = {
-      {"-", ""}, {"~", ""}, {"not ", ""}, {"sin(", ")"}, {"a**", ""},
-      {"where(m,", ",a)"}, {"(a+", ")"}, {"a.real", ""}};
+      {"-", ""},   {"~", ""},           {"not ", ""}, {"sin(", ")"},
+      {"a**", ""}, {"where(m,", ",a)"}, {"(a+", ")"}, {"a.real", ""}};
   for (const auto &[Open, Close] : Shapes) {
     std::string S;
     for (int K = 0; K < 20000; ++K)

@@ -43,8 +43,7 @@ bool mapDType(PyArray_Descr *D, nejit::DType &T, int64_t &ItemSize);
 /// np.asarray(Obj) converted to a native, aligned array of the dtype numexpr
 /// computes in (new reference, or nullptr with a Python error set). Writes
 /// the nejit dtype to T/ItemSize.
-PyArrayObject *asNejitArray(PyObject *Obj, nejit::DType &T,
-                            int64_t &ItemSize);
+PyArrayObject *asNejitArray(PyObject *Obj, nejit::DType &T, int64_t &ItemSize);
 
 /// The accuracy used by evaluate/NumExpr (set_vml_accuracy_mode).
 nejit::Accuracy currentAccuracy();

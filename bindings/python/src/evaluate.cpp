@@ -26,13 +26,12 @@ namespace {
 
 // Python objects built once at import and never released (the module is
 // never unloaded).
-PyObject *ExprCache;      // dict: expression str -> capsule(ExprInfo)
-PyObject *SanitizeFunc;   // nejit._sanitize.is_forbidden
+PyObject *ExprCache;    // dict: expression str -> capsule(ExprInfo)
+PyObject *SanitizeFunc; // nejit._sanitize.is_forbidden
 PyObject *StrK, *StrSameKind, *StrSafe, *StrAuto, *StrLastKey;
-PyObject *OptNames[3];    // 'none', 'moderate', 'aggressive'
-PyObject *KwEx, *KwLocal, *KwGlobal, *KwOut, *KwOrder, *KwCasting,
-    *KwSanitize, *KwFrameDepth, *KwDisableCache, *KwOptimization,
-    *KwTruediv;
+PyObject *OptNames[3]; // 'none', 'moderate', 'aggressive'
+PyObject *KwEx, *KwLocal, *KwGlobal, *KwOut, *KwOrder, *KwCasting, *KwSanitize,
+    *KwFrameDepth, *KwDisableCache, *KwOptimization, *KwTruediv;
 
 std::atomic<uint8_t> Accuracy{uint8_t(nejit::Accuracy::High)};
 
@@ -123,8 +122,8 @@ bool parseOrder(PyObject *O, char &Order) {
   }
   if (PyUnicode_Check(O) && PyUnicode_GetLength(O) == 1) {
     Py_UCS4 C = PyUnicode_ReadChar(O, 0);
-    if (C == 'C' || C == 'F' || C == 'A' || C == 'K' || C == 'c' ||
-        C == 'f' || C == 'a' || C == 'k') {
+    if (C == 'C' || C == 'F' || C == 'A' || C == 'K' || C == 'c' || C == 'f' ||
+        C == 'a' || C == 'k') {
       Order = char(C >= 'a' ? C - 'a' + 'A' : C);
       return true;
     }
@@ -231,13 +230,13 @@ void setPythonError(const nejit::Error &E) {
   PyObject *Exc = PyObject_CallFunction(Type, "s", E.what());
   if (!Exc)
     return;
-  PyObject *Attrs[] = {PyUnicode_FromString(kindName(E.kind())),
-                       PyUnicode_FromStringAndSize(
-                           E.message().data(), Py_ssize_t(E.message().size())),
-                       PyUnicode_FromStringAndSize(
-                           E.expression().data(),
-                           Py_ssize_t(E.expression().size())),
-                       PyLong_FromLong(E.column())};
+  PyObject *Attrs[] = {
+      PyUnicode_FromString(kindName(E.kind())),
+      PyUnicode_FromStringAndSize(E.message().data(),
+                                  Py_ssize_t(E.message().size())),
+      PyUnicode_FromStringAndSize(E.expression().data(),
+                                  Py_ssize_t(E.expression().size())),
+      PyLong_FromLong(E.column())};
   const char *Names[] = {"kind", "message", "expression", "column"};
   for (int I = 0; I < 4; ++I) {
     if (Attrs[I])
@@ -328,8 +327,7 @@ bool mapDType(PyArray_Descr *D, nejit::DType &T, int64_t &ItemSize) {
   }
 }
 
-PyArrayObject *asNejitArray(PyObject *Obj, nejit::DType &T,
-                            int64_t &ItemSize) {
+PyArrayObject *asNejitArray(PyObject *Obj, nejit::DType &T, int64_t &ItemSize) {
   PyArrayObject *A;
   if (PyArray_Check(Obj)) {
     Py_INCREF(Obj);
@@ -390,10 +388,10 @@ PyArrayObject *asNejitArray(PyObject *Obj, nejit::DType &T,
     return nullptr;
   }
   // Steals Want; keeps the memory order of A (a copy, never a view).
-  PyObject *C = PyArray_FromArray(
-      A, Want,
-      NPY_ARRAY_ALIGNED | NPY_ARRAY_NOTSWAPPED | NPY_ARRAY_FORCECAST |
-          NPY_ARRAY_ENSURECOPY);
+  PyObject *C =
+      PyArray_FromArray(A, Want,
+                        NPY_ARRAY_ALIGNED | NPY_ARRAY_NOTSWAPPED |
+                            NPY_ARRAY_FORCECAST | NPY_ARRAY_ENSURECOPY);
   Py_DECREF(A);
   return reinterpret_cast<PyArrayObject *>(C);
 }
@@ -519,9 +517,8 @@ PyObject *runKernel(const nejit::Kernel &K, PyArray_Descr *ResultDescr,
       Target = Out;
     } else {
       Py_INCREF(ResultDescr);
-      Result.reset(PyArray_NewFromDescr(&PyArray_Type, ResultDescr, RND,
-                                        RShape, nullptr, nullptr, 0,
-                                        nullptr));
+      Result.reset(PyArray_NewFromDescr(&PyArray_Type, ResultDescr, RND, RShape,
+                                        nullptr, nullptr, 0, nullptr));
       if (!Result)
         return nullptr;
       Target = reinterpret_cast<PyArrayObject *>(Result.P);
@@ -545,8 +542,8 @@ PyObject *runKernel(const nejit::Kernel &K, PyArray_Descr *ResultDescr,
       }
     }
     Py_INCREF(ResultDescr);
-    Result.reset(PyArray_NewFromDescr(&PyArray_Type, ResultDescr, RND,
-                                      RShape, nullptr, nullptr, Fortran ? 1 : 0,
+    Result.reset(PyArray_NewFromDescr(&PyArray_Type, ResultDescr, RND, RShape,
+                                      nullptr, nullptr, Fortran ? 1 : 0,
                                       nullptr));
     if (!Result)
       return nullptr;
@@ -637,8 +634,7 @@ PyObject *runKernel(const nejit::Kernel &K, PyArray_Descr *ResultDescr,
       InViews = InViewsBig.data();
     }
     for (int I = 0; I < NIn; ++I)
-      InViews[I] = nejit::ArrayView{PyArray_DATA(Inputs[I]),
-                                    StrideRow(I + 1)};
+      InViews[I] = nejit::ArrayView{PyArray_DATA(Inputs[I]), StrideRow(I + 1)};
     try {
       if (Total >= GilReleaseThreshold) {
         Py_BEGIN_ALLOW_THREADS;
@@ -878,8 +874,7 @@ bool bindArgs(const char *Func, Param *Params, int NParams, int NRequired,
       if (Found >= 0) {
         if (Params[Found].Value) {
           PyErr_Format(PyExc_TypeError,
-                       "%s() got multiple values for argument '%U'", Func,
-                       Key);
+                       "%s() got multiple values for argument '%U'", Func, Key);
           return false;
         }
         Params[Found].Value = Val;
@@ -1090,10 +1085,10 @@ private:
     FrameLocals = PyFrame_GetLocals(F);
     FrameGlobals = PyFrame_GetGlobals(F);
 #else
-    FrameLocals = PyObject_GetAttrString(reinterpret_cast<PyObject *>(F),
-                                         "f_locals");
-    FrameGlobals = PyObject_GetAttrString(reinterpret_cast<PyObject *>(F),
-                                          "f_globals");
+    FrameLocals =
+        PyObject_GetAttrString(reinterpret_cast<PyObject *>(F), "f_locals");
+    FrameGlobals =
+        PyObject_GetAttrString(reinterpret_cast<PyObject *>(F), "f_globals");
 #endif
     Py_DECREF(F);
     if (!FrameLocals || !FrameGlobals)
@@ -1167,8 +1162,8 @@ bool storeLast(PyObject *Capsule, uint8_t Opt, PyObject *Out, PyObject *Order,
 
 PyObject *evaluateImpl(PyObject *, PyObject *const *Args, Py_ssize_t NArgs,
                        PyObject *KwNames) {
-  Param Ps[] = {{&KwEx},       {&KwLocal},    {&KwGlobal},
-                {&KwOut},      {&KwOrder},    {&KwCasting},
+  Param Ps[] = {{&KwEx},       {&KwLocal},      {&KwGlobal},
+                {&KwOut},      {&KwOrder},      {&KwCasting},
                 {&KwSanitize}, {&KwFrameDepth}, {&KwDisableCache}};
   PyObject *OptObj = nullptr, *Truediv = nullptr;
   if (!bindArgs("evaluate", Ps, 9, 1, Args, NArgs, KwNames, true, &OptObj,
@@ -1213,8 +1208,8 @@ PyObject *evaluateImpl(PyObject *, PyObject *const *Args, Py_ssize_t NArgs,
   Scope S(Local, Global, std::max(Depth - 3, 0));
   if (!prepareWith(P.Info, S, Opt, P))
     return nullptr;
-  if (!DisableCache && !storeLast(P.Capsule, Opt, Out, Ps[4].Value,
-                                  Ps[5].Value))
+  if (!DisableCache &&
+      !storeLast(P.Capsule, Opt, Out, Ps[4].Value, Ps[5].Value))
     return nullptr;
   char Order;
   NPY_CASTING Casting;
@@ -1227,9 +1222,8 @@ PyObject *evaluateImpl(PyObject *, PyObject *const *Args, Py_ssize_t NArgs,
 /// validate(): the exception object on failure, None on success.
 PyObject *validateImpl(PyObject *, PyObject *const *Args, Py_ssize_t NArgs,
                        PyObject *KwNames) {
-  Param Ps[] = {{&KwEx},      {&KwLocal},      {&KwGlobal},
-                {&KwOut},     {&KwOrder},      {&KwCasting},
-                {&KwFrameDepth}, {&KwSanitize}};
+  Param Ps[] = {{&KwEx},    {&KwLocal},   {&KwGlobal},     {&KwOut},
+                {&KwOrder}, {&KwCasting}, {&KwFrameDepth}, {&KwSanitize}};
   PyObject *OptObj = nullptr, *Truediv = nullptr;
   bool Ok = [&]() -> bool {
     if (!bindArgs("validate", Ps, 8, 1, Args, NArgs, KwNames, true, &OptObj,
@@ -1337,22 +1331,23 @@ PyObject *exprCacheSize(PyObject *, PyObject *) {
 }
 
 PyMethodDef Methods[] = {
-    {"evaluate", reinterpret_cast<PyCFunction>(
-                     reinterpret_cast<void (*)()>(evaluateImpl)),
+    {"evaluate",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(evaluateImpl)),
      METH_FASTCALL | METH_KEYWORDS,
      "evaluate(ex, local_dict=None, global_dict=None, out=None, order='K', "
      "casting='same_kind', sanitize=None, _frame_depth=3, "
      "disable_cache=False, **kwargs)\n--\n\n"
      "Evaluate an array expression element-wise (numexpr.evaluate)."},
-    {"validate", reinterpret_cast<PyCFunction>(
-                     reinterpret_cast<void (*)()>(validateImpl)),
+    {"validate",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(validateImpl)),
      METH_FASTCALL | METH_KEYWORDS,
      "validate(ex, local_dict=None, global_dict=None, out=None, order='K', "
      "casting='safe', _frame_depth=2, sanitize=None, **kwargs)\n--\n\n"
      "Check an expression and its operands; return the exception or None "
      "(numexpr.validate)."},
-    {"re_evaluate", reinterpret_cast<PyCFunction>(
-                        reinterpret_cast<void (*)()>(reEvaluateImpl)),
+    {"re_evaluate",
+     reinterpret_cast<PyCFunction>(
+         reinterpret_cast<void (*)()>(reEvaluateImpl)),
      METH_FASTCALL | METH_KEYWORDS,
      "re_evaluate(local_dict=None, global_dict=None, _frame_depth=2)\n--\n\n"
      "Re-evaluate the expression last validated in this thread with the "

@@ -92,8 +92,7 @@ struct PyKernel {
       if (I == N)
         throw py::type_error("unexpected keyword argument '" + Key + "'");
       if (Given[I])
-        throw py::type_error("got multiple values for argument '" + Key +
-                             "'");
+        throw py::type_error("got multiple values for argument '" + Key + "'");
       Given[I] = V;
     }
     for (size_t I = 0; I < N; ++I)
@@ -103,8 +102,8 @@ struct PyKernel {
     char Ord = 'K';
     if (Order && Order != Py_None) {
       std::string O = py::cast<std::string>(py::handle(Order));
-      if (O.size() != 1 || std::string("CFAKcfak").find(O[0]) ==
-                               std::string::npos)
+      if (O.size() != 1 ||
+          std::string("CFAKcfak").find(O[0]) == std::string::npos)
         throw py::value_error(
             "order must be one of 'C', 'F', 'A', or 'K' (got '" + O + "')");
       Ord = char(std::toupper(O[0]));
@@ -152,9 +151,9 @@ struct PyKernel {
       int64_t IS;
       if (!mapDType(Have, T, IS))
         throw py::error_already_set();
-      bool Same = T == Sig[I].Type &&
-                  (T != nejit::DType::Bytes || Sig[I].ItemSize == 0 ||
-                   Sig[I].ItemSize == IS);
+      bool Same =
+          T == Sig[I].Type && (T != nejit::DType::Bytes ||
+                               Sig[I].ItemSize == 0 || Sig[I].ItemSize == IS);
       if (!Same) {
         PyArray_Descr *Want = descrFor(Sig[I].Type, Sig[I].ItemSize);
         if (!Want)
@@ -174,23 +173,20 @@ struct PyKernel {
                    : std::string("safe")) +
               "'");
         Py_INCREF(Want);
-        PyObject *Conv =
-            PyArray_FromArray(reinterpret_cast<PyArrayObject *>(Arr.ptr()),
-                              Want, NPY_ARRAY_FORCECAST | NPY_ARRAY_ALIGNED |
-                                        NPY_ARRAY_NOTSWAPPED);
+        PyObject *Conv = PyArray_FromArray(
+            reinterpret_cast<PyArrayObject *>(Arr.ptr()), Want,
+            NPY_ARRAY_FORCECAST | NPY_ARRAY_ALIGNED | NPY_ARRAY_NOTSWAPPED);
         if (!Conv)
           throw py::error_already_set();
         Arr = py::reinterpret_steal<py::object>(Conv);
       }
-      PyArrayObject *A =
-          asNejitArray(Arr.ptr(), T, IS); // native, aligned
+      PyArrayObject *A = asNejitArray(Arr.ptr(), T, IS); // native, aligned
       if (!A)
         throw py::error_already_set();
       Inputs.push_back(A);
     }
-    PyObject *R = runKernel(
-        K, reinterpret_cast<PyArray_Descr *>(Result.ptr()), Inputs, Out, Ord,
-        Cast);
+    PyObject *R = runKernel(K, reinterpret_cast<PyArray_Descr *>(Result.ptr()),
+                            Inputs, Out, Ord, Cast);
     if (!R)
       throw py::error_already_set();
     return py::reinterpret_steal<py::object>(R);
@@ -202,17 +198,14 @@ struct PyKernel {
       PyArray_Descr *D = descrFor(A.Type, A.ItemSize);
       if (!D)
         throw py::error_already_set();
-      L.append(py::make_tuple(
-          A.Name, py::reinterpret_steal<py::object>(
-                      reinterpret_cast<PyObject *>(D))));
+      L.append(py::make_tuple(A.Name, py::reinterpret_steal<py::object>(
+                                          reinterpret_cast<PyObject *>(D))));
     }
     return L;
   }
 };
 
 } // namespace
-
-
 
 PYBIND11_MODULE(_nejit, m) {
   m.doc() = "nejit's C++ core: an LLVM ORC JIT for numexpr-style array "
@@ -239,14 +232,13 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
                              [](const PyKernel &K) { return K.K.expression(); })
       .def_property_readonly("signature", &PyKernel::signature,
                              "[(name, numpy dtype)] in argument order")
-      .def_property_readonly(
-          "input_names",
-          [](const PyKernel &K) {
-            py::list L;
-            for (const nejit::Arg &A : K.K.signature())
-              L.append(A.Name);
-            return py::tuple(L);
-          })
+      .def_property_readonly("input_names",
+                             [](const PyKernel &K) {
+                               py::list L;
+                               for (const nejit::Arg &A : K.K.signature())
+                                 L.append(A.Name);
+                               return py::tuple(L);
+                             })
       .def_property_readonly("used_inputs",
                              [](const PyKernel &K) { return K.K.usedInputs(); })
       .def_property_readonly("result_dtype",
@@ -342,9 +334,8 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
       py::arg("expr"), py::arg("signature"), py::arg("stage"),
       py::arg("optimization") = 2);
 
-  m.def("variable_names", [](const std::string &Expr) {
-    return nejit::variableNames(Expr);
-  });
+  m.def("variable_names",
+        [](const std::string &Expr) { return nejit::variableNames(Expr); });
 
   m.def("cache_stats", []() {
     nejit::CacheStats S = nejit::cacheStats();
