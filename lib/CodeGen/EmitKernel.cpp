@@ -128,21 +128,7 @@ private:
   }
   Type *vecType(DType T) { return vecOf(scalarType(T)); }
   int64_t memSize(DType T, int64_t ItemSize) {
-    switch (T) {
-    case DType::Bool:
-      return 1;
-    case DType::Int32:
-    case DType::Float32:
-      return 4;
-    case DType::Int64:
-    case DType::Float64:
-      return 8;
-    case DType::Complex128:
-      return 16;
-    case DType::Bytes:
-      return ItemSize;
-    }
-    return 0;
+    return T == DType::Bytes ? ItemSize : dtypeSize(T);
   }
 
   Value *splat(Value *S) { return VF == 1 ? S : B.CreateVectorSplat(VF, S); }
