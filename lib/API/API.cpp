@@ -467,7 +467,8 @@ Expected<Frontend> runFrontend(std::string_view Expr, const Signature &Sig,
 
 std::string disStage(std::string_view Expr, const std::string &AstText,
                      const ir::Function &InitialIR, const ir::Function &IR,
-                     Stage S, const Options &Opts, const jit::HostTarget &T) {
+                     Stage S, const Options &Opts, const jit::HostTarget &T,
+                     std::string_view Layouts) {
   switch (S) {
   case Stage::AST:
     return AstText;
@@ -479,7 +480,28 @@ std::string disStage(std::string_view Expr, const std::string &AstText,
     break;
   }
   llvm::LLVMContext Ctx;
-  auto M = buildModule(IR, contiguousSpec(IR), Opts, T, Ctx);
+  codegen::KernelSpec Spec = contiguousSpec(IR);
+  if (!Layouts.empty()) {
+    if (Layouts.size() != Spec.Layouts.size())
+      throw Error(ErrorKind::Value,
+                  "--layout needs one code per operand (output first): " +
+                      std::to_string(Spec.Layouts.size()));
+    for (size_t K = 0; K < Layouts.size(); ++K) {
+      static const codegen::Layout All[] = {
+          codegen::Layout::Contiguous, codegen::Layout::Broadcast,
+          codegen::Layout::Strided, codegen::Layout::Streaming};
+      bool Known = false;
+      for (codegen::Layout L : All)
+        if (codegen::layoutCode(L) == Layouts[K]) {
+          Spec.Layouts[K] = L;
+          Known = true;
+        }
+      if (!Known)
+        throw Error(ErrorKind::Value, std::string("unknown layout code '") +
+                                          Layouts[K] + "' (use c, b, s, n)");
+    }
+  }
+  auto M = buildModule(IR, Spec, Opts, T, Ctx);
   if (!M)
     throwError(M.takeError(), Expr);
   if (S == Stage::OptLLVM)
@@ -493,14 +515,15 @@ std::string disStage(std::string_view Expr, const std::string &AstText,
 }
 
 std::string disForTarget(std::string_view Expr, const Signature &Sig, Stage S,
-                         const Options &Opts, const jit::HostTarget &T) {
+                         const Options &Opts, const jit::HostTarget &T,
+                         std::string_view Layouts) {
   auto Ast = parseExpression(Expr);
   if (!Ast)
     throwError(Ast.takeError(), Expr);
   if (S == Stage::AST)
     return printAst(**Ast);
   Frontend FE = unwrap(runFrontend(Expr, Sig, Opts), Expr);
-  return disStage(Expr, FE.AstText, FE.InitialIR, FE.IR, S, Opts, T);
+  return disStage(Expr, FE.AstText, FE.InitialIR, FE.IR, S, Opts, T, Layouts);
 }
 
 } // namespace internal

@@ -32,13 +32,17 @@ buildModule(const ir::Function &F, const codegen::KernelSpec &Spec,
 /// Every operand contiguous.
 codegen::KernelSpec contiguousSpec(const ir::Function &F);
 
+/// Layouts: one code per operand (output first) from codegen::layoutCode,
+/// e.g. "ncb"; empty means every operand contiguous.
 std::string disStage(std::string_view Expr, const std::string &AstText,
                      const ir::Function &InitialIR, const ir::Function &IR,
-                     Stage S, const Options &Opts, const jit::HostTarget &T);
+                     Stage S, const Options &Opts, const jit::HostTarget &T,
+                     std::string_view Layouts = {});
 
 /// Like nejit::dis, for target T rather than the host. Throws nejit::Error.
 std::string disForTarget(std::string_view Expr, const Signature &Sig, Stage S,
-                         const Options &Opts, const jit::HostTarget &T);
+                         const Options &Opts, const jit::HostTarget &T,
+                         std::string_view Layouts = {});
 
 } // namespace nejit::internal
 

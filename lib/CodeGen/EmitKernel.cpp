@@ -11,6 +11,7 @@
 
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Intrinsics.h"
+#include "llvm/IR/IntrinsicsX86.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
@@ -32,6 +33,8 @@ char layoutCode(Layout L) {
     return 'b';
   case Layout::Strided:
     return 's';
+  case Layout::Streaming:
+    return 'n';
   }
   return '?';
 }
@@ -99,6 +102,9 @@ private:
   std::vector<Val> Cache;            ///< per instruction, current body
   unsigned VF = 1;
   Value *Index = nullptr;
+  /// Alignment of the vector body's output stores: 1 (plain unaligned
+  /// stores) unless the output streams, then the peel's target alignment.
+  int64_t StoreAlign = 1;
   std::string Failure;
 
   //===--- types ---------------------------------------------------------===//
@@ -151,7 +157,8 @@ private:
   Value *address(unsigned K, DType T, int64_t ItemSize, unsigned Lane) {
     Value *I = Lane ? B.CreateAdd(Index, B.getInt64(Lane)) : Index;
     Value *Off;
-    if (Spec.Layouts[K] == Layout::Contiguous)
+    if (Spec.Layouts[K] == Layout::Contiguous ||
+        Spec.Layouts[K] == Layout::Streaming)
       Off = B.CreateMul(I, B.getInt64(memSize(T, ItemSize)));
     else
       Off = B.CreateMul(I, Stride[K]);
@@ -239,22 +246,25 @@ private:
       storeScalarAt(address(0, T, ItemSize, 0), V, T, ItemSize, SrcItemSize);
       return;
     }
-    if (Spec.Layouts[0] == Layout::Contiguous) {
+    if (Spec.Layouts[0] == Layout::Contiguous ||
+        Spec.Layouts[0] == Layout::Streaming) {
       Value *P = address(0, T, ItemSize, 0);
+      Value *S = V.V;
       if (T == DType::Complex128) {
         SmallVector<int, 128> Interleave;
         for (unsigned I = 0; I < VF; ++I) {
           Interleave.push_back(I);
           Interleave.push_back(VF + I);
         }
-        B.CreateAlignedStore(B.CreateShuffleVector(V.V, V.Im, Interleave), P,
-                             Align(1));
-        return;
-      }
-      Value *S = V.V;
-      if (T == DType::Bool)
+        S = B.CreateShuffleVector(V.V, V.Im, Interleave);
+      } else if (T == DType::Bool) {
         S = B.CreateZExt(S, vecOf(memType(T)));
-      B.CreateAlignedStore(S, P, Align(1));
+      }
+      StoreInst *St = B.CreateAlignedStore(S, P, Align(StoreAlign));
+      if (StoreAlign > 1)
+        St->setMetadata(
+            LLVMContext::MD_nontemporal,
+            MDNode::get(Ctx, ConstantAsMetadata::get(B.getInt32(1))));
       return;
     }
     for (unsigned Lane = 0; Lane < VF; ++Lane) {
@@ -1270,16 +1280,56 @@ Expected<Function *> KernelEmitter::emit(const std::string &Name) {
   BasicBlock *Tail = BasicBlock::Create(Ctx, "tail.body", Fn);
   BasicBlock *Exit = BasicBlock::Create(Ctx, "exit", Fn);
 
-  // Vector part: [0, VecEnd).
+  // A streaming output first runs scalar iterations [0, Peel) until its
+  // address is aligned for the vector body's non-temporal stores (the
+  // runtime guarantees it is element-aligned). Stores narrower than 32
+  // bytes gain nothing from streaming and stay plain.
+  int64_t OutElem = memSize(RT, OutItemSize);
+  bool Streaming = !Reduce && Spec.Layouts[0] == Layout::Streaming &&
+                   FullVF > 1 && RT != DType::Bytes &&
+                   (int64_t)FullVF * OutElem >= 32;
+  Value *VecStart = B.getInt64(0);
+  BasicBlock *PreVector = Entry;
+  if (Streaming) {
+    int64_t AlignBytes = std::min<int64_t>(64, (int64_t)FullVF * OutElem);
+    Value *Misalign =
+        B.CreateAnd(B.CreatePtrToInt(Base[0], I64), AlignBytes - 1);
+    Value *PeelBytes = B.CreateAnd(
+        B.CreateSub(B.getInt64(AlignBytes), Misalign), AlignBytes - 1);
+    Value *Peel = B.CreateUDiv(PeelBytes, B.getInt64(OutElem));
+    Peel = B.CreateSelect(B.CreateICmpSLT(Peel, N), Peel, N, "peel");
+    BasicBlock *PeelBody = BasicBlock::Create(Ctx, "peel.body", Fn, VecBody);
+    BasicBlock *PeelExit = BasicBlock::Create(Ctx, "peel.exit", Fn, VecBody);
+    B.CreateCondBr(B.CreateICmpSGT(Peel, B.getInt64(0)), PeelBody, PeelExit);
+    B.SetInsertPoint(PeelBody);
+    VF = 1;
+    PHINode *P = B.CreatePHI(I64, 2, "p");
+    P->addIncoming(B.getInt64(0), Entry);
+    Index = P;
+    emitBody();
+    storeResult(Cache[F.Result], RT, OutItemSize, SrcItemSize);
+    Value *PNext = B.CreateAdd(P, B.getInt64(1), "p.next");
+    P->addIncoming(PNext, B.GetInsertBlock());
+    B.CreateCondBr(B.CreateICmpSLT(PNext, Peel), PeelBody, PeelExit);
+    B.SetInsertPoint(PeelExit);
+    VecStart = Peel;
+    PreVector = PeelExit;
+    StoreAlign = AlignBytes;
+  }
+
+  // Vector part: [VecStart, VecEnd).
   Value *VecEnd =
-      FullVF > 1 ? B.CreateAnd(N, B.getInt64(~(int64_t)(FullVF - 1)), "vec.end")
+      FullVF > 1 ? B.CreateAdd(VecStart,
+                               B.CreateAnd(B.CreateSub(N, VecStart),
+                                           B.getInt64(~(int64_t)(FullVF - 1))),
+                               "vec.end")
                  : (Value *)B.getInt64(0);
-  B.CreateCondBr(B.CreateICmpSGT(VecEnd, B.getInt64(0)), VecBody, VecExit);
+  B.CreateCondBr(B.CreateICmpSLT(VecStart, VecEnd), VecBody, VecExit);
 
   VF = FullVF;
   B.SetInsertPoint(VecBody);
   PHINode *IV = B.CreatePHI(I64, 2, "i");
-  IV->addIncoming(B.getInt64(0), Entry);
+  IV->addIncoming(VecStart, PreVector);
   Index = IV;
   PHINode *AccPhi = nullptr, *AccPhiIm = nullptr;
   Val Init;
@@ -1374,6 +1424,10 @@ Expected<Function *> KernelEmitter::emit(const std::string &Name) {
     }
     storeScalarAt(Base[0], {Final, FinalIm}, RT, 0, 0);
   }
+  // Non-temporal stores are weakly ordered: fence them before the caller
+  // (or another thread, after the runtime's barrier) reads the output.
+  if (Streaming)
+    B.CreateIntrinsic(Intrinsic::x86_sse_sfence, {}, {});
   B.CreateRetVoid();
 
   if (!Failure.empty())

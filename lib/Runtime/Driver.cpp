@@ -62,7 +62,10 @@ Space simplify(llvm::ArrayRef<int> Dims, const RunRequest &R,
   return S;
 }
 
-KernelSpec specFor(const Space &S, const RunRequest &R) {
+/// StreamOutput: the output is large enough to be written with
+/// non-temporal stores (see Layout::Streaming).
+KernelSpec specFor(const Space &S, const RunRequest &R,
+                   bool StreamOutput = false) {
   KernelSpec Spec;
   for (size_t K = 0; K < R.Data.size(); ++K) {
     int64_t St = S.Shape.empty() ? 0 : S.Strides[K].back();
@@ -71,11 +74,21 @@ KernelSpec specFor(const Space &S, const RunRequest &R) {
     else if (St == 0 && K != 0)
       Spec.Layouts.push_back(Layout::Broadcast);
     else if (St == R.ElemSizes[K])
-      Spec.Layouts.push_back(Layout::Contiguous);
+      Spec.Layouts.push_back(K == 0 && StreamOutput ? Layout::Streaming
+                                                    : Layout::Contiguous);
     else
       Spec.Layouts.push_back(Layout::Strided);
   }
   return Spec;
+}
+
+/// Whether an output of Bytes bytes at Data should bypass the caches: only
+/// when it is far larger than the caches, so that nobody expects to read it
+/// back from them, and element-aligned, so that a peel can align it.
+bool shouldStream(const RunRequest &R, int64_t Bytes) {
+  int64_t Elem = R.ElemSizes[0];
+  return Bytes >= StreamingThreshold && Elem > 1 &&
+         reinterpret_cast<uintptr_t>(R.Data[0]) % Elem == 0;
 }
 
 int threadsFor(int64_t Work) {
@@ -186,7 +199,6 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
   llvm::SmallVector<int, 6> Dims(R.NDim);
   std::iota(Dims.begin(), Dims.end(), 0);
   Space S = simplify(Dims, R, 0);
-  KernelFn Fn = Variant(specFor(S, R));
   size_t NOps = R.Data.size();
   DimVector Inner(NOps);
   for (size_t K = 0; K < NOps; ++K)
@@ -195,6 +207,8 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
   int64_t Outer = 1;
   for (size_t D = 0; D + 1 < S.Shape.size(); ++D)
     Outer *= S.Shape[D];
+  KernelFn Fn =
+      Variant(specFor(S, R, shouldStream(R, Len * Outer * R.ElemSizes[0])));
   int Threads = threadsFor(Len * Outer);
 
   if (Outer == 1) {

@@ -42,6 +42,9 @@ void run(const RunRequest &R, const VariantFn &Variant);
 /// Below this many elements a run stays on the calling thread.
 constexpr int64_t SerialThreshold = 32768;
 
+/// Outputs of at least this many bytes are written with non-temporal stores.
+constexpr int64_t StreamingThreshold = 16 << 20;
+
 } // namespace nejit::runtime
 
 #endif // NEJIT_RUNTIME_DRIVER_H

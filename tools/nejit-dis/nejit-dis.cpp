@@ -2,7 +2,10 @@
 /// \file
 /// nejit-dis [--emit=ast|ir|opt-ir|llvm|opt-llvm|asm] [--sig a:f8,b:i4,s:S5]
 ///           [--accuracy=high|low|fast] [--optimization=none|moderate|
-///           aggressive] [-O0..-O3] [--mcpu=CPU] [--mattr=+f1,-f2] EXPR
+///           aggressive] [-O0..-O3] [--mcpu=CPU] [--mattr=+f1,-f2]
+///           [--layout=CODES] EXPR
+/// --layout picks the kernel variant to print: one code per operand, output
+/// first: c contiguous, b broadcast, s strided, n streaming (output only).
 /// Prints one stage for EXPR; errors go to stderr as positioned diagnostics
 /// and the exit status is 1. Deliberately parses its own flags: LLVM's
 /// option registry is process-wide and not ours to touch.
@@ -23,7 +26,9 @@ static int usage(const char *Msg) {
                "usage: nejit-dis [--emit=ast|ir|opt-ir|llvm|opt-llvm|asm] "
                "[--sig NAME:DTYPE,...] [--accuracy=high|low|fast]\n"
                "                 [--optimization=none|moderate|aggressive] "
-               "[-O0..-O3] [--mcpu=CPU] [--mattr=FEATURES] EXPR|-\n",
+               "[-O0..-O3] [--mcpu=CPU] [--mattr=FEATURES]\n"
+               "                 [--layout=c|b|s|n per operand, output first] "
+               "EXPR|-\n",
                Msg);
   return 2;
 }
@@ -60,7 +65,7 @@ int main(int Argc, char **Argv) {
   Stage S = Stage::LLVM;
   Signature Sig;
   Options Opts;
-  std::string Expr, CPU, Attrs;
+  std::string Expr, CPU, Attrs, Layouts;
   bool HaveExpr = false;
   for (int I = 1; I < Argc; ++I) {
     std::string A = Argv[I];
@@ -105,6 +110,8 @@ int main(int Argc, char **Argv) {
       CPU = *V;
     } else if (auto V = Value("--mattr")) {
       Attrs = *V;
+    } else if (auto V = Value("--layout")) {
+      Layouts = *V;
     } else if (A == "-h" || A == "--help") {
       usage("print one compilation stage of an expression");
       return 0;
@@ -136,7 +143,8 @@ int main(int Argc, char **Argv) {
       }
       Target = *T;
     }
-    std::string Out = internal::disForTarget(Expr, Sig, S, Opts, Target);
+    std::string Out =
+        internal::disForTarget(Expr, Sig, S, Opts, Target, Layouts);
     std::fwrite(Out.data(), 1, Out.size(), stdout);
     if (!Out.empty() && Out.back() != '\n')
       std::fputc('\n', stdout);
