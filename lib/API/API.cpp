@@ -173,6 +173,7 @@ public:
   std::string AstText;
   ir::Function InitialIR, IR;
   std::string IRText;
+  bool MayStream = false; ///< codegen::benefitsFromStreaming(IR)
   jit::HostTarget Target;
 
   runtime::KernelFn variant(const codegen::KernelSpec &Spec) const;
@@ -396,6 +397,7 @@ void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
   R.Shape = Shape;
   R.ResultType = F.result().Type;
   R.Reduce = F.result().Op;
+  R.MayStreamOutput = K.MayStream;
   auto Add = [&](const ArrayView &V, int64_t Size) {
     R.Data.push_back(static_cast<char *>(V.Data));
     R.Strides.push_back(V.Strides ? V.Strides : NoStrides);
@@ -592,6 +594,7 @@ Kernel compile(std::string_view Expr, const Signature &Sig,
   Impl->InitialIR = std::move(FE.InitialIR);
   Impl->IR = std::move(FE.IR);
   Impl->IRText = ir::print(Impl->IR);
+  Impl->MayStream = codegen::benefitsFromStreaming(Impl->IR);
   {
     // Surface code generation errors now rather than at the first run.
     llvm::LLVMContext Ctx;

@@ -69,6 +69,63 @@ unsigned vectorFactor(const ir::Function &F, unsigned VectorBits) {
   return std::max(1u, std::min(VF, 64u));
 }
 
+bool benefitsFromStreaming(const ir::Function &F) {
+  for (const Inst &I : F.Insts) {
+    if (I.Type == DType::Bytes)
+      return false;
+    switch (I.Op) {
+    case Opcode::Input:
+    case Opcode::Const:
+    case Opcode::Cast:
+    case Opcode::Copy:
+    case Opcode::OnesLike:
+    case Opcode::Neg:
+    case Opcode::Add:
+    case Opcode::Sub:
+    case Opcode::Mul:
+    case Opcode::Div:
+    case Opcode::FloorDiv:
+    case Opcode::Mod:
+    case Opcode::Invert:
+    case Opcode::And:
+    case Opcode::Or:
+    case Opcode::Xor:
+    case Opcode::Shl:
+    case Opcode::Shr:
+    case Opcode::Eq:
+    case Opcode::Ne:
+    case Opcode::Gt:
+    case Opcode::Ge:
+    case Opcode::Where:
+    case Opcode::Abs:
+    case Opcode::Conj:
+    case Opcode::Real:
+    case Opcode::Imag:
+    case Opcode::Complex:
+    case Opcode::Floor:
+    case Opcode::Ceil:
+    case Opcode::Trunc:
+    case Opcode::Round:
+    case Opcode::Sign:
+    case Opcode::IsNan:
+    case Opcode::IsFinite:
+    case Opcode::IsInf:
+    case Opcode::SignBit:
+    case Opcode::Copysign:
+    case Opcode::Maximum:
+    case Opcode::Minimum:
+      break;
+    case Opcode::Sqrt: // an instruction for reals, a formula for complex
+      if (I.Type == DType::Complex128)
+        return false;
+      break;
+    default:
+      return false;
+    }
+  }
+  return true;
+}
+
 namespace {
 
 /// A value in registers: complex numbers as two real parts, byte strings as
@@ -105,6 +162,9 @@ private:
   /// Alignment of the vector body's output stores: 1 (plain unaligned
   /// stores) unless the output streams, then the peel's target alignment.
   int64_t StoreAlign = 1;
+  /// How far ahead of the vector body contiguous inputs are prefetched
+  /// (0: not at all; memory-bound kernels are left to the hardware).
+  int64_t PrefetchBytes = 0;
   std::string Failure;
 
   //===--- types ---------------------------------------------------------===//
@@ -190,6 +250,15 @@ private:
       return loadScalarAt(address(K, T, ItemSize, 0), T);
     if (L == Layout::Contiguous) {
       Value *P = address(K, T, ItemSize, 0);
+      if (PrefetchBytes > 0) {
+        // Ask for the data a few iterations ahead: with an out-of-line
+        // Sleef call per iteration the out-of-order window cannot reach
+        // far enough to hide DRAM latency by itself. A prefetch past the
+        // end of the array is harmless (it never faults).
+        Value *Ahead = B.CreateGEP(B.getInt8Ty(), P, B.getInt64(PrefetchBytes));
+        B.CreateIntrinsic(Intrinsic::prefetch, {B.getPtrTy()},
+                          {Ahead, B.getInt32(0), B.getInt32(3), B.getInt32(1)});
+      }
       if (T == DType::Complex128) {
         auto *Wide = FixedVectorType::get(B.getDoubleTy(), 2 * VF);
         Value *All = B.CreateAlignedLoad(Wide, P, Align(1));
@@ -1327,6 +1396,8 @@ Expected<Function *> KernelEmitter::emit(const std::string &Name) {
   B.CreateCondBr(B.CreateICmpSLT(VecStart, VecEnd), VecBody, VecExit);
 
   VF = FullVF;
+  if (!benefitsFromStreaming(F))
+    PrefetchBytes = 1024;
   B.SetInsertPoint(VecBody);
   PHINode *IV = B.CreatePHI(I64, 2, "i");
   IV->addIncoming(VecStart, PreVector);
@@ -1358,6 +1429,7 @@ Expected<Function *> KernelEmitter::emit(const std::string &Name) {
       AccPhiIm->addIncoming(VecAcc.Im, VecLatch);
   }
   B.CreateCondBr(B.CreateICmpSLT(Next, VecEnd), VecBody, VecExit);
+  PrefetchBytes = 0;
 
   // Between the loops: fold the vector accumulator into the scalar one.
   B.SetInsertPoint(VecExit);

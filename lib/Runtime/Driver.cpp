@@ -87,7 +87,7 @@ KernelSpec specFor(const Space &S, const RunRequest &R,
 /// back from them, and element-aligned, so that a peel can align it.
 bool shouldStream(const RunRequest &R, int64_t Bytes) {
   int64_t Elem = R.ElemSizes[0];
-  return Bytes >= StreamingThreshold && Elem > 1 &&
+  return R.MayStreamOutput && Bytes >= StreamingThreshold && Elem > 1 &&
          reinterpret_cast<uintptr_t>(R.Data[0]) % Elem == 0;
 }
 

@@ -33,6 +33,8 @@ struct RunRequest {
   llvm::SmallVector<int64_t, 6> ElemSizes;       ///< per operand, bytes
   DType ResultType = DType::Float64;
   ir::Opcode Reduce = ir::Opcode::Input; ///< a reduction opcode, or Input
+  /// The kernel is memory-bound: large outputs may use Layout::Streaming.
+  bool MayStreamOutput = false;
 };
 
 /// Runs an elementwise kernel or a reduction. For a reduction, Out's strides
