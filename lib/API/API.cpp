@@ -201,6 +201,9 @@ codegen::CodeGenOptions codegenOptions(const Options &O,
 codegen::KernelSpec contiguousSpec(const ir::Function &F) {
   codegen::KernelSpec S;
   S.Layouts.assign(1 + F.Inputs.size(), codegen::Layout::Contiguous);
+  // A reduction's usual form folds everything into one output element.
+  if (ir::isReduction(F.result().Op))
+    S.Layouts[0] = codegen::Layout::Broadcast;
   return S;
 }
 

@@ -479,6 +479,14 @@ private:
     }
   }
 
+  /// The value to store for the result: the result itself, or combined
+  /// with what the output holds when accumulating elementwise.
+  Val accumulated(bool Accumulate, Opcode Op, DType T, int64_t ItemSize) {
+    if (!Accumulate)
+      return Cache[F.Result];
+    return combine(Op, T, loadOperand(0, T, ItemSize), Cache[F.Result]);
+  }
+
   //===--- reductions ----------------------------------------------------===//
   Val reductionIdentity(Opcode Op, DType T);
   Val combine(Opcode Op, DType T, Val A, Val Bv);
@@ -1338,7 +1346,14 @@ Expected<Function *> KernelEmitter::emit(const std::string &Name) {
       Hoisted[1 + I.InputIndex] = loadScalarAt(Base[1 + I.InputIndex], I.Type);
 
   const Inst &Res = F.result();
-  bool Reduce = ir::isReduction(Res.Op);
+  // A reduction whose output is broadcast along the loop folds every index
+  // into one accumulator element (*ptrs[0], read and written); with any
+  // other output layout it accumulates elementwise, out[i] = op(out[i],
+  // x[i]), which the runtime uses when the reduced axis is not the
+  // innermost one in memory.
+  bool Accumulate =
+      ir::isReduction(Res.Op) && Spec.Layouts[0] != Layout::Broadcast;
+  bool Reduce = ir::isReduction(Res.Op) && !Accumulate;
   DType RT = Res.Type;
   int64_t SrcItemSize = Res.ItemSize;
   int64_t OutItemSize = Res.ItemSize;
@@ -1376,7 +1391,8 @@ Expected<Function *> KernelEmitter::emit(const std::string &Name) {
     P->addIncoming(B.getInt64(0), Entry);
     Index = P;
     emitBody();
-    storeResult(Cache[F.Result], RT, OutItemSize, SrcItemSize);
+    storeResult(accumulated(Accumulate, Res.Op, RT, OutItemSize), RT,
+                OutItemSize, SrcItemSize);
     Value *PNext = B.CreateAdd(P, B.getInt64(1), "p.next");
     P->addIncoming(PNext, B.GetInsertBlock());
     B.CreateCondBr(B.CreateICmpSLT(PNext, Peel), PeelBody, PeelExit);
@@ -1418,7 +1434,8 @@ Expected<Function *> KernelEmitter::emit(const std::string &Name) {
   if (Reduce) {
     VecAcc = combine(Res.Op, RT, {AccPhi, AccPhiIm}, Cache[F.Result]);
   } else {
-    storeResult(Cache[F.Result], RT, OutItemSize, SrcItemSize);
+    storeResult(accumulated(Accumulate, Res.Op, RT, OutItemSize), RT,
+                OutItemSize, SrcItemSize);
   }
   Value *Next = B.CreateAdd(IV, B.getInt64(FullVF), "i.next");
   BasicBlock *VecLatch = B.GetInsertBlock();
@@ -1472,7 +1489,8 @@ Expected<Function *> KernelEmitter::emit(const std::string &Name) {
   if (Reduce)
     TailAcc = combine(Res.Op, RT, {TAcc, TAccIm}, Cache[F.Result]);
   else
-    storeResult(Cache[F.Result], RT, OutItemSize, SrcItemSize);
+    storeResult(accumulated(Accumulate, Res.Op, RT, OutItemSize), RT,
+                OutItemSize, SrcItemSize);
   Value *JNext = B.CreateAdd(J, B.getInt64(1), "j.next");
   BasicBlock *TailLatch = B.GetInsertBlock();
   J->addIncoming(JNext, TailLatch);

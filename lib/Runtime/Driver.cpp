@@ -271,6 +271,94 @@ void storeAcc(char *Out, const Acc &A, DType T) {
   std::memcpy(Out, A.Bytes, (size_t)dtypeSize(T));
 }
 
+/// Appends a unit innermost dimension, so that outerOffsets() enumerates
+/// every position of S.
+Space withUnitInner(Space S) {
+  S.Shape.push_back(1);
+  for (auto &St : S.Strides)
+    St.push_back(0);
+  return S;
+}
+
+/// An axis reduction whose innermost memory dimension is kept: accumulate
+/// whole rows elementwise into the output (out[j] = op(out[j], x[r, j])),
+/// each thread owning a disjoint part of the output, rather than walking a
+/// strided column per output element. The accumulation order of every
+/// element is the reduced positions in order, whatever the thread count.
+void runAccumulate(const RunRequest &R, const VariantFn &Variant,
+                   const Space &Red, const Space &Out) {
+  size_t NOps = R.Data.size();
+  KernelFn Fn = Variant(specFor(Out, R));
+  DimVector Inner(NOps);
+  for (size_t K = 0; K < NOps; ++K)
+    Inner[K] = Out.Strides[K].back();
+  int64_t Len = Out.Shape.back();
+  int64_t OutOuter = 1;
+  for (size_t D = 0; D + 1 < Out.Shape.size(); ++D)
+    OutOuter *= Out.Shape[D];
+  Space RedAll = withUnitInner(Red);
+  int64_t RedCount = 1;
+  for (int64_t E : Red.Shape)
+    RedCount *= E;
+
+  // Every output element starts as the identity.
+  Acc Identity;
+  setIdentity(Identity, R.ResultType, R.Reduce);
+  Space OutAll = withUnitInner(Out);
+  DimVector Off;
+  for (int64_t Pos = 0, N = OutOuter * Len; Pos < N; ++Pos) {
+    outerOffsets(OutAll, Pos, Off);
+    storeAcc(R.Data[0] + Off[0], Identity, R.ResultType);
+  }
+
+  int Threads = threadsFor(Len * OutOuter * RedCount);
+  // Split the output rows among threads, or, with fewer rows than threads,
+  // each row into column chunks.
+  bool SplitRows = OutOuter >= Threads;
+  int64_t Step = SplitRows ? 1 : ((Len + Threads - 1) / Threads + 63) & ~63;
+  int64_t Chunks = SplitRows ? OutOuter : (Len + Step - 1) / Step;
+  auto Chunk = [&](int64_t C) {
+    int64_t RowBegin = SplitRows ? C : 0, RowEnd = SplitRows ? C + 1 : OutOuter;
+    int64_t ColBegin = SplitRows ? 0 : C * Step;
+    int64_t Cols = SplitRows ? Len : std::min(Step, Len - ColBegin);
+    DimVector RowOff, RedOff;
+    llvm::SmallVector<char *, 6> P(NOps);
+    for (int64_t Row = RowBegin; Row < RowEnd; ++Row) {
+      outerOffsets(Out, Row, RowOff); // over all but the innermost dim
+      for (int64_t Pos = 0; Pos < RedCount; ++Pos) {
+        outerOffsets(RedAll, Pos, RedOff);
+        for (size_t K = 0; K < NOps; ++K)
+          P[K] =
+              R.Data[K] + RowOff[K] + (K ? RedOff[K] : 0) + ColBegin * Inner[K];
+        Fn(Cols, P.data(), Inner.data());
+      }
+    }
+  };
+  if (Threads == 1) {
+    for (int64_t C = 0; C < Chunks; ++C)
+      Chunk(C);
+    return;
+  }
+#pragma omp parallel for num_threads(Threads) schedule(static)
+  for (int64_t C = 0; C < Chunks; ++C)
+    Chunk(C);
+}
+
+/// Whether the first input's fastest-varying dimension is one the
+/// reduction keeps (then runAccumulate reads memory in order).
+bool innermostIsKept(const RunRequest &R) {
+  if (R.Data.size() < 2)
+    return false;
+  int Best = -1;
+  for (int D = 0; D < R.NDim; ++D) {
+    int64_t St = std::llabs(R.Strides[1][D]);
+    if (R.Shape[D] > 1 && St != 0 &&
+        (Best < 0 || St < std::llabs(R.Strides[1][Best])))
+      Best = D;
+  }
+  return Best >= 0 && R.Strides[0][Best] != 0;
+}
+
 void runReduction(const RunRequest &R, const VariantFn &Variant) {
   llvm::SmallVector<int, 6> Reduced, Kept;
   for (int D = 0; D < R.NDim; ++D)
@@ -280,9 +368,13 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
   Space Red = simplify(Reduced, R, OrderOp);
   Space Out = simplify(Kept, R, 0);
   size_t NOps = R.Data.size();
+  if (!Out.Shape.empty() && !Red.Shape.empty() && innermostIsKept(R)) {
+    runAccumulate(R, Variant, Red, Out);
+    return;
+  }
 
   KernelSpec Spec = specFor(Red, R);
-  Spec.Layouts[0] = Layout::Contiguous; // the accumulator
+  Spec.Layouts[0] = Layout::Broadcast; // one accumulator for the whole loop
   if (Red.Shape.empty())
     for (size_t K = 1; K < NOps; ++K)
       Spec.Layouts[K] = Layout::Broadcast;
@@ -295,11 +387,7 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
   int64_t OutCount = 1;
   for (int64_t E : Out.Shape)
     OutCount *= E;
-  // Out positions iterate over all of Out's dims: give it an inner dim of 1.
-  Space OutAll = Out;
-  OutAll.Shape.push_back(1);
-  for (auto &St : OutAll.Strides)
-    St.push_back(0);
+  Space OutAll = withUnitInner(Out);
 
   int64_t Work = Line * RedOuter * OutCount;
   int Threads = threadsFor(Work);
