@@ -207,8 +207,11 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
   int64_t Outer = 1;
   for (size_t D = 0; D + 1 < S.Shape.size(); ++D)
     Outer *= S.Shape[D];
-  KernelFn Fn =
-      Variant(specFor(S, R, shouldStream(R, Len * Outer * R.ElemSizes[0])));
+  // Stream only one long run: each kernel call ends with an sfence, which
+  // waits for the write-combining buffers, so a call per row would pay it
+  // thousands of times.
+  KernelFn Fn = Variant(
+      specFor(S, R, Outer == 1 && shouldStream(R, Len * R.ElemSizes[0])));
   int Threads = threadsFor(Len * Outer);
 
   if (Outer == 1) {
@@ -229,22 +232,36 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
     }
     return;
   }
-  auto Row = [&](int64_t Pos) {
+  // An operand whose inner stride spans cache lines (a transposed array)
+  // touches a new line per element. Walking the rows in blocks of
+  // TileRows, TileCols columns at a time, lets the next rows reuse those
+  // lines while they are still in L1.
+  bool Tile = false;
+  for (size_t K = 0; K < NOps; ++K)
+    Tile |= std::llabs(Inner[K]) >= 64;
+  const int64_t TileRows = Tile ? 8 : 1;
+  const int64_t TileCols = Tile ? 256 : Len;
+  auto Block = [&](int64_t B) {
     DimVector Off;
-    outerOffsets(S, Pos, Off);
     llvm::SmallVector<char *, 6> P(NOps);
-    for (size_t K = 0; K < NOps; ++K)
-      P[K] = R.Data[K] + Off[K];
-    Fn(Len, P.data(), Inner.data());
+    int64_t RowEnd = std::min(Outer, (B + 1) * TileRows);
+    for (int64_t Col = 0; Col < Len; Col += TileCols)
+      for (int64_t Pos = B * TileRows; Pos < RowEnd; ++Pos) {
+        outerOffsets(S, Pos, Off);
+        for (size_t K = 0; K < NOps; ++K)
+          P[K] = R.Data[K] + Off[K] + Col * Inner[K];
+        Fn(std::min(TileCols, Len - Col), P.data(), Inner.data());
+      }
   };
+  int64_t Blocks = (Outer + TileRows - 1) / TileRows;
   if (Threads == 1) {
-    for (int64_t Pos = 0; Pos < Outer; ++Pos)
-      Row(Pos);
+    for (int64_t B = 0; B < Blocks; ++B)
+      Block(B);
     return;
   }
 #pragma omp parallel for num_threads(Threads) schedule(static)
-  for (int64_t Pos = 0; Pos < Outer; ++Pos)
-    Row(Pos);
+  for (int64_t B = 0; B < Blocks; ++B)
+    Block(B);
 }
 
 /// Reduces the input positions of `Red` (one output element) starting at
