@@ -177,6 +177,15 @@ NEJIT_API std::string dis(std::string_view Expr, const Signature &Sig, Stage S,
 /// caller must bind before it can build a Signature). Throws Error on syntax.
 NEJIT_API std::vector<std::string> variableNames(std::string_view Expr);
 
+/// The variables a compiled Expr actually reads, as numexpr's evaluate()
+/// finds them: the expression is built with every variable float64 and the
+/// names left after constant folding are returned (`where(0 > 0, x, 1)`
+/// reads none). Throws Error, including the errors of that typing (as
+/// numexpr does: `s + b'x'` is a TypeError there).
+NEJIT_API std::vector<std::string>
+usedVariableNames(std::string_view Expr,
+                  Optimization Opt = Optimization::Aggressive);
+
 /// Process-wide JIT cache counters.
 struct CacheStats {
   uint64_t Hits = 0;      ///< found in memory

@@ -620,6 +620,14 @@ std::string dis(std::string_view Expr, const Signature &Sig, Stage S,
   return internal::disForTarget(Expr, Sig, S, Opts, jit::hostTarget());
 }
 
+std::vector<std::string> usedVariableNames(std::string_view Expr,
+                                           Optimization Opt) {
+  auto Ast = parseExpression(Expr);
+  if (!Ast)
+    throwError(Ast.takeError(), Expr);
+  return unwrap(nejit::usedVariableNames(**Ast, Opt), Expr);
+}
+
 std::vector<std::string> variableNames(std::string_view Expr) {
   auto Ast = parseExpression(Expr);
   if (!Ast)

@@ -303,9 +303,11 @@ CVal ComplexEmitter::tan(CVal Z) {
 //===--- pow --------------------------------------------------------------===//
 
 CVal ComplexEmitter::pow(CVal Z, CVal W) {
-  // As numpy: w == 0 gives 1; z == 0 gives 0 when Re w > 0, else NaN;
-  // integral real w with |w| < 100 by binary powering (1/z^|n| for n < 0);
-  // otherwise exp(w log z).
+  // w == 0 gives 1 and z == 0 gives 0 for any other w, as numexpr's `**`
+  // defines it (numpy gives NaN for 0 ** w unless w is real and positive);
+  // integral real w with |w| < 100 by binary powering (1/z^|n| for n < 0),
+  // bit-identical to numpy; otherwise exp(w log z) with numpy's special
+  // values.
   CVal L = log(Z);
   CVal G = exp(cmul(W, L));
 
@@ -339,9 +341,8 @@ CVal ComplexEmitter::pow(CVal Z, CVal W) {
   Value *Re = sel(IsInt, IntPow.Re, G.Re);
   Value *Im = sel(IsInt, IntPow.Im, G.Im);
   Value *ZZero = andV(isZero(Z.Re), isZero(Z.Im));
-  Value *PosReal = B.CreateFCmpOGT(W.Re, k(0.0));
-  Re = sel(ZZero, sel(PosReal, k(0.0), k(NAN)), Re);
-  Im = sel(ZZero, sel(PosReal, k(0.0), k(NAN)), Im);
+  Re = sel(ZZero, k(0.0), Re);
+  Im = sel(ZZero, k(0.0), Im);
   Value *WZero = andV(isZero(W.Re), isZero(W.Im));
   Re = sel(WZero, k(1.0), Re);
   Im = sel(WZero, k(0.0), Im);

@@ -546,10 +546,16 @@ Expected<PyConst> foldBinaryImpl(const std::string &Op, const PyConst &A,
   if (IsCmp) {
     bool V;
     if (AnyComplex) {
+      std::complex<double> X = A.asComplex(), Y = B.asComplex();
       if (Op == "eq" || Op == "ne")
-        V = (A.asComplex() == B.asComplex()) == (Op == "eq");
-      else
-        return Unsupported();
+        V = (X == Y) == (Op == "eq");
+      else if (!Numpy)
+        return Unsupported(); // Python has no order on complex numbers
+      else                    // numpy orders complex numbers lexicographically
+        V = Op == "gt" ? (X.real() > Y.real() ||
+                          (X.real() == Y.real() && X.imag() > Y.imag()))
+                       : (X.real() > Y.real() ||
+                          (X.real() == Y.real() && X.imag() >= Y.imag()));
     } else if (BothIntegral) {
       Wide X = A.asInt(), Y = B.asInt();
       V = Op == "gt"   ? X > Y
@@ -584,6 +590,9 @@ Expected<PyConst> foldBinaryImpl(const std::string &Op, const PyConst &A,
     else if (Op == "xor")
       R = PyConst::ofInt(X ^ Y);
     else {
+      if (Y < 0 && Numpy) // numpy shifts by a negative count to 0 (or -1)
+        return Result(
+            PyConst::ofInt(Op == "rshift" && X < 0 ? Wide(-1) : Wide(0)));
       if (Y < 0)
         return makeError(ErrorKind::Value, Loc, "negative shift count");
       if (Op == "lshift") {
@@ -607,6 +616,8 @@ Expected<PyConst> foldBinaryImpl(const std::string &Op, const PyConst &A,
     if (Op == "sub")
       return makeError(ErrorKind::Type, Loc,
                        "numpy boolean subtract is not supported");
+    // Other arithmetic on two numpy bools computes in int8.
+    ResultNp = Np::Int8;
   }
 
   if (AnyComplex) {
@@ -649,6 +660,8 @@ Expected<PyConst> foldBinaryImpl(const std::string &Op, const PyConst &A,
       if (__builtin_mul_overflow(X, Y, &V))
         return Overflow();
     } else if (Op == "floordiv" || Op == "mod") {
+      if (Y == 0 && Numpy) // numpy warns and gives 0
+        return Result(PyConst::ofInt(0));
       if (Y == 0)
         return ZeroDiv();
       if (X == WideMin && Y == -1) {
@@ -695,17 +708,17 @@ Expected<PyConst> foldBinaryImpl(const std::string &Op, const PyConst &A,
   else if (Op == "mul")
     R = PyConst::ofFloat(X * Y);
   else if (Op == "div") {
-    if (Y == 0)
+    if (Y == 0 && !Numpy) // numpy scalars give inf or nan
       return ZeroDiv();
     R = PyConst::ofFloat(X / Y);
   } else if (Op == "floordiv") {
-    if (Y == 0)
+    if (Y == 0 && !Numpy)
       return ZeroDiv();
-    R = PyConst::ofFloat(pyFloorDiv(X, Y));
+    R = PyConst::ofFloat(Y == 0 ? std::floor(X / Y) : pyFloorDiv(X, Y));
   } else if (Op == "mod") {
-    if (Y == 0)
+    if (Y == 0 && !Numpy)
       return ZeroDiv();
-    R = PyConst::ofFloat(pyFloatMod(X, Y));
+    R = PyConst::ofFloat(Y == 0 ? NAN : pyFloatMod(X, Y));
   } else if (Op == "pow") {
     if (X == 0 && Y < 0)
       return ZeroDiv();
@@ -1154,8 +1167,17 @@ private:
         N.Text == "contains")
       return makeError(ErrorKind::Type, N.Loc,
                        "function '" + N.Text + "' used as a value");
-    return makeError(ErrorKind::Key, N.Loc,
-                     "variable '" + N.Text + "' is not defined");
+    // As numexpr: a name missing from the signature is typed float64 while
+    // the expression is built, and is an error only if it is still read
+    // afterwards (a constant where() condition may drop it); Lowering
+    // reports it then.
+    auto V = std::make_shared<ENode>();
+    V->K = ENode::Var;
+    V->Type = DType::Float64;
+    V->VarIndex = -1;
+    V->Name = N.Text;
+    V->Loc = N.Loc;
+    return V;
   }
 
   static llvm::Error arrayOperand(SourceLoc Loc) {
@@ -1281,7 +1303,10 @@ private:
 
   /// numexpr's truediv_op.
   Expected<ENodePtr> trueDiv(ENodePtr A, ENodePtr B, SourceLoc Loc) {
-    if (A->K == ENode::Const && B->K == ENode::Const)
+    // Python divides two plain constants itself; numexpr's truediv_op, which
+    // sees a ConstantNode operand, never folds (1/0 there is inf at run time).
+    if (A->K == ENode::Const && B->K == ENode::Const && !A->Value.Boxed &&
+        !B->Value.Boxed)
       return binop("div", A, B, Loc);
     if (Opt != Optimization::None && B->K == ENode::Const &&
         A->Type == B->Type && isFloatingKind(A->Type)) {
@@ -1301,14 +1326,24 @@ private:
 
   /// numexpr's pow_op, including the power expansion of 'aggressive'.
   Expected<ENodePtr> power(ENodePtr A, ENodePtr B, SourceLoc Loc) {
-    if (A->K == ENode::Const && B->K == ENode::Const)
+    // As for '/': only two plain constants fold (numexpr's pow_op never does).
+    if (A->K == ENode::Const && B->K == ENode::Const && !A->Value.Boxed &&
+        !B->Value.Boxed)
       return binop("pow", A, B, Loc);
     if (B->K != ENode::Const)
       return makeOp("pow", {A, B}, Loc);
     const PyConst &E = B->Value;
     if (E.N == Np::Array)
       return arrayOperand(Loc);
-    if (E.T == PyConst::Bytes || E.T == PyConst::Complex) {
+    double X = E.asDouble();
+    if (E.T == PyConst::Complex && E.N != Np::None) {
+      // A numpy complex converts to int (dropping the imaginary part, with
+      // a warning), so numexpr's expansion test runs: it holds only for a
+      // real integral or half-integral value.
+      if (E.C.imag() != 0)
+        return makeOp("pow", {A, B}, Loc);
+      X = E.C.real();
+    } else if (E.T == PyConst::Bytes || E.T == PyConst::Complex) {
       // 'aggressive' first asks whether int(2 * x) == 2 * x, which Python
       // cannot answer for bytes (ValueError) or complex numbers (TypeError).
       if (Opt == Optimization::Aggressive)
@@ -1318,7 +1353,6 @@ private:
                 " exponent");
       return makeOp("pow", {A, B}, Loc);
     }
-    double X = E.asDouble();
     bool IntBase = A->Type == DType::Int32 || A->Type == DType::Int64;
     bool IntExp = B->Type == DType::Int32 || B->Type == DType::Int64;
     if (IntBase && IntExp && X < 0)
@@ -1829,6 +1863,9 @@ public:
   Expected<int> lower(const ENode &N) {
     switch (N.K) {
     case ENode::Var: {
+      if (N.VarIndex < 0)
+        return makeError(ErrorKind::Key, N.Loc,
+                         "variable '" + N.Name + "' is not defined");
       auto It = InputInst.find(N.VarIndex);
       if (It != InputInst.end())
         return It->second;
@@ -1985,6 +2022,32 @@ static void collectNames(const AstNode &N, std::vector<std::string> &Out) {
     collectNames(*A, Out);
   for (const auto &KW : N.Keywords)
     collectNames(*KW.second, Out);
+}
+
+static void collectVars(const ENode &N, std::vector<bool> &Used) {
+  if (N.K == ENode::Var && N.VarIndex >= 0)
+    Used[N.VarIndex] = true;
+  for (const ENodePtr &Kid : N.Kids)
+    collectVars(*Kid, Used);
+}
+
+Expected<std::vector<std::string>> usedVariableNames(const AstNode &Root,
+                                                     Optimization Opt) {
+  std::vector<std::string> All = collectVariableNames(Root);
+  Signature Sig;
+  for (const std::string &Name : All)
+    Sig.push_back({Name, DType::Float64, 0});
+  TreeBuilder B(Sig, Opt);
+  auto Tree = B.build(Root);
+  if (!Tree)
+    return Tree.takeError();
+  std::vector<bool> Used(All.size(), false);
+  collectVars(**Tree, Used);
+  std::vector<std::string> Out;
+  for (size_t I = 0; I < All.size(); ++I)
+    if (Used[I])
+      Out.push_back(All[I]);
+  return Out;
 }
 
 std::vector<std::string> collectVariableNames(const AstNode &Root) {

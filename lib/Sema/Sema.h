@@ -22,6 +22,13 @@ Expected<ir::Function> buildIR(const AstNode &Root, const Signature &Sig,
 /// (function names and keyword names excluded).
 std::vector<std::string> collectVariableNames(const AstNode &Root);
 
+/// numexpr's getExprNames: the variables still referenced after the
+/// expression is built with every variable typed float64 (constant folding
+/// and a constant where() condition can drop some), in order of first
+/// appearance. Errors of that building step are numexpr's errors too.
+Expected<std::vector<std::string>> usedVariableNames(const AstNode &Root,
+                                                     Optimization Opt);
+
 } // namespace nejit
 
 #endif // NEJIT_SEMA_SEMA_H

@@ -260,3 +260,24 @@ TEST(APITest, LargeOutputsStreamCorrectly) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(APITest, UsedVariableNamesFollowNumexpr) {
+  EXPECT_EQ(usedVariableNames("where(2 > 1, a, b) + c"),
+            (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(variableNames("where(2 > 1, a, b) + c"),
+            (std::vector<std::string>{"a", "b", "c"}));
+  // An unbound name that the program never reads is not an error...
+  EXPECT_EQ(compile("where(0 > 0, x, 1.5)", {}).resultType(), DType::Float64);
+  // ...one it reads is, at its position.
+  try {
+    compile("a + x", {{"a", DType::Float64}});
+    FAIL();
+  } catch (const Error &E) {
+    EXPECT_EQ(E.kind(), ErrorKind::Key);
+    EXPECT_EQ(E.column(), 5);
+  }
+}
+
+} // namespace

@@ -742,7 +742,8 @@ ExprInfo *getInfo(PyObject *Ex, bool Sanitize, PyObject **Capsule) {
   if (Sanitize)
     Info->Forbidden = 0;
   try {
-    std::vector<std::string> Names = nejit::variableNames(Info->Text);
+    // numexpr binds only the variables its typed expression still reads.
+    std::vector<std::string> Names = nejit::usedVariableNames(Info->Text);
     for (const std::string &N : Names) {
       PyObject *S = PyUnicode_FromStringAndSize(N.data(), Py_ssize_t(N.size()));
       if (!S)
