@@ -207,6 +207,21 @@ struct PyKernel {
 
 } // namespace
 
+/// [(name, dtype code, item size)] from Python as a nejit::Signature.
+static nejit::Signature signatureFrom(
+    const std::vector<std::tuple<std::string, std::string, int64_t>> &Sig) {
+  nejit::Signature S;
+  for (const auto &[Name, Code, Size] : Sig) {
+    int64_t ItemSize = Size;
+    nejit::Arg A;
+    A.Name = Name;
+    A.Type = dtypeFromCode(Code, ItemSize);
+    A.ItemSize = ItemSize;
+    S.push_back(std::move(A));
+  }
+  return S;
+}
+
 PYBIND11_MODULE(_nejit, m) {
   m.doc() = "nejit's C++ core: an LLVM ORC JIT for numexpr-style array "
             "expressions";
@@ -284,15 +299,7 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
       [](const std::string &Expr,
          const std::vector<std::tuple<std::string, std::string, int64_t>> &Sig,
          int Accuracy, int Optimization, int OptLevel) {
-        nejit::Signature S;
-        for (const auto &[Name, Code, Size] : Sig) {
-          int64_t IS = Size;
-          nejit::Arg A;
-          A.Name = Name;
-          A.Type = dtypeFromCode(Code, IS);
-          A.ItemSize = IS;
-          S.push_back(std::move(A));
-        }
+        nejit::Signature S = signatureFrom(Sig);
         nejit::Options O;
         O.Acc = Accuracy < 0 ? currentAccuracy() : nejit::Accuracy(Accuracy);
         O.Opt = nejit::Optimization(Optimization);
@@ -314,15 +321,7 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
       [](const std::string &Expr,
          const std::vector<std::tuple<std::string, std::string, int64_t>> &Sig,
          const std::string &Stage, int Optimization) {
-        nejit::Signature S;
-        for (const auto &[Name, Code, Size] : Sig) {
-          int64_t IS = Size;
-          nejit::Arg A;
-          A.Name = Name;
-          A.Type = dtypeFromCode(Code, IS);
-          A.ItemSize = IS;
-          S.push_back(std::move(A));
-        }
+        nejit::Signature S = signatureFrom(Sig);
         std::optional<nejit::Stage> St = nejit::parseStage(Stage);
         if (!St)
           throw py::value_error("unknown stage '" + Stage + "'");
