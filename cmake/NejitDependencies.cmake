@@ -4,9 +4,13 @@
 #   nejit::Sleef   libsleef
 #   nejit::OpenMP  LLVM's libomp (fork-safe, unlike libgomp)
 #   fmt::fmt
+# Used by nejit's own build and, installed beside nejitConfig.cmake, by
+# projects that find_package(nejit): the static library needs them at link.
+include_guard(GLOBAL)
 
 # LLVMConfigVersion.cmake accepts only a matching major.minor ("19" alone is
 # rejected as 19.0), so ask for 19.1: the Debian llvm-19 packages ship 19.1.x.
+list(APPEND CMAKE_MODULE_PATH ${CMAKE_CURRENT_LIST_DIR})
 find_package(LLVM 19.1 REQUIRED CONFIG
   HINTS /usr/lib/llvm-19/lib/cmake/llvm /usr/lib/llvm-19)
 message(STATUS "nejit: LLVM ${LLVM_PACKAGE_VERSION} from ${LLVM_DIR}")

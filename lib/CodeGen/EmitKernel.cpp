@@ -411,9 +411,10 @@ private:
             Joined.push_back(
                 B.CreateShuffleVector(Results[K], Results[K + 1], Mask));
           }
-          Results = Joined;
+          Results.swap(Joined);
         }
-        return Results[0];
+        assert(Results.size() == 1 && "VF > 1 makes at least one part");
+        return Results.empty() ? nullptr : Results.front();
       }
     }
     if (!Name) {
@@ -1543,7 +1544,7 @@ Expected<std::unique_ptr<Module>> emitKernel(const ir::Function &F,
     return makeError(ErrorKind::Runtime,
                      "internal error: generated LLVM IR is invalid: " +
                          OS.str());
-  return std::move(M);
+  return M;
 }
 
 } // namespace nejit::codegen

@@ -29,7 +29,7 @@ public:
       T.Loc = loc();
       if (Pos >= Text.size()) {
         Tokens.push_back(T);
-        return std::move(Tokens);
+        return Tokens;
       }
       char C = Text[Pos];
       if (std::isalpha((unsigned char)C) || C == '_') {
@@ -43,7 +43,7 @@ public:
             isStringPrefix(Word)) {
           bool Raw = Word.find_first_of("rR") != std::string::npos;
           if (auto E = lexString(T, Raw))
-            return std::move(E);
+            return E;
           if (Word.find_first_of("fF") != std::string::npos &&
               T.Text.find_first_of("{}") != std::string::npos)
             return makeError(ErrorKind::Syntax, T.Loc,
@@ -57,13 +57,13 @@ public:
                   std::isdigit((unsigned char)Text[Pos + 1]))) {
         size_t Start = Pos;
         if (auto E = lexNumber(T))
-          return std::move(E);
+          return E;
         T.Text = std::string(Text.substr(Start, Pos - Start)); // as written
       } else if (C == '\'' || C == '"') {
         if (auto E = lexString(T, /*Raw=*/false))
-          return std::move(E);
+          return E;
       } else if (auto E = lexOperator(T)) {
-        return std::move(E);
+        return E;
       }
       Tokens.push_back(std::move(T));
     }

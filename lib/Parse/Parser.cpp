@@ -75,7 +75,7 @@ private:
     if (N->Height > MaxTreeHeight)
       return makeError(ErrorKind::Syntax, Loc,
                        "expression is nested too deeply");
-    return std::move(N);
+    return N;
   }
 
   static Expected<AstPtr> binary(std::string Op, SourceLoc OpLoc, AstPtr L,
@@ -92,7 +92,7 @@ private:
   Expected<AstPtr> parseExpr() {
     DepthGuard G(*this);
     if (auto E = checkDepth())
-      return std::move(E);
+      return E;
     auto Body = parseOr();
     if (!Body)
       return Body;
@@ -141,7 +141,7 @@ private:
         return makeError(ErrorKind::Syntax, Loc,
                          "expression is nested too deeply");
     }
-    return std::move(N);
+    return N;
   }
 
   /// not_test := 'not' not_test | comparison
@@ -150,7 +150,7 @@ private:
       return parseComparison();
     DepthGuard G(*this);
     if (auto E = checkDepth())
-      return std::move(E);
+      return E;
     auto N = std::make_unique<AstNode>(AstNode::Unary, cur().Loc);
     N->Text = "not";
     ++Pos;
@@ -212,7 +212,7 @@ private:
     }
     if (!N)
       return L;
-    return std::move(N);
+    return N;
   }
 
   /// A left-associative level: Next (op Next)*
@@ -240,7 +240,7 @@ private:
         return B;
       Acc = std::move(*B);
     }
-    return std::move(Acc);
+    return Acc;
   }
 
   /// bor := bxor ('|' bxor)*
@@ -273,7 +273,7 @@ private:
     if (isOp("+") || isOp("-") || isOp("~")) {
       DepthGuard G(*this);
       if (auto E = checkDepth())
-        return std::move(E);
+        return E;
       auto N = std::make_unique<AstNode>(AstNode::Unary, cur().Loc);
       N->Text = take().Text;
       auto A = parseFactor();
@@ -297,7 +297,7 @@ private:
     ++Pos;
     DepthGuard G(*this);
     if (auto E = checkDepth())
-      return std::move(E);
+      return E;
     auto Exp = parseFactor();
     if (!Exp)
       return Exp;
@@ -320,7 +320,7 @@ private:
         SourceLoc Loc = cur().Loc;
         ++Pos;
         if (auto E = parseArgList(*Call))
-          return std::move(E);
+          return E;
         auto F = finish(std::move(Call), Loc);
         if (!F)
           return F;
@@ -338,7 +338,7 @@ private:
           return F;
         N = std::move(*F);
       } else {
-        return std::move(N);
+        return N;
       }
     }
   }
@@ -387,7 +387,7 @@ private:
     while (!isOp(Close)) {
       if (!N->Args.empty()) {
         if (auto E = expectOp(","))
-          return std::move(E);
+          return E;
         if (isOp(Close))
           break;
       }
@@ -423,7 +423,7 @@ private:
       N->Text = T.Text;
       N->IntValue = T.Text == "True";
       ++Pos;
-      return std::move(N);
+      return N;
     }
     case Token::Int: {
       auto N = std::make_unique<AstNode>(AstNode::IntLit, T.Loc);
@@ -431,7 +431,7 @@ private:
       N->IntValue = T.IntValue;
       N->IntOverflow = T.IntOverflow;
       ++Pos;
-      return std::move(N);
+      return N;
     }
     case Token::Float:
     case Token::Imag: {
@@ -440,14 +440,14 @@ private:
       N->Text = T.Text;
       N->FloatValue = T.FloatValue;
       ++Pos;
-      return std::move(N);
+      return N;
     }
     case Token::String: {
       // Adjacent literals concatenate, as in Python.
       auto N = std::make_unique<AstNode>(AstNode::StringLit, T.Loc);
       while (cur().K == Token::String)
         N->Text += take().Text;
-      return std::move(N);
+      return N;
     }
     case Token::Op:
       if (T.Text == "(") {
@@ -461,7 +461,7 @@ private:
         if (isOp(","))
           return display("tuple", Open, ")", std::move(*E));
         if (auto Err = expectOp(")"))
-          return std::move(Err);
+          return Err;
         return E;
       }
       if (T.Text == "{") {

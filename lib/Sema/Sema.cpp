@@ -1597,7 +1597,7 @@ private:
     }
     if (Name == "where") {
       if (auto E = BuildArgs())
-        return std::move(E);
+        return E;
       if (Args[0]->K == ENode::Const) {
         if (Args[0]->Value.N == Np::Array)
           return arrayOperand(Args[0]->Loc);
@@ -1616,7 +1616,7 @@ private:
     }
     if (Name == "contains") {
       if (auto E = BuildArgs())
-        return std::move(E);
+        return E;
       for (const auto &A : Args)
         if (A->K == ENode::Const && A->Value.N == Np::Array)
           return arrayOperand(A->Loc);
@@ -1627,7 +1627,7 @@ private:
       return makeError(ErrorKind::Type, N.Loc,
                        "unknown function '" + Name + "'");
     if (auto E = BuildArgs())
-      return std::move(E);
+      return E;
     bool AllConst = true;
     for (const auto &A : Args)
       AllConst &= A->K == ENode::Const;
@@ -1635,7 +1635,7 @@ private:
     // itself (TypeError); with an array argument the typed search fails.
     if (!AllConst)
       if (auto E = checkArity(N, Fn->Arity))
-        return std::move(E);
+        return E;
     for (const auto &A : Args)
       if (!AllConst && A->K == ENode::Const && A->Value.N == Np::Array)
         return arrayOperand(A->Loc);
@@ -2007,7 +2007,7 @@ Expected<ir::Function> buildIR(const AstNode &Root, const Signature &Sig,
     return makeError(ErrorKind::Value, (*Tree)->Loc,
                      "a bytes constant cannot be the result (its width is "
                      "not known)");
-  return std::move(F);
+  return F;
 }
 
 static void collectNames(const AstNode &N, std::vector<std::string> &Out) {
