@@ -64,6 +64,12 @@ unsigned vectorFactor(const ir::Function &F, unsigned VectorBits) {
     if (I.Type == DType::Bytes)
       return 1;
     Widest = std::max(Widest, elementBits(I.Type));
+    // int32 division computes through float64 quotients (see emitIntOp):
+    // size the vectors for those, or each would span two registers.
+    if (I.Type == DType::Int32 && (I.Op == Opcode::Div ||
+                                   I.Op == Opcode::FloorDiv ||
+                                   I.Op == Opcode::Mod))
+      Widest = 64;
   }
   unsigned VF = VectorBits / Widest;
   return std::max(1u, std::min(VF, 64u));
