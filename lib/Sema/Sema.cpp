@@ -578,6 +578,8 @@ Expected<PyConst> foldBinaryImpl(const std::string &Op, const PyConst &A,
       return Unsupported();
     Wide X = A.asInt(), Y = B.asInt();
     PyConst R;
+    if (Numpy && BothBool && (Op == "lshift" || Op == "rshift"))
+      ResultNp = Np::Int8; // numpy shifts two bools in int8
     if (BothBool && (Op == "and" || Op == "or" || Op == "xor")) {
       bool V = Op == "and"  ? (A.B && B.B)
                : Op == "or" ? (A.B || B.B)
