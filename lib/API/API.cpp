@@ -39,14 +39,10 @@ namespace nejit {
 // Small public helpers
 //===----------------------------------------------------------------------===//
 
-static std::string renderError(ErrorKind, const std::string &Message,
-                               const std::string &Expr, int Line, int Column) {
-  return formatDiagnostic(Expr, SourceLoc{Line, Column}, Message);
-}
-
 Error::Error(ErrorKind Kind, std::string Message, std::string Expr, int Line,
              int Column)
-    : std::runtime_error(renderError(Kind, Message, Expr, Line, Column)),
+    : std::runtime_error(
+          formatDiagnostic(Expr, SourceLoc{Line, Column}, Message)),
       Kind(Kind), Message(std::move(Message)), Expr(std::move(Expr)),
       Line(Line), Column(Column) {}
 

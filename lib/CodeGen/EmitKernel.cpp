@@ -66,9 +66,9 @@ unsigned vectorFactor(const ir::Function &F, unsigned VectorBits) {
     Widest = std::max(Widest, elementBits(I.Type));
     // int32 division computes through float64 quotients (see emitIntOp):
     // size the vectors for those, or each would span two registers.
-    if (I.Type == DType::Int32 && (I.Op == Opcode::Div ||
-                                   I.Op == Opcode::FloorDiv ||
-                                   I.Op == Opcode::Mod))
+    if (I.Type == DType::Int32 &&
+        (I.Op == Opcode::Div || I.Op == Opcode::FloorDiv ||
+         I.Op == Opcode::Mod))
       Widest = 64;
   }
   unsigned VF = VectorBits / Widest;
@@ -455,7 +455,7 @@ private:
   Val emitInst(int Id);
   Val emitCast(Val A, DType From, DType To);
   Val emitIntOp(const Inst &I, Value *A, Value *Bv);
-  Val emitComplexOp(const Inst &I, int Id);
+  Val emitComplexOp(const Inst &I);
   Value *emitSinCos(int Id, bool WantSin);
   Val emitComplexHelper(StringRef Name, ArrayRef<Val> Args);
   std::optional<std::pair<Value *, Value *>> sinCosCall(Value *X, DType T);
@@ -725,7 +725,7 @@ Val KernelEmitter::emitComplexHelper(StringRef Name, ArrayRef<Val> Args) {
   return {OutRe, OutIm};
 }
 
-Val KernelEmitter::emitComplexOp(const Inst &I, int Id) {
+Val KernelEmitter::emitComplexOp(const Inst &I) {
   auto Arg = [&](int K) { return get(I.Operands[K]); };
   Type *DT = vecOf(B.getDoubleTy());
   Value *Zero = ConstantFP::get(DT, 0.0);
@@ -789,26 +789,12 @@ Val KernelEmitter::emitComplexOp(const Inst &I, int Id) {
   }
   // No vector formula (the inverse functions): C99 per lane.
   static const std::pair<Opcode, const char *> Helpers[] = {
-      {Opcode::Sqrt, "nejit_c_sqrt"},
-      {Opcode::Exp, "nejit_c_exp"},
-      {Opcode::Expm1, "nejit_c_expm1"},
-      {Opcode::Log, "nejit_c_log"},
-      {Opcode::Log10, "nejit_c_log10"},
-      {Opcode::Log1p, "nejit_c_log1p"},
-      {Opcode::Log2, "nejit_c_log2"},
-      {Opcode::Sin, "nejit_c_sin"},
-      {Opcode::Cos, "nejit_c_cos"},
-      {Opcode::Tan, "nejit_c_tan"},
-      {Opcode::Sinh, "nejit_c_sinh"},
-      {Opcode::Cosh, "nejit_c_cosh"},
-      {Opcode::Tanh, "nejit_c_tanh"},
       {Opcode::Arcsin, "nejit_c_arcsin"},
       {Opcode::Arccos, "nejit_c_arccos"},
       {Opcode::Arctan, "nejit_c_arctan"},
       {Opcode::Arcsinh, "nejit_c_arcsinh"},
       {Opcode::Arccosh, "nejit_c_arccosh"},
-      {Opcode::Arctanh, "nejit_c_arctanh"},
-      {Opcode::Pow, "nejit_c_pow"}};
+      {Opcode::Arctanh, "nejit_c_arctanh"}};
   for (const auto &[Op, Name] : Helpers)
     if (Op == I.Op) {
       SmallVector<Val, 2> Args;
@@ -818,7 +804,6 @@ Val KernelEmitter::emitComplexOp(const Inst &I, int Id) {
     }
   Failure = std::string("complex operation '") + ir::opcodeName(I.Op) +
             "' is not supported";
-  (void)Id;
   return {UndefValue::get(DT), UndefValue::get(DT)};
 }
 
@@ -1071,16 +1056,16 @@ Val KernelEmitter::emitInst(int Id) {
       return {B.CreateOr(B.CreateFCmpOEQ(AR, Inf), B.CreateFCmpOEQ(AI, Inf))};
     }
     default:
-      return emitComplexOp(I, Id);
+      return emitComplexOp(I);
     }
   }
   if (T == DType::Complex128) {
     if (I.Op == Opcode::Complex)
       return {Arg(0).V, Arg(1).V};
     if (I.Op == Opcode::Where)
-      return emitComplexOp(I, Id);
+      return emitComplexOp(I);
     if (I.Op == Opcode::OnesLike)
-      return emitComplexOp(I, Id);
+      return emitComplexOp(I);
     Failure = std::string("cannot produce complex from '") +
               ir::opcodeName(I.Op) + "'";
     return {UndefValue::get(vecType(T)), UndefValue::get(vecType(T))};

@@ -1,7 +1,7 @@
 //===- Runtime/Helpers.h - C functions generated code calls -----*- C++ -*-===//
 /// \file
 /// Byte-string comparison and search with numpy's padding rules, and the
-/// complex functions that have no vector form yet. They are plain C symbols
+/// complex inverse functions that have no vector form. They are plain C symbols
 /// registered with the JIT by name (Python loads us RTLD_LOCAL, so the JIT
 /// cannot find them by a process-wide search).
 //===----------------------------------------------------------------------===//
