@@ -117,9 +117,13 @@ cmake --build "$BUILD_DIR" -j2
 # The _nejit extension is built into bindings/python/nejit/ next to the
 # package's Python sources, so pointing the venv at bindings/python/ is an
 # editable install that never goes stale. Rewrite only if the content differs.
+# NEJIT_SHARED_VENV=1 leaves the .pth alone: a second checkout (a git
+# worktree) that borrows this venv must not redirect the first one's imports;
+# scripts/test.sh puts its own checkout first on PYTHONPATH anyway.
 SITE="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 PTH="$SITE/nejit-dev.pth"
-if [[ "$(cat "$PTH" 2>/dev/null || true)" != "$ROOT/bindings/python" ]]; then
+if [[ "${NEJIT_SHARED_VENV:-0}" != 1 &&
+      "$(cat "$PTH" 2>/dev/null || true)" != "$ROOT/bindings/python" ]]; then
   log "writing $PTH"
   printf '%s\n' "$ROOT/bindings/python" >"$PTH"
 fi
