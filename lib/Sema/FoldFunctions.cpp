@@ -82,28 +82,77 @@ static double halfNextAfter(double X, double Y) {
   return roundToHalf(X + (Up ? Q : -Q));
 }
 
-Expected<PyConst> foldFunction(const FunctionInfo &Fn,
-                               const std::vector<PyConst> &Args,
-                               SourceLoc Loc) {
-  std::string N = Fn.OpName;
-  auto TypeErr = [&](const std::string &Why) {
+namespace {
+
+/// One function of constants. fold() checks the arguments and handles the
+/// functions that are not numpy ufuncs (complex, real/imag, copy/ones_like);
+/// for the ufuncs it picks numpy's loop type (In) and dispatches by family.
+class FunctionFolder {
+public:
+  FunctionFolder(const FunctionInfo &Fn, const std::vector<PyConst> &Args,
+                 SourceLoc Loc)
+      : Fn(Fn), N(Fn.OpName), Args(Args), Loc(Loc) {}
+
+  Expected<PyConst> fold();
+
+private:
+  const FunctionInfo &Fn;
+  std::string N; ///< numexpr's node name
+  const std::vector<PyConst> &Args;
+  SourceLoc Loc;
+  /// The numpy type of the (promoted) arguments, and its category.
+  Np In = Np::None;
+  bool IsInt = false, IsBool = false, IsComplex = false;
+
+  const PyConst &arg(size_t I) const { return Args[I]; }
+  llvm::Error typeErr(const std::string &Why) const {
     return makeError(ErrorKind::Type, Loc,
                      "function '" + std::string(Fn.Name) + "' " + Why);
-  };
+  }
+  /// Float loops only (e, f, d, F, D): bool and int8 go to float16.
+  Np floatLoop() const {
+    if (IsBool || In == Np::Int8)
+      return Np::Float16;
+    if (IsInt)
+      return Np::Float64;
+    return In;
+  }
+  static PyConst real(double V, Np T) {
+    return withNumpyType(PyConst::ofFloat(V), T);
+  }
+  static PyConst cplx(std::complex<double> V) {
+    return PyConst::ofComplex(V, Np::Complex128);
+  }
+  static PyConst boolean(bool V) { return PyConst::ofBool(V, Np::Bool); }
+
+  Expected<PyConst> foldClassify();
+  Expected<PyConst> foldAbsolute();
+  Expected<PyConst> foldRounding();
+  Expected<PyConst> foldSign();
+  Expected<PyConst> foldConjugate();
+  Expected<PyConst> foldExtremum();
+  Expected<PyConst> foldFmod();
+  Expected<PyConst> foldFloatPair();
+  Expected<PyConst> foldMath();
+};
+
+} // namespace
+
+Expected<PyConst> FunctionFolder::fold() {
   if ((int)Args.size() != Fn.Arity)
-    return TypeErr("takes " + std::to_string(Fn.Arity) + " argument" +
+    return typeErr("takes " + std::to_string(Fn.Arity) + " argument" +
                    (Fn.Arity == 1 ? "" : "s") + " but " +
                    std::to_string(Args.size()) + " were given");
-  const PyConst &A = Args[0];
+  const PyConst &A = arg(0);
   for (const auto &P : Args)
     if (P.N == Np::Array)
-      return TypeErr("cannot take a numpy array made from constants");
+      return typeErr("cannot take a numpy array made from constants");
   if (N == "complex") {
     for (const auto &P : Args)
       if (P.T == PyConst::Bytes)
-        return TypeErr("does not take bytes");
+        return typeErr("does not take bytes");
     const std::complex<double> I(0.0, 1.0);
-    return PyConst::ofComplex(A.asComplex() + Args[1].asComplex() * I);
+    return PyConst::ofComplex(A.asComplex() + arg(1).asComplex() * I);
   }
   if (N == "real" || N == "imag")
     return pyRealImag(A, N == "imag", Loc, /*ForFunction=*/true);
@@ -119,163 +168,191 @@ Expected<PyConst> foldFunction(const FunctionInfo &Fn,
   }
   for (const auto &P : Args) {
     if (P.T == PyConst::Bytes)
-      return TypeErr("does not take bytes");
+      return typeErr("does not take bytes");
     if (P.N == Np::None && P.T == PyConst::Int &&
         (P.I > INT64_MAX || P.I < INT64_MIN))
       return makeError(ErrorKind::Value, Loc,
                        "integer constant too large for int64");
   }
-  Np In = Args.size() == 1 ? numpyTypeOf(A) : promoteNumpy(A, Args[1]);
+  In = Args.size() == 1 ? numpyTypeOf(A) : promoteNumpy(A, arg(1));
   int Cat = npCategory(In);
-  bool IsInt = Cat == 1, IsBool = Cat == 0, IsComplex = Cat == 3;
-  // Float loops only (e, f, d, F, D): bool and int8 go to float16.
-  auto FloatLoop = [&]() {
-    if (IsBool || In == Np::Int8)
-      return Np::Float16;
-    if (IsInt)
-      return Np::Float64;
-    return In;
-  };
-  auto Real = [&](double V, Np T) {
-    return withNumpyType(PyConst::ofFloat(V), T);
-  };
-  auto Cplx = [](std::complex<double> V) {
-    return PyConst::ofComplex(V, Np::Complex128);
-  };
-  auto Boolean = [](bool V) { return PyConst::ofBool(V, Np::Bool); };
-  std::complex<double> Z = A.asComplex();
-  double X = A.asDouble();
+  IsInt = Cat == 1;
+  IsBool = Cat == 0;
+  IsComplex = Cat == 3;
 
-  if (N == "isnan" || N == "isfinite" || N == "isinf") {
-    if (N == "isnan")
-      return Boolean(std::isnan(Z.real()) || std::isnan(Z.imag()));
-    if (N == "isinf")
-      return Boolean(std::isinf(Z.real()) || std::isinf(Z.imag()));
-    return Boolean(std::isfinite(Z.real()) && std::isfinite(Z.imag()));
-  }
-  if (N == "signbit") {
-    if (IsComplex)
-      return TypeErr("is not defined for complex numbers");
-    return Boolean(std::signbit(X));
-  }
-  if (N == "absolute") {
-    if (IsComplex)
-      return Real(std::abs(Z), Np::Float64);
-    if (IsBool)
-      return Boolean(A.truthy());
-    if (IsInt)
-      return withNumpyType(
-          PyConst::ofInt(A.asInt() < 0 ? -A.asInt() : A.asInt()), In);
-    return Real(std::fabs(X), In);
-  }
-  if (N == "floor" || N == "ceil" || N == "trunc") {
-    if (IsComplex)
-      return TypeErr("is not defined for complex numbers");
-    if (IsBool)
-      return Boolean(A.truthy());
-    if (IsInt)
-      return withNumpyType(PyConst::ofInt(A.asInt()), In);
-    return Real(N == "floor"  ? std::floor(X)
-                : N == "ceil" ? std::ceil(X)
-                              : std::trunc(X),
-                In);
-  }
+  if (N == "isnan" || N == "isfinite" || N == "isinf" || N == "signbit")
+    return foldClassify();
+  if (N == "absolute")
+    return foldAbsolute();
+  if (N == "floor" || N == "ceil" || N == "trunc" || N == "round")
+    return foldRounding();
+  if (N == "sign")
+    return foldSign();
+  if (N == "conjugate")
+    return foldConjugate();
+  if (N == "maximum" || N == "minimum")
+    return foldExtremum();
+  if (N == "fmod")
+    return foldFmod();
+  if (N == "arctan2" || N == "hypot" || N == "nextafter" || N == "copysign")
+    return foldFloatPair();
+  return foldMath();
+}
+
+/// isnan, isfinite, isinf, signbit.
+Expected<PyConst> FunctionFolder::foldClassify() {
+  std::complex<double> Z = arg(0).asComplex();
+  if (N == "isnan")
+    return boolean(std::isnan(Z.real()) || std::isnan(Z.imag()));
+  if (N == "isinf")
+    return boolean(std::isinf(Z.real()) || std::isinf(Z.imag()));
+  if (N == "isfinite")
+    return boolean(std::isfinite(Z.real()) && std::isfinite(Z.imag()));
+  if (IsComplex) // signbit
+    return typeErr("is not defined for complex numbers");
+  return boolean(std::signbit(arg(0).asDouble()));
+}
+
+Expected<PyConst> FunctionFolder::foldAbsolute() {
+  const PyConst &A = arg(0);
+  if (IsComplex)
+    return real(std::abs(A.asComplex()), Np::Float64);
+  if (IsBool)
+    return boolean(A.truthy());
+  if (IsInt)
+    return withNumpyType(PyConst::ofInt(A.asInt() < 0 ? -A.asInt() : A.asInt()),
+                         In);
+  return real(std::fabs(A.asDouble()), In);
+}
+
+/// floor, ceil, trunc, round.
+Expected<PyConst> FunctionFolder::foldRounding() {
+  const PyConst &A = arg(0);
+  double X = A.asDouble();
   if (N == "round") {
     // numpy.round of a scalar goes through a 0-d array: bools become
     // float16, the rest keep their type; halves round to even.
+    std::complex<double> Z = A.asComplex();
     if (IsComplex)
-      return Cplx({std::nearbyint(Z.real()), std::nearbyint(Z.imag())});
+      return cplx({std::nearbyint(Z.real()), std::nearbyint(Z.imag())});
     if (IsInt)
       return withNumpyType(PyConst::ofInt(A.asInt()), In);
-    return Real(std::nearbyint(X), IsBool ? Np::Float16 : In);
+    return real(std::nearbyint(X), IsBool ? Np::Float16 : In);
   }
-  if (N == "sign") {
-    if (IsBool)
-      return TypeErr("is not defined for booleans");
-    if (IsComplex)
-      return Cplx(Z == 0.0 ? std::complex<double>(0.0) : Z / std::abs(Z));
-    if (IsInt) {
-      Wide V = A.asInt();
-      return withNumpyType(PyConst::ofInt(V > 0 ? 1 : V < 0 ? -1 : 0), In);
-    }
-    return Real(std::isnan(X) ? X : X > 0 ? 1.0 : X < 0 ? -1.0 : 0.0, In);
-  }
-  if (N == "conjugate") {
-    if (IsComplex)
-      return Cplx(std::conj(Z));
-    if (IsBool)
-      return withNumpyType(PyConst::ofInt(A.asInt()), Np::Int8);
-    if (IsInt)
-      return withNumpyType(PyConst::ofInt(A.asInt()), In);
-    return Real(X, In);
-  }
-  if (N == "maximum" || N == "minimum") {
-    const PyConst &B = Args[1];
-    bool Max = N == "maximum";
-    if (IsComplex) {
-      std::complex<double> P = A.asComplex(), Q = B.asComplex();
-      auto IsNan = [](std::complex<double> V) {
-        return std::isnan(V.real()) || std::isnan(V.imag());
-      };
-      if (IsNan(P))
-        return Cplx(P);
-      if (IsNan(Q))
-        return Cplx(Q);
-      bool PGreater =
-          P.real() > Q.real() || (P.real() == Q.real() && P.imag() >= Q.imag());
-      return Cplx(PGreater == Max ? P : Q);
-    }
-    if (IsBool)
-      return Boolean(Max ? (A.truthy() || B.truthy())
-                         : (A.truthy() && B.truthy()));
-    if (IsInt) {
-      Wide P = A.asInt(), Q = B.asInt();
-      return withNumpyType(
-          PyConst::ofInt(Max ? std::max(P, Q) : std::min(P, Q)), In);
-    }
-    double P = A.asDouble(), Q = B.asDouble();
-    if (std::isnan(P) || std::isnan(Q))
-      return Real(NAN, In);
-    return Real(Max ? std::max(P, Q) : std::min(P, Q), In);
-  }
-  if (N == "fmod") {
-    if (IsComplex)
-      return TypeErr("is not defined for complex numbers");
-    const PyConst &B = Args[1];
-    if (IsBool || IsInt) {
-      Np To = IsBool ? Np::Int8 : In;
-      Wide P = A.asInt(), Q = B.asInt();
-      return withNumpyType(PyConst::ofInt(Q == 0 ? 0 : P % Q), To);
-    }
-    return Real(std::fmod(A.asDouble(), B.asDouble()), In);
-  }
-  if (N == "arctan2" || N == "hypot" || N == "nextafter" || N == "copysign") {
-    if (IsComplex)
-      return TypeErr("is not defined for complex numbers");
-    Np To = FloatLoop();
-    double P = A.asDouble(), Q = Args[1].asDouble();
-    if (To == Np::Float16) {
-      P = roundToHalf(P);
-      Q = roundToHalf(Q);
-    } else if (To == Np::Float32) {
-      P = (float)P;
-      Q = (float)Q;
-    }
-    if (N == "arctan2")
-      return Real(std::atan2(P, Q), To);
-    if (N == "hypot")
-      return Real(std::hypot(P, Q), To);
-    if (N == "copysign")
-      return Real(std::copysign(P, Q), To);
-    if (To == Np::Float16)
-      return Real(halfNextAfter(P, Q), To);
-    if (To == Np::Float32)
-      return Real(std::nextafter((float)P, (float)Q), To);
-    return Real(std::nextafter(P, Q), To);
-  }
-  // The rest have float and complex loops only.
-  Np To = FloatLoop();
+  if (IsComplex)
+    return typeErr("is not defined for complex numbers");
+  if (IsBool)
+    return boolean(A.truthy());
+  if (IsInt)
+    return withNumpyType(PyConst::ofInt(A.asInt()), In);
+  return real(N == "floor"  ? std::floor(X)
+              : N == "ceil" ? std::ceil(X)
+                            : std::trunc(X),
+              In);
+}
+
+Expected<PyConst> FunctionFolder::foldSign() {
+  const PyConst &A = arg(0);
+  if (IsBool)
+    return typeErr("is not defined for booleans");
   if (IsComplex) {
+    std::complex<double> Z = A.asComplex();
+    return cplx(Z == 0.0 ? std::complex<double>(0.0) : Z / std::abs(Z));
+  }
+  if (IsInt) {
+    Wide V = A.asInt();
+    return withNumpyType(PyConst::ofInt(V > 0 ? 1 : V < 0 ? -1 : 0), In);
+  }
+  double X = A.asDouble();
+  return real(std::isnan(X) ? X : X > 0 ? 1.0 : X < 0 ? -1.0 : 0.0, In);
+}
+
+Expected<PyConst> FunctionFolder::foldConjugate() {
+  const PyConst &A = arg(0);
+  if (IsComplex)
+    return cplx(std::conj(A.asComplex()));
+  if (IsBool)
+    return withNumpyType(PyConst::ofInt(A.asInt()), Np::Int8);
+  if (IsInt)
+    return withNumpyType(PyConst::ofInt(A.asInt()), In);
+  return real(A.asDouble(), In);
+}
+
+/// maximum, minimum: NaN wins; complex numbers order lexicographically.
+Expected<PyConst> FunctionFolder::foldExtremum() {
+  const PyConst &A = arg(0), &B = arg(1);
+  bool Max = N == "maximum";
+  if (IsComplex) {
+    std::complex<double> P = A.asComplex(), Q = B.asComplex();
+    auto IsNan = [](std::complex<double> V) {
+      return std::isnan(V.real()) || std::isnan(V.imag());
+    };
+    if (IsNan(P))
+      return cplx(P);
+    if (IsNan(Q))
+      return cplx(Q);
+    bool PGreater =
+        P.real() > Q.real() || (P.real() == Q.real() && P.imag() >= Q.imag());
+    return cplx(PGreater == Max ? P : Q);
+  }
+  if (IsBool)
+    return boolean(Max ? (A.truthy() || B.truthy())
+                       : (A.truthy() && B.truthy()));
+  if (IsInt) {
+    Wide P = A.asInt(), Q = B.asInt();
+    return withNumpyType(PyConst::ofInt(Max ? std::max(P, Q) : std::min(P, Q)),
+                         In);
+  }
+  double P = A.asDouble(), Q = B.asDouble();
+  if (std::isnan(P) || std::isnan(Q))
+    return real(NAN, In);
+  return real(Max ? std::max(P, Q) : std::min(P, Q), In);
+}
+
+Expected<PyConst> FunctionFolder::foldFmod() {
+  if (IsComplex)
+    return typeErr("is not defined for complex numbers");
+  const PyConst &A = arg(0), &B = arg(1);
+  if (IsBool || IsInt) {
+    Np To = IsBool ? Np::Int8 : In;
+    Wide P = A.asInt(), Q = B.asInt();
+    return withNumpyType(PyConst::ofInt(Q == 0 ? 0 : P % Q), To);
+  }
+  return real(std::fmod(A.asDouble(), B.asDouble()), In);
+}
+
+/// arctan2, hypot, nextafter, copysign: real float loops only, so the
+/// arguments are first rounded to the loop's type.
+Expected<PyConst> FunctionFolder::foldFloatPair() {
+  if (IsComplex)
+    return typeErr("is not defined for complex numbers");
+  Np To = floatLoop();
+  double P = arg(0).asDouble(), Q = arg(1).asDouble();
+  if (To == Np::Float16) {
+    P = roundToHalf(P);
+    Q = roundToHalf(Q);
+  } else if (To == Np::Float32) {
+    P = (float)P;
+    Q = (float)Q;
+  }
+  if (N == "arctan2")
+    return real(std::atan2(P, Q), To);
+  if (N == "hypot")
+    return real(std::hypot(P, Q), To);
+  if (N == "copysign")
+    return real(std::copysign(P, Q), To);
+  if (To == Np::Float16)
+    return real(halfNextAfter(P, Q), To);
+  if (To == Np::Float32)
+    return real(std::nextafter((float)P, (float)Q), To);
+  return real(std::nextafter(P, Q), To);
+}
+
+/// The rest have float and complex loops only.
+Expected<PyConst> FunctionFolder::foldMath() {
+  Np To = floatLoop();
+  if (IsComplex) {
+    std::complex<double> Z = arg(0).asComplex();
     static const std::map<std::string, std::complex<double> (*)(
                                            const std::complex<double> &)>
         Unary = {{"sqrt", std::sqrt},     {"sin", std::sin},
@@ -288,14 +365,14 @@ Expected<PyConst> foldFunction(const FunctionInfo &Fn,
                  {"exp", std::exp},       {"log10", std::log10}};
     auto It = Unary.find(N);
     if (It != Unary.end())
-      return Cplx(It->second(Z));
+      return cplx(It->second(Z));
     if (N == "log1p")
-      return Cplx(std::log(1.0 + Z));
+      return cplx(std::log(1.0 + Z));
     if (N == "expm1")
-      return Cplx(std::exp(Z) - 1.0);
+      return cplx(std::exp(Z) - 1.0);
     if (N == "log2")
-      return Cplx(std::log(Z) / std::log(2.0));
-    return TypeErr("is not defined for complex numbers");
+      return cplx(std::log(Z) / std::log(2.0));
+    return typeErr("is not defined for complex numbers");
   }
   static const std::map<std::string, double (*)(double)> Unary = {
       {"sqrt", std::sqrt},     {"sin", std::sin},       {"cos", std::cos},
@@ -305,11 +382,18 @@ Expected<PyConst> foldFunction(const FunctionInfo &Fn,
       {"arctanh", std::atanh}, {"log", std::log},       {"log1p", std::log1p},
       {"log10", std::log10},   {"log2", std::log2},     {"exp", std::exp},
       {"expm1", std::expm1}};
+  double X = arg(0).asDouble();
   auto It = Unary.find(N);
   if (It != Unary.end())
-    return Real(It->second(To == Np::Float16 ? roundToHalf(X) : X), To);
+    return real(It->second(To == Np::Float16 ? roundToHalf(X) : X), To);
   return makeError(ErrorKind::Value, Loc,
                    "cannot fold function '" + std::string(Fn.Name) + "'");
+}
+
+Expected<PyConst> foldFunction(const FunctionInfo &Fn,
+                               const std::vector<PyConst> &Args,
+                               SourceLoc Loc) {
+  return FunctionFolder(Fn, Args, Loc).fold();
 }
 
 } // namespace sema
