@@ -51,6 +51,13 @@ private:
   /// numexpr's pow_op, including the power expansion of 'aggressive'.
   Expected<ENodePtr> power(ENodePtr A, ENodePtr B, SourceLoc Loc);
 
+  /// 'aggressive' expands A**X for an integral or half-integral |X| <= 50
+  /// into multiplies, a sqrt and, for X < 0, a division.
+  Expected<ENodePtr> expandPower(ENodePtr A, double X, SourceLoc Loc);
+
+  /// sqrt(A) of A's kind, float64 for an integer A.
+  Expected<ENodePtr> sqrtOf(ENodePtr A, SourceLoc Loc);
+
   Expected<ENodePtr> buildBinary(const AstNode &N);
 
   /// One comparison `L op R` (numexpr has only gt/ge: a < b is b > a).
@@ -67,6 +74,23 @@ private:
   llvm::Error checkArity(const AstNode &N, size_t Want);
 
   Expected<ENodePtr> buildCall(const AstNode &N);
+
+  /// The call's positional arguments, built in order.
+  Expected<std::vector<ENodePtr>> buildArgs(const AstNode &N);
+
+  /// where(c, a, b): picks a or b when c is a constant.
+  Expected<ENodePtr> buildWhere(const AstNode &N);
+
+  Expected<ENodePtr> buildContains(const AstNode &N);
+
+  /// A function of numexpr's table: folded (with numpy semantics) when every
+  /// argument is a constant, else an operation of the function's kind.
+  Expected<ENodePtr> buildFunction(const AstNode &N, const FunctionInfo &Fn);
+
+  /// The kind numexpr gives a function of array arguments: the common kind,
+  /// raised to the function's minimum and lowered to its maximum kind.
+  Expected<DType> functionKind(const AstNode &N, const FunctionInfo &Fn,
+                               const std::vector<ENodePtr> &Args);
 
   /// numexpr's sum/prod/min/max(a, axis=None): a plain Python function, so
   /// its arguments are Python values. A constant array argument becomes a

@@ -28,16 +28,6 @@ Expected<ENodePtr> TreeBuilder::buildCall(const AstNode &N) {
                          N.Keywords[0].first + "'");
   if (IsReduction)
     return buildReduction(N);
-  std::vector<ENodePtr> Args;
-  auto BuildArgs = [&]() -> llvm::Error {
-    for (const auto &A : N.Args) {
-      auto E = build(*A);
-      if (!E)
-        return E.takeError();
-      Args.push_back(*E);
-    }
-    return llvm::Error::success();
-  };
   if (Name == "where" || Name == "contains") {
     // Python functions of fixed arity: a wrong count is a TypeError.
     size_t Want = Name == "where" ? 3 : 2;
@@ -46,46 +36,70 @@ Expected<ENodePtr> TreeBuilder::buildCall(const AstNode &N) {
                        Name + "() takes " + std::to_string(Want) +
                            " arguments but " + std::to_string(N.Args.size()) +
                            " were given");
-  }
-  if (Name == "where") {
-    if (auto E = BuildArgs())
-      return E;
-    if (Args[0]->K == ENode::Const) {
-      if (Args[0]->Value.N == Np::Array)
-        return arrayOperand(Args[0]->Loc);
-      ENodePtr Picked = Args[0]->Value.truthy() ? Args[1] : Args[2];
-      if (Picked->K == ENode::Const && !Picked->Value.Boxed) {
-        PyConst V = Picked->Value;
-        V.Boxed = true; // where() wraps its arguments in ConstantNodes
-        return makeConst(V, Picked->Loc);
-      }
-      return Picked;
-    }
-    for (const auto &A : Args)
-      if (A->K == ENode::Const && A->Value.N == Np::Array)
-        return arrayOperand(A->Loc);
-    return makeOp("where", Args, N.Loc);
-  }
-  if (Name == "contains") {
-    if (auto E = BuildArgs())
-      return E;
-    for (const auto &A : Args)
-      if (A->K == ENode::Const && A->Value.N == Np::Array)
-        return arrayOperand(A->Loc);
-    return makeOp("contains", Args, N.Loc, DType::Bool);
+    return Name == "where" ? buildWhere(N) : buildContains(N);
   }
   const FunctionInfo *Fn = lookupFunction(Name);
   if (!Fn)
     return makeError(ErrorKind::Type, N.Loc, "unknown function '" + Name + "'");
-  if (auto E = BuildArgs())
-    return E;
+  return buildFunction(N, *Fn);
+}
+
+Expected<std::vector<ENodePtr>> TreeBuilder::buildArgs(const AstNode &N) {
+  std::vector<ENodePtr> Args;
+  for (const auto &A : N.Args) {
+    auto E = build(*A);
+    if (!E)
+      return E.takeError();
+    Args.push_back(*E);
+  }
+  return Args;
+}
+
+Expected<ENodePtr> TreeBuilder::buildWhere(const AstNode &N) {
+  auto BuiltArgs = buildArgs(N);
+  if (!BuiltArgs)
+    return BuiltArgs.takeError();
+  std::vector<ENodePtr> &Args = *BuiltArgs;
+  if (Args[0]->K == ENode::Const) {
+    if (Args[0]->Value.N == Np::Array)
+      return arrayOperand(Args[0]->Loc);
+    ENodePtr Picked = Args[0]->Value.truthy() ? Args[1] : Args[2];
+    if (Picked->K == ENode::Const && !Picked->Value.Boxed) {
+      PyConst V = Picked->Value;
+      V.Boxed = true; // where() wraps its arguments in ConstantNodes
+      return makeConst(V, Picked->Loc);
+    }
+    return Picked;
+  }
+  for (const auto &A : Args)
+    if (A->K == ENode::Const && A->Value.N == Np::Array)
+      return arrayOperand(A->Loc);
+  return makeOp("where", Args, N.Loc);
+}
+
+Expected<ENodePtr> TreeBuilder::buildContains(const AstNode &N) {
+  auto Args = buildArgs(N);
+  if (!Args)
+    return Args.takeError();
+  for (const auto &A : *Args)
+    if (A->K == ENode::Const && A->Value.N == Np::Array)
+      return arrayOperand(A->Loc);
+  return makeOp("contains", *Args, N.Loc, DType::Bool);
+}
+
+Expected<ENodePtr> TreeBuilder::buildFunction(const AstNode &N,
+                                              const FunctionInfo &Fn) {
+  auto BuiltArgs = buildArgs(N);
+  if (!BuiltArgs)
+    return BuiltArgs.takeError();
+  std::vector<ENodePtr> &Args = *BuiltArgs;
   bool AllConst = true;
   for (const auto &A : Args)
     AllConst &= A->K == ENode::Const;
   // Constants (even none at all) go to numpy, which checks the count
   // itself (TypeError); with an array argument the typed search fails.
   if (!AllConst)
-    if (auto E = checkArity(N, Fn->Arity))
+    if (auto E = checkArity(N, Fn.Arity))
       return E;
   for (const auto &A : Args)
     if (!AllConst && A->K == ENode::Const && A->Value.N == Np::Array)
@@ -94,35 +108,44 @@ Expected<ENodePtr> TreeBuilder::buildCall(const AstNode &N) {
     std::vector<PyConst> Values;
     for (const auto &A : Args)
       Values.push_back(A->Value);
-    auto V = foldFunction(*Fn, Values, N.Loc);
+    auto V = foldFunction(Fn, Values, N.Loc);
     if (!V)
       return V.takeError();
     V->Boxed = true;
     return makeConst(*V, N.Loc);
   }
+  auto Kind = functionKind(N, Fn, Args);
+  if (!Kind)
+    return Kind.takeError();
+  return makeOp(Fn.OpName, Args, N.Loc, *Kind);
+}
+
+Expected<DType> TreeBuilder::functionKind(const AstNode &N,
+                                          const FunctionInfo &Fn,
+                                          const std::vector<ENodePtr> &Args) {
   auto K = commonKind(Args, N.Loc);
   if (!K)
     return K.takeError();
   DType Kind = *K;
   if (Kind == DType::Int32 || Kind == DType::Int64) {
-    if (!Fn->KeepsIntegers)
+    if (!Fn.KeepsIntegers)
       Kind = DType::Float64;
   } else if (Kind == DType::Bytes) {
     // numexpr ranks kinds to apply a minimum or maximum kind, and bytes
     // have no rank (ValueError); copy and ones_like have neither.
-    if (Fn->MinKind || Fn->MaxKind)
+    if (Fn.MinKind || Fn.MaxKind)
       return makeError(ErrorKind::Value, N.Loc,
-                       "function '" + Name + "' does not take strings");
+                       "function '" + N.Text + "' does not take strings");
   } else {
-    if (Fn->MinKind && kindRank(*Fn->MinKind) > kindRank(Kind))
-      Kind = *Fn->MinKind;
-    if (Fn->MaxKind && kindRank(*Fn->MaxKind) < kindRank(Kind))
-      Kind = *Fn->MaxKind;
+    if (Fn.MinKind && kindRank(*Fn.MinKind) > kindRank(Kind))
+      Kind = *Fn.MinKind;
+    if (Fn.MaxKind && kindRank(*Fn.MaxKind) < kindRank(Kind))
+      Kind = *Fn.MaxKind;
   }
-  std::string Op = Fn->OpName;
+  std::string Op = Fn.OpName;
   if (Op == "isnan" || Op == "isfinite" || Op == "isinf" || Op == "signbit")
     Kind = DType::Bool;
-  return makeOp(Op, Args, N.Loc, Kind);
+  return Kind;
 }
 
 Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N) {

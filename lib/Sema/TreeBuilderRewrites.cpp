@@ -73,71 +73,77 @@ Expected<ENodePtr> TreeBuilder::power(ENodePtr A, ENodePtr B, SourceLoc Loc) {
                      "cannot expand a power with an infinite or NaN "
                      "exponent");
   if (Opt == Optimization::Aggressive && std::floor(2 * X) == 2 * X &&
-      std::fabs(X) <= 50) {
-    int N = (int)std::fabs(X);
-    bool HalfPower = ((int)std::fabs(2 * X)) % 2 == 1;
-    ENodePtr R, P = A;
-    for (int Mask = 1;; Mask <<= 1) {
-      if (N & Mask) {
-        if (!R)
-          R = P;
-        else {
-          auto M = makeOp("mul", {R, P}, Loc);
-          if (!M)
-            return M;
-          R = *M;
-        }
-      }
-      if ((Mask << 1) > N)
-        break;
-      auto Sq = makeOp("mul", {P, P}, Loc);
-      if (!Sq)
-        return Sq;
-      P = *Sq;
-    }
-    if (HalfPower) {
-      DType K = A->Type;
-      if (K == DType::Int32 || K == DType::Int64)
-        K = DType::Float64;
-      auto S = makeOp("sqrt", {A}, Loc, K);
-      if (!S)
-        return S;
-      if (!R)
-        R = *S;
-      else {
-        auto M = makeOp("mul", {R, *S}, Loc);
-        if (!M)
-          return M;
-        R = *M;
-      }
-    }
-    if (!R) {
-      auto O = makeOp("ones_like", {A}, Loc);
-      if (!O)
-        return O;
-      R = *O;
-    }
-    if (X < 0)
-      return trueDiv(makeConst(PyConst::ofInt(1), Loc), R, Loc);
-    return R;
-  }
+      std::fabs(X) <= 50)
+    return expandPower(A, X, Loc);
   if (Opt != Optimization::None) {
     if (X == -1)
       return makeOp("div", {makeConst(PyConst::ofInt(1), Loc), A}, Loc);
     if (X == 0)
       return makeOp("ones_like", {A}, Loc);
-    if (X == 0.5) {
-      DType K = A->Type;
-      if (K == DType::Int32 || K == DType::Int64)
-        K = DType::Float64;
-      return makeOp("sqrt", {A}, Loc, K);
-    }
+    if (X == 0.5)
+      return sqrtOf(A, Loc);
     if (X == 1)
       return A;
     if (X == 2)
       return makeOp("mul", {A, A}, Loc);
   }
   return makeOp("pow", {A, B}, Loc);
+}
+
+Expected<ENodePtr> TreeBuilder::sqrtOf(ENodePtr A, SourceLoc Loc) {
+  DType K = A->Type;
+  if (K == DType::Int32 || K == DType::Int64)
+    K = DType::Float64;
+  return makeOp("sqrt", {A}, Loc, K);
+}
+
+Expected<ENodePtr> TreeBuilder::expandPower(ENodePtr A, double X,
+                                            SourceLoc Loc) {
+  int N = (int)std::fabs(X);
+  bool HalfPower = ((int)std::fabs(2 * X)) % 2 == 1;
+  // Square-and-multiply over the bits of |X|: R collects the product, P
+  // holds A to the next power of two.
+  ENodePtr R, P = A;
+  for (int Mask = 1;; Mask <<= 1) {
+    if (N & Mask) {
+      if (!R)
+        R = P;
+      else {
+        auto M = makeOp("mul", {R, P}, Loc);
+        if (!M)
+          return M;
+        R = *M;
+      }
+    }
+    if ((Mask << 1) > N)
+      break;
+    auto Sq = makeOp("mul", {P, P}, Loc);
+    if (!Sq)
+      return Sq;
+    P = *Sq;
+  }
+  if (HalfPower) {
+    auto S = sqrtOf(A, Loc);
+    if (!S)
+      return S;
+    if (!R)
+      R = *S;
+    else {
+      auto M = makeOp("mul", {R, *S}, Loc);
+      if (!M)
+        return M;
+      R = *M;
+    }
+  }
+  if (!R) {
+    auto O = makeOp("ones_like", {A}, Loc);
+    if (!O)
+      return O;
+    R = *O;
+  }
+  if (X < 0)
+    return trueDiv(makeConst(PyConst::ofInt(1), Loc), R, Loc);
+  return R;
 }
 
 } // namespace sema
