@@ -142,11 +142,17 @@ Expected<PyConst> BinaryFolder::foldBytes() {
     if (Op == "mul" && (A.isIntegral() || B.isIntegral()) && !Numpy) {
       const PyConst &Str = A.T == PyConst::Bytes ? A : B;
       Wide Count = A.T == PyConst::Bytes ? B.asInt() : A.asInt();
-      if (Count > 0 && (Wide)Str.S.size() * Count > (1 << 24))
+      // Compared by division: size * Count can overflow even 128 bits
+      // (b'xy' * 2**126). Python refuses a count beyond ssize_t even for
+      // b'' (OverflowError), and b'' needs no loop (b'' * 2**40 is b'').
+      const Wide MaxBytes = 1 << 24;
+      if (Count > 0 &&
+          (Count > INT64_MAX ||
+           (!Str.S.empty() && Count > MaxBytes / (Wide)Str.S.size())))
         return makeError(ErrorKind::Value, Loc,
                          "repeated bytes constant is too large");
       std::string R;
-      for (Wide K = 0; K < Count; ++K)
+      for (Wide K = 0; !Str.S.empty() && K < Count; ++K)
         R += Str.S;
       return PyConst::ofBytes(std::move(R));
     }
