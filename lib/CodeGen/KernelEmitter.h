@@ -1,0 +1,177 @@
+//===- CodeGen/KernelEmitter.h - The emitter shared by CodeGen --*- C++ -*-===//
+/// \file
+/// Private to lib/CodeGen: the emitter class whose member functions the
+/// Emit*.cpp, OperandLayout.cpp and EmitKernel.cpp files define, and Val, a
+/// value in registers. Every operation is written once for any lane count:
+/// VF > 1 gives vector instructions, VF == 1 the scalar tail.
+//===----------------------------------------------------------------------===//
+#ifndef NEJIT_CODEGEN_KERNELEMITTER_H
+#define NEJIT_CODEGEN_KERNELEMITTER_H
+
+#include "CodeGen/CodeGen.h"
+#include "CodeGen/ComplexMath.h"
+
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Intrinsics.h"
+#include "llvm/IR/Module.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace nejit::codegen {
+
+/// A value in registers: complex numbers as two real parts, byte strings as
+/// a pointer to the element.
+struct Val {
+  llvm::Value *V = nullptr;
+  llvm::Value *Im = nullptr;
+};
+
+inline bool isIntType(DType T) {
+  return T == DType::Int32 || T == DType::Int64;
+}
+inline bool isFloatType(DType T) {
+  return T == DType::Float32 || T == DType::Float64;
+}
+
+class KernelEmitter : public RealMath {
+public:
+  KernelEmitter(const ir::Function &F, const KernelSpec &Spec,
+                const CodeGenOptions &Opts, llvm::LLVMContext &Ctx,
+                llvm::Module &M)
+      : F(F), Spec(Spec), Opts(Opts), Ctx(Ctx), M(M), B(Ctx) {}
+
+  llvm::Expected<llvm::Function *> emit(const std::string &Name);
+
+private:
+  using Value = llvm::Value;
+  using Type = llvm::Type;
+  using Opcode = ir::Opcode;
+  using Inst = ir::Inst;
+
+  const ir::Function &F;
+  const KernelSpec &Spec;
+  const CodeGenOptions &Opts;
+  llvm::LLVMContext &Ctx;
+  llvm::Module &M;
+  llvm::IRBuilder<> B;
+
+  std::vector<Value *> Base, Stride; ///< per operand (0 = out)
+  std::vector<Val> Hoisted;          ///< broadcast inputs, loaded once
+  std::vector<Val> Cache;            ///< per instruction, current body
+  unsigned VF = 1;
+  Value *Index = nullptr;
+  /// Alignment of the vector body's output stores: 1 (plain unaligned
+  /// stores) unless the output streams, then the peel's target alignment.
+  int64_t StoreAlign = 1;
+  /// How far ahead of the vector body contiguous inputs are prefetched
+  /// (0: not at all; memory-bound kernels are left to the hardware).
+  int64_t PrefetchBytes = 0;
+  std::string Failure;
+
+  //===--- types ---------------------------------------------------------===//
+  Type *scalarType(DType T) {
+    switch (T) {
+    case DType::Bool:
+      return B.getInt1Ty();
+    case DType::Int32:
+      return B.getInt32Ty();
+    case DType::Int64:
+      return B.getInt64Ty();
+    case DType::Float32:
+      return B.getFloatTy();
+    case DType::Float64:
+    case DType::Complex128:
+      return B.getDoubleTy();
+    case DType::Bytes:
+      return B.getPtrTy();
+    }
+    return nullptr;
+  }
+  Type *memType(DType T) {
+    return T == DType::Bool ? B.getInt8Ty() : scalarType(T);
+  }
+  Type *vecOf(Type *T) {
+    return VF == 1 ? T : (Type *)llvm::FixedVectorType::get(T, VF);
+  }
+  Type *vecType(DType T) { return vecOf(scalarType(T)); }
+  int64_t memSize(DType T, int64_t ItemSize) {
+    return T == DType::Bytes ? ItemSize : dtypeSize(T);
+  }
+
+  Value *splat(Value *S) { return VF == 1 ? S : B.CreateVectorSplat(VF, S); }
+  Value *constOf(DType T, double V) {
+    Type *S = scalarType(T);
+    llvm::Constant *C = S->isFloatingPointTy()
+                            ? llvm::ConstantFP::get(S, V)
+                            : llvm::ConstantInt::get(S, (int64_t)V, true);
+    return VF == 1 ? (Value *)C
+                   : llvm::ConstantVector::getSplat(
+                         llvm::ElementCount::getFixed(VF), C);
+  }
+  Value *intConst(DType T, int64_t V) {
+    llvm::Constant *C = llvm::ConstantInt::get(scalarType(T), V, true);
+    return VF == 1 ? (Value *)C
+                   : llvm::ConstantVector::getSplat(
+                         llvm::ElementCount::getFixed(VF), C);
+  }
+
+  //===--- memory (OperandLayout.cpp) ------------------------------------===//
+  /// Address of lane L of operand K at the current index.
+  Value *address(unsigned K, DType T, int64_t ItemSize, unsigned Lane);
+  Val loadScalarAt(Value *Ptr, DType T);
+  Val loadOperand(unsigned K, DType T, int64_t ItemSize);
+  void storeScalarAt(Value *Ptr, Val V, DType T, int64_t ItemSize,
+                     int64_t SrcItemSize);
+  void storeResult(Val V, DType T, int64_t ItemSize, int64_t SrcItemSize);
+
+  //===--- calls (EmitMath.cpp) ------------------------------------------===//
+  Value *intrinsic(llvm::Intrinsic::ID ID, llvm::ArrayRef<Value *> Args) {
+    return B.CreateIntrinsic(ID, {Args[0]->getType()}, Args);
+  }
+  llvm::FunctionCallee declare(llvm::StringRef Name, Type *Ret,
+                               llvm::ArrayRef<Type *> Params);
+  /// Applies a scalar function lane by lane (for operations without a
+  /// vector implementation).
+  Value *perLane(llvm::ArrayRef<Value *> Args,
+                 llvm::function_ref<Value *(llvm::ArrayRef<Value *>)> Scalar);
+  /// Calls the Sleef function for Op at the current width.
+  Value *sleefCall(llvm::StringRef Op, DType T, llvm::ArrayRef<Value *> Args);
+  /// A call to a scalar C function of this process (libm or our helpers).
+  Value *cCall(llvm::StringRef Name, Type *Ret, llvm::ArrayRef<Value *> Args);
+
+  //===--- operations ----------------------------------------------------===//
+  Val get(int Id) { return Cache[Id]; }
+  Val emitInst(int Id);
+  Val emitCast(Val A, DType From, DType To);
+  Val emitIntOp(const Inst &I, Value *A, Value *Bv);
+  Val emitComplexOp(const Inst &I);
+  Value *emitSinCos(int Id, bool WantSin);
+  Val emitComplexHelper(llvm::StringRef Name, llvm::ArrayRef<Val> Args);
+  std::optional<std::pair<Value *, Value *>> sinCosCall(Value *X, DType T);
+  Value *emitSinhCosh(bool Sinh, DType T, Value *X);
+  Value *emitGuardedSleef(Opcode Op, DType T, Value *X, Value *Y);
+  Value *fixLanes(Value *Cond, Value *R, llvm::StringRef Name,
+                  llvm::function_ref<Value *()> Fix);
+
+  //===--- RealMath (for ComplexMath) ------------------------------------===//
+  Value *call(llvm::StringRef Op, llvm::ArrayRef<Value *> Args) override;
+  std::pair<Value *, Value *> sinCos(Value *X) override;
+
+  void emitBody();
+
+  /// The value to store for the result: the result itself, or combined
+  /// with what the output holds when accumulating elementwise.
+  Val accumulated(bool Accumulate, Opcode Op, DType T, int64_t ItemSize);
+
+  //===--- reductions ----------------------------------------------------===//
+  Val reductionIdentity(Opcode Op, DType T);
+  Val combine(Opcode Op, DType T, Val A, Val Bv);
+  Val horizontal(Opcode Op, DType T, Val V);
+};
+
+} // namespace nejit::codegen
+
+#endif // NEJIT_CODEGEN_KERNELEMITTER_H
