@@ -12,6 +12,52 @@ using ir::Inst;
 using ir::Opcode;
 using namespace llvm;
 
+/// Instructions with a complex first operand (real, imag, comparisons and
+/// predicates give real results) or a complex result.
+Val KernelEmitter::emitComplexInst(const Inst &I) {
+  auto Arg = [&](int K) { return get(I.Operands[K]); };
+  auto OpType = [&](int K) { return F.Insts[I.Operands[K]].Type; };
+  if (I.Operands.empty() || OpType(0) != DType::Complex128) {
+    if (I.Op == Opcode::Complex)
+      return {Arg(0).V, Arg(1).V};
+    if (I.Op == Opcode::Where)
+      return emitComplexOp(I);
+    if (I.Op == Opcode::OnesLike)
+      return emitComplexOp(I);
+    Failure = std::string("cannot produce complex from '") +
+              ir::opcodeName(I.Op) + "'";
+    return {UndefValue::get(vecType(I.Type)), UndefValue::get(vecType(I.Type))};
+  }
+  switch (I.Op) {
+  case Opcode::Real:
+    return {Arg(0).V};
+  case Opcode::Imag:
+    return {Arg(0).Im};
+  case Opcode::Eq:
+    return {B.CreateAnd(B.CreateFCmpOEQ(Arg(0).V, Arg(1).V),
+                        B.CreateFCmpOEQ(Arg(0).Im, Arg(1).Im))};
+  case Opcode::Ne:
+    return {B.CreateOr(B.CreateFCmpUNE(Arg(0).V, Arg(1).V),
+                       B.CreateFCmpUNE(Arg(0).Im, Arg(1).Im))};
+  case Opcode::IsNan:
+    return {B.CreateOr(B.CreateFCmpUNO(Arg(0).V, Arg(0).V),
+                       B.CreateFCmpUNO(Arg(0).Im, Arg(0).Im))};
+  case Opcode::IsFinite:
+  case Opcode::IsInf: {
+    Type *DT = Arg(0).V->getType();
+    Value *Inf = ConstantFP::getInfinity(DT->getScalarType());
+    Inf = VF == 1 ? Inf : B.CreateVectorSplat(VF, Inf);
+    Value *AR = intrinsic(Intrinsic::fabs, {Arg(0).V});
+    Value *AI = intrinsic(Intrinsic::fabs, {Arg(0).Im});
+    if (I.Op == Opcode::IsFinite)
+      return {B.CreateAnd(B.CreateFCmpOLT(AR, Inf), B.CreateFCmpOLT(AI, Inf))};
+    return {B.CreateOr(B.CreateFCmpOEQ(AR, Inf), B.CreateFCmpOEQ(AI, Inf))};
+  }
+  default:
+    return emitComplexOp(I);
+  }
+}
+
 Val KernelEmitter::emitComplexHelper(StringRef Name, ArrayRef<Val> Args) {
   // Scalar helpers from lib/Runtime: void f(double re, double im, [re2, im2,]
   // double *out) — applied lane by lane.

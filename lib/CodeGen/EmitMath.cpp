@@ -117,6 +117,40 @@ std::pair<Value *, Value *> KernelEmitter::sinCos(Value *X) {
           sleefCall("cos", DType::Float64, {X})};
 }
 
+/// The transcendental functions of floating-point values: one Sleef call
+/// each, except where sin and cos share one sincos call or where a guard
+/// fixes the lanes outside Sleef's domain.
+Value *KernelEmitter::emitMathCall(int Id, Value *X, Value *Y) {
+  const Inst &I = F.Insts[Id];
+  DType T = I.Type;
+  switch (I.Op) {
+  case Opcode::Sin:
+  case Opcode::Cos:
+    return emitSinCos(Id, I.Op == Opcode::Sin);
+  case Opcode::Sinh:
+  case Opcode::Cosh:
+    return emitSinhCosh(I.Op == Opcode::Sinh, T, X);
+  case Opcode::Fmod:
+  case Opcode::Log1p:
+  case Opcode::Arcsinh:
+  case Opcode::Arccosh:
+    return emitGuardedSleef(I.Op, T, X, Y);
+  case Opcode::Pow:
+  case Opcode::Arctan2:
+  case Opcode::Hypot:
+  case Opcode::Nextafter:
+    return sleefCall(sleefBaseName(I.Op), T, {X, Y});
+  default: {
+    StringRef Name = sleefBaseName(I.Op);
+    if (!Name.empty())
+      return sleefCall(Name, T, {X});
+    Failure = std::string("floating operation '") + ir::opcodeName(I.Op) +
+              "' is not supported";
+    return UndefValue::get(X->getType());
+  }
+  }
+}
+
 /// {sin X, cos X} from one Sleef sincos call, or nullopt where there is
 /// none (or, for scalar float32, where it returns its pair in one register).
 std::optional<std::pair<Value *, Value *>> KernelEmitter::sinCosCall(Value *X,

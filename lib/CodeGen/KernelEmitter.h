@@ -144,12 +144,30 @@ private:
 
   //===--- operations ----------------------------------------------------===//
   Val get(int Id) { return Cache[Id]; }
+  /// Instruction Id's value in the current body (EmitInst.cpp routes it).
   Val emitInst(int Id);
+  Val emitConst(const Inst &I);
   Val emitCast(Val A, DType From, DType To);
+  // EmitArith.cpp
+  Val emitCompare(const Inst &I);
+  Val emitFloatClass(const Inst &I);
+  Val emitBoolOp(const Inst &I);
+  Val emitFloatOp(int Id);
+  // EmitInteger.cpp
   Val emitIntOp(const Inst &I, Value *A, Value *Bv);
+  Value *emitIntDivision(Opcode Op, DType T, Value *A, Value *Bv);
+  Value *emitInt64Pow(Value *A, Value *Bv);
+  Value *emitInt32Pow(Value *A, Value *Bv);
+  Value *intPowOfNegative(DType T, Value *A, Value *Bv, Value *NonNegative);
+  // EmitStrings.cpp
+  Val emitBytesOp(const Inst &I);
+  // EmitComplex.cpp
+  Val emitComplexInst(const Inst &I);
   Val emitComplexOp(const Inst &I);
-  Value *emitSinCos(int Id, bool WantSin);
   Val emitComplexHelper(llvm::StringRef Name, llvm::ArrayRef<Val> Args);
+  // EmitMath.cpp
+  Value *emitMathCall(int Id, Value *X, Value *Y);
+  Value *emitSinCos(int Id, bool WantSin);
   std::optional<std::pair<Value *, Value *>> sinCosCall(Value *X, DType T);
   Value *emitSinhCosh(bool Sinh, DType T, Value *X);
   Value *emitGuardedSleef(Opcode Op, DType T, Value *X, Value *Y);
