@@ -28,7 +28,7 @@ void KernelEmitter::emitBody() {
   }
 }
 
-Expected<Function *> KernelEmitter::emit(const std::string &Name) {
+Function *KernelEmitter::createKernel(const std::string &Name) {
   Type *I64 = B.getInt64Ty(), *Ptr = B.getPtrTy();
   auto *FT = FunctionType::get(B.getVoidTy(), {I64, Ptr, Ptr}, false);
   Function *Fn = Function::Create(FT, Function::ExternalLinkage, Name, M);
@@ -43,36 +43,71 @@ Expected<Function *> KernelEmitter::emit(const std::string &Name) {
 
   BasicBlock *Entry = BasicBlock::Create(Ctx, "entry", Fn);
   B.SetInsertPoint(Entry);
-  unsigned NumOperands = 1 + (unsigned)F.Inputs.size();
-  if (Spec.Layouts.size() != NumOperands)
-    return makeError(ErrorKind::Runtime, "kernel layout does not match the "
-                                         "signature");
-  for (unsigned K = 0; K < NumOperands; ++K) {
-    Base.push_back(B.CreateLoad(Ptr, B.CreateConstGEP1_64(Ptr, PtrsArg, K),
-                                "base" + std::to_string(K)));
-    Stride.push_back(B.CreateLoad(I64, B.CreateConstGEP1_64(I64, StridesArg, K),
-                                  "stride" + std::to_string(K)));
-  }
-  // Broadcast inputs are read once, before any loop.
-  Hoisted.assign(NumOperands, Val{});
-  VF = 1;
-  for (const Inst &I : F.Insts)
-    if (I.Op == Opcode::Input &&
-        Spec.Layouts[1 + I.InputIndex] == Layout::Broadcast)
-      Hoisted[1 + I.InputIndex] = loadScalarAt(Base[1 + I.InputIndex], I.Type);
+  return Fn;
+}
 
-  const Inst &Res = F.result();
-  // A reduction whose output is broadcast along the loop folds every index
-  // into one accumulator element (*ptrs[0], read and written); with any
-  // other output layout it accumulates elementwise, out[i] = op(out[i],
-  // x[i]), which the runtime uses when the reduced axis is not the
-  // innermost one in memory.
-  bool Accumulate =
-      ir::isReduction(Res.Op) && Spec.Layouts[0] != Layout::Broadcast;
-  bool Reduce = ir::isReduction(Res.Op) && !Accumulate;
-  DType RT = Res.Type;
-  int64_t SrcItemSize = Res.ItemSize;
-  int64_t OutItemSize = Res.ItemSize;
+KernelEmitter::LoopEnd
+KernelEmitter::emitLoop(BasicBlock *Body, BasicBlock *Exit, Value *Start,
+                        Value *End, const Twine &IVName, const ResultPlan &R,
+                        const Val *Init, const Twine &AccName) {
+  BasicBlock *Pre = B.GetInsertBlock();
+  B.SetInsertPoint(Body);
+  PHINode *IV = B.CreatePHI(B.getInt64Ty(), 2, IVName);
+  IV->addIncoming(Start, Pre);
+  Index = IV;
+  PHINode *AccPhi = nullptr, *AccPhiIm = nullptr;
+  if (Init) {
+    AccPhi = B.CreatePHI(Init->V->getType(), 2, AccName);
+    AccPhi->addIncoming(Init->V, Pre);
+    if (Init->Im) {
+      AccPhiIm = B.CreatePHI(Init->Im->getType(), 2, AccName + ".im");
+      AccPhiIm->addIncoming(Init->Im, Pre);
+    }
+  }
+  emitBody();
+  Val Acc;
+  if (Init)
+    Acc = combine(R.Op, R.Type, {AccPhi, AccPhiIm}, Cache[F.Result]);
+  else
+    storeResult(accumulated(R.Accumulate, R.Op, R.Type, R.ItemSize), R.Type,
+                R.ItemSize, R.ItemSize);
+  Value *Next = B.CreateAdd(IV, B.getInt64(VF), IVName + ".next");
+  BasicBlock *Latch = B.GetInsertBlock();
+  IV->addIncoming(Next, Latch);
+  if (Init) {
+    AccPhi->addIncoming(Acc.V, Latch);
+    if (AccPhiIm)
+      AccPhiIm->addIncoming(Acc.Im, Latch);
+  }
+  B.CreateCondBr(B.CreateICmpSLT(Next, End), Body, Exit);
+  return {Acc, Latch};
+}
+
+Value *KernelEmitter::emitAlignmentPeel(BasicBlock *Before, const ResultPlan &R,
+                                        int64_t AlignBytes, int64_t OutElem) {
+  Function *Fn = B.GetInsertBlock()->getParent();
+  Value *N = Fn->getArg(0);
+  Value *Misalign =
+      B.CreateAnd(B.CreatePtrToInt(Base[0], B.getInt64Ty()), AlignBytes - 1);
+  Value *PeelBytes = B.CreateAnd(B.CreateSub(B.getInt64(AlignBytes), Misalign),
+                                 AlignBytes - 1);
+  Value *Peel = B.CreateUDiv(PeelBytes, B.getInt64(OutElem));
+  Peel = B.CreateSelect(B.CreateICmpSLT(Peel, N), Peel, N, "peel");
+  BasicBlock *PeelBody = BasicBlock::Create(Ctx, "peel.body", Fn, Before);
+  BasicBlock *PeelExit = BasicBlock::Create(Ctx, "peel.exit", Fn, Before);
+  B.CreateCondBr(B.CreateICmpSGT(Peel, B.getInt64(0)), PeelBody, PeelExit);
+  VF = 1;
+  emitLoop(PeelBody, PeelExit, B.getInt64(0), Peel, "p", R, nullptr, "");
+  B.SetInsertPoint(PeelExit);
+  return Peel;
+}
+
+Expected<Function *> KernelEmitter::emit(const std::string &Name) {
+  Function *Fn = createKernel(Name);
+  Value *N = Fn->getArg(0);
+  if (llvm::Error E = loadOperandTable(Fn))
+    return E;
+  ResultPlan R = planResult();
   unsigned FullVF = vectorFactor(F, Opts.VectorBits);
 
   BasicBlock *VecBody = BasicBlock::Create(Ctx, "vector.body", Fn);
@@ -82,41 +117,17 @@ Expected<Function *> KernelEmitter::emit(const std::string &Name) {
 
   // A streaming output first runs scalar iterations [0, Peel) until its
   // address is aligned for the vector body's non-temporal stores (the
-  // runtime guarantees it is element-aligned). Stores narrower than 32
-  // bytes gain nothing from streaming and stay plain.
-  int64_t OutElem = memSize(RT, OutItemSize);
-  bool Streaming = !Reduce && Spec.Layouts[0] == Layout::Streaming &&
-                   FullVF > 1 && RT != DType::Bytes &&
-                   (int64_t)FullVF * OutElem >= 32;
+  // runtime guarantees it is element-aligned).
+  int64_t OutElem = memSize(R.Type, R.ItemSize);
+  bool Streaming =
+      streamsOutput(Spec.Layouts[0], R.Reduce, R.Type, OutElem, FullVF);
   Value *VecStart = B.getInt64(0);
-  BasicBlock *PreVector = Entry;
   if (Streaming) {
-    int64_t AlignBytes = std::min<int64_t>(64, (int64_t)FullVF * OutElem);
-    Value *Misalign =
-        B.CreateAnd(B.CreatePtrToInt(Base[0], I64), AlignBytes - 1);
-    Value *PeelBytes = B.CreateAnd(
-        B.CreateSub(B.getInt64(AlignBytes), Misalign), AlignBytes - 1);
-    Value *Peel = B.CreateUDiv(PeelBytes, B.getInt64(OutElem));
-    Peel = B.CreateSelect(B.CreateICmpSLT(Peel, N), Peel, N, "peel");
-    BasicBlock *PeelBody = BasicBlock::Create(Ctx, "peel.body", Fn, VecBody);
-    BasicBlock *PeelExit = BasicBlock::Create(Ctx, "peel.exit", Fn, VecBody);
-    B.CreateCondBr(B.CreateICmpSGT(Peel, B.getInt64(0)), PeelBody, PeelExit);
-    B.SetInsertPoint(PeelBody);
-    VF = 1;
-    PHINode *P = B.CreatePHI(I64, 2, "p");
-    P->addIncoming(B.getInt64(0), Entry);
-    Index = P;
-    emitBody();
-    storeResult(accumulated(Accumulate, Res.Op, RT, OutItemSize), RT,
-                OutItemSize, SrcItemSize);
-    Value *PNext = B.CreateAdd(P, B.getInt64(1), "p.next");
-    P->addIncoming(PNext, B.GetInsertBlock());
-    B.CreateCondBr(B.CreateICmpSLT(PNext, Peel), PeelBody, PeelExit);
-    B.SetInsertPoint(PeelExit);
-    VecStart = Peel;
-    PreVector = PeelExit;
+    int64_t AlignBytes = streamingAlignment(OutElem, FullVF);
+    VecStart = emitAlignmentPeel(VecBody, R, AlignBytes, OutElem);
     StoreAlign = AlignBytes;
   }
+  BasicBlock *PreVector = B.GetInsertBlock();
 
   // Vector part: [VecStart, VecEnd).
   Value *VecEnd =
@@ -126,110 +137,32 @@ Expected<Function *> KernelEmitter::emit(const std::string &Name) {
                                "vec.end")
                  : (Value *)B.getInt64(0);
   B.CreateCondBr(B.CreateICmpSLT(VecStart, VecEnd), VecBody, VecExit);
-
   VF = FullVF;
-  if (!benefitsFromStreaming(F))
-    PrefetchBytes = 1024;
-  B.SetInsertPoint(VecBody);
-  PHINode *IV = B.CreatePHI(I64, 2, "i");
-  IV->addIncoming(VecStart, PreVector);
-  Index = IV;
-  PHINode *AccPhi = nullptr, *AccPhiIm = nullptr;
-  Val Init;
-  if (Reduce) {
-    Init = reductionIdentity(Res.Op, RT);
-    AccPhi = B.CreatePHI(Init.V->getType(), 2, "acc");
-    AccPhi->addIncoming(Init.V, Entry);
-    if (Init.Im) {
-      AccPhiIm = B.CreatePHI(Init.Im->getType(), 2, "acc.im");
-      AccPhiIm->addIncoming(Init.Im, Entry);
-    }
-  }
-  emitBody();
-  Val VecAcc;
-  if (Reduce) {
-    VecAcc = combine(Res.Op, RT, {AccPhi, AccPhiIm}, Cache[F.Result]);
-  } else {
-    storeResult(accumulated(Accumulate, Res.Op, RT, OutItemSize), RT,
-                OutItemSize, SrcItemSize);
-  }
-  Value *Next = B.CreateAdd(IV, B.getInt64(FullVF), "i.next");
-  BasicBlock *VecLatch = B.GetInsertBlock();
-  IV->addIncoming(Next, VecLatch);
-  if (Reduce) {
-    AccPhi->addIncoming(VecAcc.V, VecLatch);
-    if (AccPhiIm)
-      AccPhiIm->addIncoming(VecAcc.Im, VecLatch);
-  }
-  B.CreateCondBr(B.CreateICmpSLT(Next, VecEnd), VecBody, VecExit);
+  PrefetchBytes = prefetchDistance(F);
+  Val Init = R.Reduce ? reductionIdentity(R.Op, R.Type) : Val{};
+  LoopEnd Vec = emitLoop(VecBody, VecExit, VecStart, VecEnd, "i", R,
+                         R.Reduce ? &Init : nullptr, "acc");
   PrefetchBytes = 0;
 
   // Between the loops: fold the vector accumulator into the scalar one.
   B.SetInsertPoint(VecExit);
   Val ScalarStart;
-  if (Reduce) {
-    PHINode *Acc = B.CreatePHI(Init.V->getType(), 2, "acc.vec");
-    Acc->addIncoming(Init.V, Entry);
-    Acc->addIncoming(VecAcc.V, VecLatch);
-    PHINode *AccIm = nullptr;
-    if (Init.Im) {
-      AccIm = B.CreatePHI(Init.Im->getType(), 2, "acc.vec.im");
-      AccIm->addIncoming(Init.Im, Entry);
-      AccIm->addIncoming(VecAcc.Im, VecLatch);
-    }
-    Val H = FullVF > 1 ? horizontal(Res.Op, RT, {Acc, AccIm}) : Val{Acc, AccIm};
-    VF = 1;
-    Val Prev = loadScalarAt(Base[0], RT);
-    ScalarStart = combine(Res.Op, RT, Prev, H);
-  }
+  if (R.Reduce)
+    ScalarStart = foldVectorAccumulator(R, Init, PreVector, Vec);
   VF = 1;
   B.CreateCondBr(B.CreateICmpSLT(VecEnd, N), Tail, Exit);
   BasicBlock *TailPre = B.GetInsertBlock();
 
   // Scalar tail: [VecEnd, N).
-  B.SetInsertPoint(Tail);
-  PHINode *J = B.CreatePHI(I64, 2, "j");
-  J->addIncoming(VecEnd, TailPre);
-  Index = J;
-  PHINode *TAcc = nullptr, *TAccIm = nullptr;
-  if (Reduce) {
-    TAcc = B.CreatePHI(ScalarStart.V->getType(), 2, "tacc");
-    TAcc->addIncoming(ScalarStart.V, TailPre);
-    if (ScalarStart.Im) {
-      TAccIm = B.CreatePHI(ScalarStart.Im->getType(), 2, "tacc.im");
-      TAccIm->addIncoming(ScalarStart.Im, TailPre);
-    }
-  }
-  emitBody();
-  Val TailAcc;
-  if (Reduce)
-    TailAcc = combine(Res.Op, RT, {TAcc, TAccIm}, Cache[F.Result]);
-  else
-    storeResult(accumulated(Accumulate, Res.Op, RT, OutItemSize), RT,
-                OutItemSize, SrcItemSize);
-  Value *JNext = B.CreateAdd(J, B.getInt64(1), "j.next");
-  BasicBlock *TailLatch = B.GetInsertBlock();
-  J->addIncoming(JNext, TailLatch);
-  if (Reduce) {
-    TAcc->addIncoming(TailAcc.V, TailLatch);
-    if (TAccIm)
-      TAccIm->addIncoming(TailAcc.Im, TailLatch);
-  }
-  B.CreateCondBr(B.CreateICmpSLT(JNext, N), Tail, Exit);
+  LoopEnd TailEnd = emitLoop(Tail, Exit, VecEnd, N, "j", R,
+                             R.Reduce ? &ScalarStart : nullptr, "tacc");
 
   B.SetInsertPoint(Exit);
-  if (Reduce) {
-    PHINode *Final = B.CreatePHI(ScalarStart.V->getType(), 2, "acc.final");
-    Final->addIncoming(ScalarStart.V, TailPre);
-    Final->addIncoming(TailAcc.V, TailLatch);
-    PHINode *FinalIm = nullptr;
-    if (ScalarStart.Im) {
-      FinalIm = B.CreatePHI(ScalarStart.Im->getType(), 2, "acc.final.im");
-      FinalIm->addIncoming(ScalarStart.Im, TailPre);
-      FinalIm->addIncoming(TailAcc.Im, TailLatch);
-    }
-    storeScalarAt(Base[0], {Final, FinalIm}, RT, 0, 0);
-  }
+  if (R.Reduce)
+    storeScalarAt(
+        Base[0],
+        phiPair(ScalarStart, TailPre, TailEnd.Acc, TailEnd.Latch, "acc.final"),
+        R.Type, 0, 0);
   // Non-temporal stores are weakly ordered: fence them before the caller
   // (or another thread, after the runtime's barrier) reads the output.
   if (Streaming)

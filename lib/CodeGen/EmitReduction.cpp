@@ -1,8 +1,9 @@
 //===- CodeGen/EmitReduction.cpp - Reduction accumulators -----------------===//
 /// \file
-/// Reductions: the identity an accumulator starts from, combining two
-/// partial results, folding a vector accumulator's lanes, and the
-/// elementwise accumulate variant (out[i] = op(out[i], x[i])).
+/// Reductions: which variant a kernel is (one accumulator, or elementwise
+/// out[i] = op(out[i], x[i])), the identity an accumulator starts from,
+/// combining two partial results, and folding the vector accumulator's
+/// lanes into the scalar tail's accumulator.
 //===----------------------------------------------------------------------===//
 #include "CodeGen/KernelEmitter.h"
 
@@ -13,6 +14,23 @@ namespace nejit::codegen {
 using ir::Inst;
 using ir::Opcode;
 using namespace llvm;
+
+KernelEmitter::ResultPlan KernelEmitter::planResult() const {
+  const Inst &Res = F.result();
+  ResultPlan R;
+  R.Op = Res.Op;
+  R.Type = Res.Type;
+  R.ItemSize = Res.ItemSize;
+  // A reduction whose output is broadcast along the loop folds every index
+  // into one accumulator element (*ptrs[0], read and written); with any
+  // other output layout it accumulates elementwise, out[i] = op(out[i],
+  // x[i]), which the runtime uses when the reduced axis is not the
+  // innermost one in memory.
+  R.Accumulate =
+      ir::isReduction(Res.Op) && Spec.Layouts[0] != Layout::Broadcast;
+  R.Reduce = ir::isReduction(Res.Op) && !R.Accumulate;
+  return R;
+}
 
 Val KernelEmitter::accumulated(bool Accumulate, Opcode Op, DType T,
                                int64_t ItemSize) {
@@ -73,6 +91,29 @@ Val KernelEmitter::horizontal(Opcode Op, DType T, Val V) {
   }
   VF = Saved;
   return Acc;
+}
+
+Val KernelEmitter::foldVectorAccumulator(const ResultPlan &R, Val Init,
+                                         BasicBlock *PreVector, LoopEnd Vec) {
+  Val Acc = phiPair(Init, PreVector, Vec.Acc, Vec.Latch, "acc.vec");
+  Val H = VF > 1 ? horizontal(R.Op, R.Type, Acc) : Acc;
+  VF = 1;
+  Val Prev = loadScalarAt(Base[0], R.Type);
+  return combine(R.Op, R.Type, Prev, H);
+}
+
+Val KernelEmitter::phiPair(Val X, BasicBlock *FromX, Val Y, BasicBlock *FromY,
+                           const Twine &Name) {
+  PHINode *Re = B.CreatePHI(X.V->getType(), 2, Name);
+  Re->addIncoming(X.V, FromX);
+  Re->addIncoming(Y.V, FromY);
+  PHINode *Im = nullptr;
+  if (X.Im) {
+    Im = B.CreatePHI(X.Im->getType(), 2, Name + ".im");
+    Im->addIncoming(X.Im, FromX);
+    Im->addIncoming(Y.Im, FromY);
+  }
+  return {Re, Im};
 }
 
 } // namespace nejit::codegen

@@ -36,6 +36,24 @@ inline bool isFloatType(DType T) {
   return T == DType::Float32 || T == DType::Float64;
 }
 
+//===--- loop policy (LoopPolicy.cpp) -----------------------------------===//
+/// Whether the vector body writes the output with non-temporal stores
+/// after a peel that aligns it: a Layout::Streaming output of a kernel that
+/// is not a reduction, in vectors of at least 32 bytes.
+bool streamsOutput(Layout Out, bool Reduce, DType T, int64_t ElemBytes,
+                   unsigned VF);
+/// The alignment the peel gives a streaming output: one vector of VF
+/// elements, at most a cache line.
+int64_t streamingAlignment(int64_t ElemBytes, unsigned VF);
+/// How many bytes ahead of the vector body contiguous inputs are
+/// prefetched (0: not at all). Kernels with out-of-line calls get 1 KiB:
+/// the out-of-order window cannot reach far enough past a call to hide
+/// DRAM latency. Memory-bound ones are left to the hardware prefetcher.
+int64_t prefetchDistance(const ir::Function &F);
+
+/// Emits one kernel: the operand table, the loops (EmitKernel.cpp) and each
+/// instruction's lowering in them (EmitInst.cpp and the Emit*.cpp files it
+/// routes to).
 class KernelEmitter : public RealMath {
 public:
   KernelEmitter(const ir::Function &F, const KernelSpec &Spec,
@@ -178,16 +196,57 @@ private:
   Value *call(llvm::StringRef Op, llvm::ArrayRef<Value *> Args) override;
   std::pair<Value *, Value *> sinCos(Value *X) override;
 
-  void emitBody();
+  //===--- loop skeleton (EmitKernel.cpp) --------------------------------===//
+  /// What the loops do with the result instruction's value.
+  struct ResultPlan {
+    Opcode Op = Opcode::Input;
+    DType Type = DType::Float64;
+    int64_t ItemSize = 0;
+    bool Reduce = false;     ///< fold every index into the element *ptrs[0]
+    bool Accumulate = false; ///< out[i] = op(out[i], result[i])
+  };
+  /// Where a loop left its reduction accumulator (null unless it reduces).
+  struct LoopEnd {
+    Val Acc;
+    llvm::BasicBlock *Latch = nullptr;
+  };
 
+  /// The kernel function with its ABI, the builder in its entry block.
+  llvm::Function *createKernel(const std::string &Name);
+  /// Every instruction of F once, at VF lanes, into Cache.
+  void emitBody();
+  /// A loop over [Start, End) in steps of VF into Body, entered from the
+  /// current block (whose branch the caller emits) and left to Exit:
+  /// induction variable IVName, the body, then the result stored, or with
+  /// Init combined into an accumulator named AccName.
+  LoopEnd emitLoop(llvm::BasicBlock *Body, llvm::BasicBlock *Exit, Value *Start,
+                   Value *End, const llvm::Twine &IVName, const ResultPlan &R,
+                   const Val *Init, const llvm::Twine &AccName);
+  /// The scalar iterations [0, Peel) that align a streaming output to
+  /// AlignBytes, in blocks before Before; returns Peel.
+  Value *emitAlignmentPeel(llvm::BasicBlock *Before, const ResultPlan &R,
+                           int64_t AlignBytes, int64_t OutElem);
+
+  //===--- operand table (OperandLayout.cpp) -----------------------------===//
+  /// Base pointers and strides of every operand, broadcast inputs hoisted.
+  llvm::Error loadOperandTable(llvm::Function *Fn);
+
+  //===--- reductions (EmitReduction.cpp) --------------------------------===//
+  ResultPlan planResult() const;
   /// The value to store for the result: the result itself, or combined
   /// with what the output holds when accumulating elementwise.
   Val accumulated(bool Accumulate, Opcode Op, DType T, int64_t ItemSize);
-
-  //===--- reductions ----------------------------------------------------===//
   Val reductionIdentity(Opcode Op, DType T);
   Val combine(Opcode Op, DType T, Val A, Val Bv);
   Val horizontal(Opcode Op, DType T, Val V);
+  /// After the vector loop: its accumulator (Init when it did not run)
+  /// folded to one lane and combined with the output's previous value; the
+  /// scalar tail starts from it. Leaves VF at 1.
+  Val foldVectorAccumulator(const ResultPlan &R, Val Init,
+                            llvm::BasicBlock *PreVector, LoopEnd Vec);
+  /// PHIs joining X (from FromX) and Y (from FromY), both parts.
+  Val phiPair(Val X, llvm::BasicBlock *FromX, Val Y, llvm::BasicBlock *FromY,
+              const llvm::Twine &Name);
 };
 
 } // namespace nejit::codegen

@@ -1,8 +1,9 @@
 //===- CodeGen/LoopPolicy.cpp - Vector width, streaming, prefetch ---------===//
 /// \file
 /// The decisions about the loop that depend on the whole kernel rather than
-/// one operation: how many lanes the vector body has and whether the kernel
-/// is memory-bound enough for streaming stores.
+/// one operation: how many lanes the vector body has, whether the output is
+/// written with streaming stores and to what alignment, and how far ahead
+/// contiguous inputs are prefetched.
 //===----------------------------------------------------------------------===//
 #include "CodeGen/KernelEmitter.h"
 
@@ -98,6 +99,22 @@ bool benefitsFromStreaming(const ir::Function &F) {
     }
   }
   return true;
+}
+
+bool streamsOutput(Layout Out, bool Reduce, DType T, int64_t ElemBytes,
+                   unsigned VF) {
+  // Stores narrower than 32 bytes gain nothing from streaming and stay
+  // plain.
+  return !Reduce && Out == Layout::Streaming && VF > 1 && T != DType::Bytes &&
+         (int64_t)VF * ElemBytes >= 32;
+}
+
+int64_t streamingAlignment(int64_t ElemBytes, unsigned VF) {
+  return std::min<int64_t>(64, (int64_t)VF * ElemBytes);
+}
+
+int64_t prefetchDistance(const ir::Function &F) {
+  return benefitsFromStreaming(F) ? 0 : 1024;
 }
 
 } // namespace nejit::codegen

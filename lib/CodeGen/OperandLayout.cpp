@@ -1,9 +1,11 @@
 //===- CodeGen/OperandLayout.cpp - Loads and stores per operand layout ----===//
 /// \file
-/// How operands are read and the output written at the current index, per
-/// layout: contiguous (one vector load or store; complex deinterleaved),
-/// broadcast (hoisted, splatted), strided (one scalar access per lane) and
-/// streaming (non-temporal stores); plus the layout codes of cache keys.
+/// How operands are read and the output written, per layout: the operand
+/// table (base pointers, strides, broadcast inputs hoisted before the
+/// loops), then at the current index contiguous (one vector load or store;
+/// complex deinterleaved), broadcast (splatted), strided (one scalar access
+/// per lane) and streaming (aligned non-temporal stores, prefetching); plus
+/// the layout codes of cache keys.
 //===----------------------------------------------------------------------===//
 #include "CodeGen/KernelEmitter.h"
 
@@ -34,6 +36,29 @@ std::string KernelSpec::key() const {
   for (Layout L : Layouts)
     K += layoutCode(L);
   return K;
+}
+
+llvm::Error KernelEmitter::loadOperandTable(Function *Fn) {
+  Type *I64 = B.getInt64Ty(), *Ptr = B.getPtrTy();
+  Value *PtrsArg = Fn->getArg(1), *StridesArg = Fn->getArg(2);
+  unsigned NumOperands = 1 + (unsigned)F.Inputs.size();
+  if (Spec.Layouts.size() != NumOperands)
+    return makeError(ErrorKind::Runtime, "kernel layout does not match the "
+                                         "signature");
+  for (unsigned K = 0; K < NumOperands; ++K) {
+    Base.push_back(B.CreateLoad(Ptr, B.CreateConstGEP1_64(Ptr, PtrsArg, K),
+                                "base" + std::to_string(K)));
+    Stride.push_back(B.CreateLoad(I64, B.CreateConstGEP1_64(I64, StridesArg, K),
+                                  "stride" + std::to_string(K)));
+  }
+  // Broadcast inputs are read once, before any loop.
+  Hoisted.assign(NumOperands, Val{});
+  VF = 1;
+  for (const Inst &I : F.Insts)
+    if (I.Op == Opcode::Input &&
+        Spec.Layouts[1 + I.InputIndex] == Layout::Broadcast)
+      Hoisted[1 + I.InputIndex] = loadScalarAt(Base[1 + I.InputIndex], I.Type);
+  return llvm::Error::success();
 }
 
 Value *KernelEmitter::address(unsigned K, DType T, int64_t ItemSize,
