@@ -1,8 +1,9 @@
 //===- CodeGen/EmitKernel.cpp - One fused SIMD loop per kernel ------------===//
 /// \file
-/// The kernel entry and its loop skeleton: the operand table, an optional
-/// scalar peel that aligns a streaming output, the vector body, the scalar
-/// tail, and the reduction accumulators carried through them.
+/// The kernel entry and its loop skeleton: the kernel function, then one
+/// fused loop over the index range -- an optional scalar peel that aligns a
+/// streaming output, the vector body, the scalar tail -- carrying the
+/// reduction accumulators through them.
 //===----------------------------------------------------------------------===//
 #include "CodeGen/KernelEmitter.h"
 
@@ -69,8 +70,7 @@ KernelEmitter::emitLoop(BasicBlock *Body, BasicBlock *Exit, Value *Start,
   if (Init)
     Acc = combine(R.Op, R.Type, {AccPhi, AccPhiIm}, Cache[F.Result]);
   else
-    storeResult(accumulated(R.Accumulate, R.Op, R.Type, R.ItemSize), R.Type,
-                R.ItemSize, R.ItemSize);
+    storeResult(accumulated(R), R.Type, R.ItemSize, R.ItemSize);
   Value *Next = B.CreateAdd(IV, B.getInt64(VF), IVName + ".next");
   BasicBlock *Latch = B.GetInsertBlock();
   IV->addIncoming(Next, Latch);
@@ -104,10 +104,18 @@ Value *KernelEmitter::emitAlignmentPeel(BasicBlock *Before, const ResultPlan &R,
 
 Expected<Function *> KernelEmitter::emit(const std::string &Name) {
   Function *Fn = createKernel(Name);
-  Value *N = Fn->getArg(0);
   if (llvm::Error E = loadOperandTable(Fn))
     return E;
-  ResultPlan R = planResult();
+  emitFusedLoop(Fn, planResult());
+  B.CreateRetVoid();
+
+  if (!Failure.empty())
+    return makeError(ErrorKind::NotImplemented, Failure);
+  return Fn;
+}
+
+void KernelEmitter::emitFusedLoop(Function *Fn, const ResultPlan &R) {
+  Value *N = Fn->getArg(0);
   unsigned FullVF = vectorFactor(F, Opts.VectorBits);
 
   BasicBlock *VecBody = BasicBlock::Create(Ctx, "vector.body", Fn);
@@ -167,11 +175,6 @@ Expected<Function *> KernelEmitter::emit(const std::string &Name) {
   // (or another thread, after the runtime's barrier) reads the output.
   if (Streaming)
     B.CreateIntrinsic(Intrinsic::x86_sse_sfence, {}, {});
-  B.CreateRetVoid();
-
-  if (!Failure.empty())
-    return makeError(ErrorKind::NotImplemented, Failure);
-  return Fn;
 }
 
 Expected<std::unique_ptr<Module>> emitKernel(const ir::Function &F,

@@ -32,11 +32,11 @@ KernelEmitter::ResultPlan KernelEmitter::planResult() const {
   return R;
 }
 
-Val KernelEmitter::accumulated(bool Accumulate, Opcode Op, DType T,
-                               int64_t ItemSize) {
-  if (!Accumulate)
+Val KernelEmitter::accumulated(const ResultPlan &R) {
+  if (!R.Accumulate)
     return Cache[F.Result];
-  return combine(Op, T, loadOperand(0, T, ItemSize), Cache[F.Result]);
+  return combine(R.Op, R.Type, loadOperand(0, R.Type, R.ItemSize),
+                 Cache[F.Result]);
 }
 
 Val KernelEmitter::reductionIdentity(Opcode Op, DType T) {

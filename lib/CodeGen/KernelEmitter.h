@@ -1,9 +1,10 @@
 //===- CodeGen/KernelEmitter.h - The emitter shared by CodeGen --*- C++ -*-===//
 /// \file
 /// Private to lib/CodeGen: the emitter class whose member functions the
-/// Emit*.cpp, OperandLayout.cpp and EmitKernel.cpp files define, and Val, a
-/// value in registers. Every operation is written once for any lane count:
-/// VF > 1 gives vector instructions, VF == 1 the scalar tail.
+/// Emit*.cpp, OperandLayout.cpp and EmitKernel.cpp files define (each
+/// section below names its file), Val, a value in registers, and the loop
+/// policy. Every operation is written once for any lane count: VF > 1 gives
+/// vector instructions, VF == 1 the scalar tail.
 //===----------------------------------------------------------------------===//
 #ifndef NEJIT_CODEGEN_KERNELEMITTER_H
 #define NEJIT_CODEGEN_KERNELEMITTER_H
@@ -136,7 +137,44 @@ private:
                          llvm::ElementCount::getFixed(VF), C);
   }
 
-  //===--- memory (OperandLayout.cpp) ------------------------------------===//
+  //===--- loop skeleton (EmitKernel.cpp) --------------------------------===//
+  /// What the loops do with the result instruction's value.
+  struct ResultPlan {
+    Opcode Op = Opcode::Input;
+    DType Type = DType::Float64;
+    int64_t ItemSize = 0;
+    bool Reduce = false;     ///< fold every index into the element *ptrs[0]
+    bool Accumulate = false; ///< out[i] = op(out[i], result[i])
+  };
+  /// Where a loop left its reduction accumulator (null unless it reduces).
+  struct LoopEnd {
+    Val Acc;
+    llvm::BasicBlock *Latch = nullptr;
+  };
+
+  /// The kernel function with its ABI, the builder in its entry block.
+  llvm::Function *createKernel(const std::string &Name);
+  /// The loops over [0, n) after the operand table: peel, vector body and
+  /// scalar tail, every instruction fused into each; ends in the block
+  /// that returns.
+  void emitFusedLoop(llvm::Function *Fn, const ResultPlan &R);
+  /// A loop over [Start, End) in steps of VF into Body, entered from the
+  /// current block (whose branch the caller emits) and left to Exit:
+  /// induction variable IVName, the body, then the result stored, or with
+  /// Init combined into an accumulator named AccName.
+  LoopEnd emitLoop(llvm::BasicBlock *Body, llvm::BasicBlock *Exit, Value *Start,
+                   Value *End, const llvm::Twine &IVName, const ResultPlan &R,
+                   const Val *Init, const llvm::Twine &AccName);
+  /// The scalar iterations [0, Peel) that align a streaming output to
+  /// AlignBytes, in blocks before Before; returns Peel.
+  Value *emitAlignmentPeel(llvm::BasicBlock *Before, const ResultPlan &R,
+                           int64_t AlignBytes, int64_t OutElem);
+  /// Every instruction of F once, at VF lanes, into Cache.
+  void emitBody();
+
+  //===--- operands (OperandLayout.cpp) ----------------------------------===//
+  /// Base pointers and strides of every operand, broadcast inputs hoisted.
+  llvm::Error loadOperandTable(llvm::Function *Fn);
   /// Address of lane L of operand K at the current index.
   Value *address(unsigned K, DType T, int64_t ItemSize, unsigned Lane);
   Val loadScalarAt(Value *Ptr, DType T);
@@ -145,24 +183,9 @@ private:
                      int64_t SrcItemSize);
   void storeResult(Val V, DType T, int64_t ItemSize, int64_t SrcItemSize);
 
-  //===--- calls (EmitMath.cpp) ------------------------------------------===//
-  Value *intrinsic(llvm::Intrinsic::ID ID, llvm::ArrayRef<Value *> Args) {
-    return B.CreateIntrinsic(ID, {Args[0]->getType()}, Args);
-  }
-  llvm::FunctionCallee declare(llvm::StringRef Name, Type *Ret,
-                               llvm::ArrayRef<Type *> Params);
-  /// Applies a scalar function lane by lane (for operations without a
-  /// vector implementation).
-  Value *perLane(llvm::ArrayRef<Value *> Args,
-                 llvm::function_ref<Value *(llvm::ArrayRef<Value *>)> Scalar);
-  /// Calls the Sleef function for Op at the current width.
-  Value *sleefCall(llvm::StringRef Op, DType T, llvm::ArrayRef<Value *> Args);
-  /// A call to a scalar C function of this process (libm or our helpers).
-  Value *cCall(llvm::StringRef Name, Type *Ret, llvm::ArrayRef<Value *> Args);
-
-  //===--- operations ----------------------------------------------------===//
+  //===--- operations (EmitInst.cpp routes them) -------------------------===//
   Val get(int Id) { return Cache[Id]; }
-  /// Instruction Id's value in the current body (EmitInst.cpp routes it).
+  /// Instruction Id's value in the current body.
   Val emitInst(int Id);
   Val emitConst(const Inst &I);
   Val emitCast(Val A, DType From, DType To);
@@ -183,7 +206,9 @@ private:
   Val emitComplexInst(const Inst &I);
   Val emitComplexOp(const Inst &I);
   Val emitComplexHelper(llvm::StringRef Name, llvm::ArrayRef<Val> Args);
-  // EmitMath.cpp
+
+  //===--- math and calls (EmitMath.cpp) ---------------------------------===//
+  /// The transcendental function instruction Id of X (and Y).
   Value *emitMathCall(int Id, Value *X, Value *Y);
   Value *emitSinCos(int Id, bool WantSin);
   std::optional<std::pair<Value *, Value *>> sinCosCall(Value *X, DType T);
@@ -191,51 +216,28 @@ private:
   Value *emitGuardedSleef(Opcode Op, DType T, Value *X, Value *Y);
   Value *fixLanes(Value *Cond, Value *R, llvm::StringRef Name,
                   llvm::function_ref<Value *()> Fix);
-
-  //===--- RealMath (for ComplexMath) ------------------------------------===//
+  /// Calls the Sleef function for Op at the current width.
+  Value *sleefCall(llvm::StringRef Op, DType T, llvm::ArrayRef<Value *> Args);
+  /// A call to a scalar C function of this process (libm or our helpers).
+  Value *cCall(llvm::StringRef Name, Type *Ret, llvm::ArrayRef<Value *> Args);
+  llvm::FunctionCallee declare(llvm::StringRef Name, Type *Ret,
+                               llvm::ArrayRef<Type *> Params);
+  /// Applies a scalar function lane by lane (for operations without a
+  /// vector implementation).
+  Value *perLane(llvm::ArrayRef<Value *> Args,
+                 llvm::function_ref<Value *(llvm::ArrayRef<Value *>)> Scalar);
+  Value *intrinsic(llvm::Intrinsic::ID ID, llvm::ArrayRef<Value *> Args) {
+    return B.CreateIntrinsic(ID, {Args[0]->getType()}, Args);
+  }
+  // RealMath, for ComplexMath's formulas.
   Value *call(llvm::StringRef Op, llvm::ArrayRef<Value *> Args) override;
   std::pair<Value *, Value *> sinCos(Value *X) override;
-
-  //===--- loop skeleton (EmitKernel.cpp) --------------------------------===//
-  /// What the loops do with the result instruction's value.
-  struct ResultPlan {
-    Opcode Op = Opcode::Input;
-    DType Type = DType::Float64;
-    int64_t ItemSize = 0;
-    bool Reduce = false;     ///< fold every index into the element *ptrs[0]
-    bool Accumulate = false; ///< out[i] = op(out[i], result[i])
-  };
-  /// Where a loop left its reduction accumulator (null unless it reduces).
-  struct LoopEnd {
-    Val Acc;
-    llvm::BasicBlock *Latch = nullptr;
-  };
-
-  /// The kernel function with its ABI, the builder in its entry block.
-  llvm::Function *createKernel(const std::string &Name);
-  /// Every instruction of F once, at VF lanes, into Cache.
-  void emitBody();
-  /// A loop over [Start, End) in steps of VF into Body, entered from the
-  /// current block (whose branch the caller emits) and left to Exit:
-  /// induction variable IVName, the body, then the result stored, or with
-  /// Init combined into an accumulator named AccName.
-  LoopEnd emitLoop(llvm::BasicBlock *Body, llvm::BasicBlock *Exit, Value *Start,
-                   Value *End, const llvm::Twine &IVName, const ResultPlan &R,
-                   const Val *Init, const llvm::Twine &AccName);
-  /// The scalar iterations [0, Peel) that align a streaming output to
-  /// AlignBytes, in blocks before Before; returns Peel.
-  Value *emitAlignmentPeel(llvm::BasicBlock *Before, const ResultPlan &R,
-                           int64_t AlignBytes, int64_t OutElem);
-
-  //===--- operand table (OperandLayout.cpp) -----------------------------===//
-  /// Base pointers and strides of every operand, broadcast inputs hoisted.
-  llvm::Error loadOperandTable(llvm::Function *Fn);
 
   //===--- reductions (EmitReduction.cpp) --------------------------------===//
   ResultPlan planResult() const;
   /// The value to store for the result: the result itself, or combined
   /// with what the output holds when accumulating elementwise.
-  Val accumulated(bool Accumulate, Opcode Op, DType T, int64_t ItemSize);
+  Val accumulated(const ResultPlan &R);
   Val reductionIdentity(Opcode Op, DType T);
   Val combine(Opcode Op, DType T, Val A, Val Bv);
   Val horizontal(Opcode Op, DType T, Val V);
