@@ -6,10 +6,14 @@
 /// compiled per operand layout on first use and cached by the JIT.
 //===----------------------------------------------------------------------===//
 #include "API/Internal.h"
+#include "API/PlanRunner.h"
 
 #include "CodeGen/CodeGen.h"
 #include "JIT/Engine.h"
 #include "Parse/Parser.h"
+#include "Parse/Program.h"
+#include "Plan/Plan.h"
+#include "Plan/Shapes.h"
 #include "Runtime/Driver.h"
 #include "Runtime/Helpers.h"
 #include "Runtime/Threads.h"
@@ -129,7 +133,8 @@ std::optional<Stage> parseStage(std::string_view Name) {
   static const std::pair<const char *, Stage> Names[] = {
       {"ast", Stage::AST},          {"ir", Stage::IR},
       {"opt-ir", Stage::OptIR},     {"llvm", Stage::LLVM},
-      {"opt-llvm", Stage::OptLLVM}, {"asm", Stage::Asm}};
+      {"opt-llvm", Stage::OptLLVM}, {"asm", Stage::Asm},
+      {"plan", Stage::Plan}};
   for (const auto &[N, S] : Names)
     if (Name == N)
       return S;
@@ -171,6 +176,8 @@ public:
   std::string IRText;
   bool MayStream = false; ///< codegen::benefitsFromStreaming(IR)
   jit::HostTarget Target;
+  /// Set when the program runs as several passes or has several outputs.
+  std::shared_ptr<const internal::PlanRunner> Plan;
 
   runtime::KernelFn variant(const codegen::KernelSpec &Spec) const;
 
@@ -196,7 +203,14 @@ codegen::CodeGenOptions codegenOptions(const Options &O,
 
 codegen::KernelSpec contiguousSpec(const ir::Function &F) {
   codegen::KernelSpec S;
-  S.Layouts.assign(1 + F.Inputs.size(), codegen::Layout::Contiguous);
+  S.Layouts.assign(codegen::numOperands(F), codegen::Layout::Contiguous);
+  // A pass of a plan: its reductions fold into one state.
+  for (const codegen::OutputSlot &Slot : codegen::outputSlots(F))
+    if (ir::isReduction(F.Insts[Slot.Inst].Op))
+      for (unsigned Op : Slot.Operands)
+        S.Layouts[Op] = codegen::Layout::Broadcast;
+  if (!F.Outputs.empty())
+    return S;
   // A reduction's usual form folds everything into one output element.
   if (ir::isReduction(F.result().Op))
     S.Layouts[0] = codegen::Layout::Broadcast;
@@ -363,6 +377,8 @@ int64_t Kernel::resultItemSize() const {
 }
 
 Reduction Kernel::reduction() const {
+  if (checked(I).Plan)
+    return Reduction::None; // not one outermost reduction
   switch (checked(I).IR.result().Op) {
   case ir::Opcode::Sum:
     return Reduction::Sum;
@@ -379,7 +395,7 @@ Reduction Kernel::reduction() const {
 
 std::optional<int> Kernel::reductionAxis() const {
   const ir::Inst &R = checked(I).IR.result();
-  return ir::isReduction(R.Op) ? R.Axis : std::nullopt;
+  return ir::isReduction(R.Op) && !checked(I).Plan ? R.Axis : std::nullopt;
 }
 
 void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
@@ -388,6 +404,8 @@ void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
   const ir::Function &F = K.IR;
   if (NDim < 0 || (NDim > 0 && !Shape))
     throw Error(ErrorKind::Value, "invalid iteration shape");
+  if (K.Plan)
+    return internal::runPlanOnOneShape(*this, NDim, Shape, Out, Inputs);
   if (auto Axis = reductionAxis(); Axis && *Axis >= std::max(NDim, 1))
     throw Error(ErrorKind::Value, "reduction axis is out of bounds");
   static const int64_t NoStrides[1] = {0};
@@ -436,6 +454,59 @@ std::string Kernel::dis(Stage S) const {
                             K.Target);
 }
 
+std::vector<OutputInfo> Kernel::outputs() const {
+  return internal::outputInfos(checked(I).IR);
+}
+
+int Kernel::passes() const {
+  const Impl &K = checked(I);
+  return K.Plan ? (int)K.Plan->plan().Passes.size() : 1;
+}
+
+std::vector<std::vector<int64_t>> Kernel::outputShapes(
+    const std::vector<std::vector<int64_t>> &InputShapes) const {
+  const Impl &K = checked(I);
+  return unwrap(internal::outputShapes(K.IR, InputShapes), K.Expr);
+}
+
+void Kernel::run(const NdArray *Outputs, const NdArray *Inputs) const {
+  const Impl &K = checked(I);
+  llvm::Error E = K.Plan ? K.Plan->run(Outputs, Inputs)
+                         : internal::runOneLoop(*this, Outputs, Inputs);
+  if (E)
+    throwError(std::move(E), K.Expr);
+}
+
+namespace internal {
+
+std::shared_ptr<Kernel::Impl> makeFunctionKernel(std::string_view Expr,
+                                                 ir::Function F,
+                                                 const Options &O) {
+  auto Impl = std::make_shared<Kernel::Impl>();
+  Impl->Expr = std::string(Expr);
+  Impl->Opts = O;
+  Impl->Target = jit::hostTarget();
+  Impl->IRText = ir::print(F);
+  Impl->MayStream = codegen::benefitsFromStreaming(F);
+  Impl->InitialIR = F;
+  Impl->IR = std::move(F);
+  return Impl;
+}
+
+runtime::KernelFn kernelVariant(const Kernel::Impl &K,
+                                const codegen::KernelSpec &Spec) {
+  return K.variant(Spec);
+}
+
+const ir::Function &kernelIR(const Kernel::Impl &K) { return K.IR; }
+
+std::string disFunction(std::string_view Expr, const ir::Function &F, Stage S,
+                        const Options &Opts, const jit::HostTarget &T) {
+  return disStage(Expr, "", F, F, S, Opts, T);
+}
+
+} // namespace internal
+
 //===----------------------------------------------------------------------===//
 // compile / dis
 //===----------------------------------------------------------------------===//
@@ -444,12 +515,12 @@ namespace internal {
 
 Expected<Frontend> runFrontend(std::string_view Expr, const Signature &Sig,
                                const Options &Opts) {
-  auto Ast = parseExpression(Expr);
+  auto Ast = parseProgram(Expr);
   if (!Ast)
     return Ast.takeError();
   Frontend Out;
-  Out.AstText = printAst(**Ast);
-  auto F = buildIR(**Ast, Sig, Opts.Opt);
+  Out.AstText = printProgram(*Ast);
+  auto F = buildProgramIR(*Ast, Sig, Opts.Opt);
   if (!F)
     return F.takeError();
   Out.InitialIR = *F;
@@ -480,6 +551,17 @@ std::string disStage(std::string_view Expr, const std::string &AstText,
   default:
     break;
   }
+  if (!plan::isSingleKernel(IR)) {
+    // A plan: its passes, or each pass's code.
+    if (S == Stage::Plan)
+      return plan::printPlan(IR, plan::buildPlan(IR));
+    if (!Layouts.empty())
+      throw Error(ErrorKind::Value, "--layout applies to one-loop kernels, "
+                                    "not to the passes of a plan");
+    return PlanRunner(std::string(Expr), IR, Opts).disPasses(S, T);
+  }
+  if (S == Stage::Plan)
+    return "plan: 1 pass over memory (one loop)\n" + ir::print(IR);
   llvm::LLVMContext Ctx;
   codegen::KernelSpec Spec = contiguousSpec(IR);
   if (!Layouts.empty()) {
@@ -518,11 +600,11 @@ std::string disStage(std::string_view Expr, const std::string &AstText,
 std::string disForTarget(std::string_view Expr, const Signature &Sig, Stage S,
                          const Options &Opts, const jit::HostTarget &T,
                          std::string_view Layouts) {
-  auto Ast = parseExpression(Expr);
+  auto Ast = parseProgram(Expr);
   if (!Ast)
     throwError(Ast.takeError(), Expr);
   if (S == Stage::AST)
-    return printAst(**Ast);
+    return printProgram(*Ast);
   Frontend FE = unwrap(runFrontend(Expr, Sig, Opts), Expr);
   return disStage(Expr, FE.AstText, FE.InitialIR, FE.IR, S, Opts, T, Layouts);
 }
@@ -594,11 +676,20 @@ Kernel compile(std::string_view Expr, const Signature &Sig,
   Impl->IR = std::move(FE.IR);
   Impl->IRText = ir::print(Impl->IR);
   Impl->MayStream = codegen::benefitsFromStreaming(Impl->IR);
-  {
+  std::vector<const ir::Function *> Loops{&Impl->IR};
+  if (!plan::isSingleKernel(Impl->IR)) {
+    auto Plan =
+        std::make_shared<internal::PlanRunner>(Impl->Expr, Impl->IR, Opts);
+    Loops.clear();
+    for (const plan::Pass &P : Plan->plan().Passes)
+      Loops.push_back(&P.Body);
+    Impl->Plan = std::move(Plan);
+  }
+  for (const ir::Function *F : Loops) {
     // Surface code generation errors now rather than at the first run.
     llvm::LLVMContext Ctx;
-    auto M = internal::buildModule(Impl->IR, internal::contiguousSpec(Impl->IR),
-                                   Opts, Impl->Target, Ctx);
+    auto M = internal::buildModule(*F, internal::contiguousSpec(*F), Opts,
+                                   Impl->Target, Ctx);
     if (!M)
       throwError(M.takeError(), Expr);
   }
@@ -625,10 +716,10 @@ std::vector<std::string> usedVariableNames(std::string_view Expr,
 }
 
 std::vector<std::string> variableNames(std::string_view Expr) {
-  auto Ast = parseExpression(Expr);
+  auto Ast = parseProgram(Expr);
   if (!Ast)
     throwError(Ast.takeError(), Expr);
-  return collectVariableNames(**Ast);
+  return collectProgramInputNames(*Ast);
 }
 
 CacheStats cacheStats() {

@@ -11,12 +11,18 @@
 #include "Support/Diagnostic.h"
 
 #include <string_view>
+#include <vector>
 
 namespace nejit {
 
 /// Parses a whole expression. Nesting deeper than MaxDepth is an error, not
 /// a stack overflow.
 Expected<AstPtr> parseExpression(std::string_view Text);
+
+struct Token;
+/// Parses one expression from tokens ending in an End token (a statement
+/// of a program, see Parse/Program.h).
+Expected<AstPtr> parseTokens(std::vector<Token> Tokens);
 
 constexpr int MaxParseDepth = 400;
 

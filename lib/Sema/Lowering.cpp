@@ -7,6 +7,7 @@
 #include "Sema/Sema.h"
 #include "Sema/TreeBuilder.h"
 
+#include <cmath>
 #include <map>
 
 namespace nejit {
@@ -18,7 +19,25 @@ class Lowering {
 public:
   explicit Lowering(ir::Function &F) : F(F) {}
 
+  /// Nodes lowered once however often they are read (a program's assigned
+  /// values: without this a chain of temporaries would grow exponentially).
+  std::map<const ENode *, int> Memo;
+  void share(const ENode *N) { Memo.emplace(N, -1); }
+
   Expected<int> lower(const ENode &N) {
+    auto It = Memo.find(&N);
+    if (It == Memo.end())
+      return lowerNode(N);
+    if (It->second < 0) {
+      auto Id = lowerNode(N);
+      if (!Id)
+        return Id;
+      Memo[&N] = *Id;
+    }
+    return Memo[&N];
+  }
+
+  Expected<int> lowerNode(const ENode &N) {
     switch (N.K) {
     case ENode::Var: {
       if (N.VarIndex < 0)
@@ -45,9 +64,6 @@ public:
     return -1;
   }
 
-  /// Every reduction lowered (numexpr allows one, as the outermost node).
-  std::vector<const ENode *> Reductions;
-
 private:
   ir::Function &F;
   std::map<int, int> InputInst;
@@ -69,73 +85,168 @@ private:
     return F.add(std::move(I));
   }
 
+  /// Kid lowered and converted to Want: numexpr recasts constants rather
+  /// than emitting a cast.
+  Expected<int> lowerAs(const ENode &Kid, DType Want) {
+    if (Kid.K == ENode::Const && Kid.Type != Want)
+      return constant(Kid.Value, Want, Kid.Loc);
+    auto Sub = lower(Kid);
+    if (!Sub || Kid.Type == Want)
+      return Sub;
+    return cast(*Sub, Want, Kid.Loc);
+  }
+
+  int cast(int Id, DType To, SourceLoc Loc) {
+    if (F.Insts[Id].Type == To)
+      return Id;
+    ir::Inst C{ir::Opcode::Cast, To};
+    C.Operands = {Id};
+    C.Loc = Loc;
+    return F.add(std::move(C));
+  }
+
+  Expected<int> lowerReduction(const ENode &N, ir::Opcode Op);
+
+  /// A reduction of a constant: the result is 0-d, so any axis is out of
+  /// bounds; over all axes it is the constant's own value.
+  Expected<int> reduceConstant(const ENode &N, ir::Opcode Op, DType Want);
+
   Expected<int> lowerOp(const ENode &N) {
+    auto Op = opcodeFor(N.Name);
+    if (Op && ir::isReduction(*Op))
+      return lowerReduction(N, *Op);
     std::string Base;
     for (const auto &K : N.Kids)
       Base += K->K == ENode::Raw ? 'n' : typecode(K->Type);
     char Ret = typecode(N.Type);
-    auto Sig = findSignature(N.Name, Ret, Base);
+    // clip is nejit's (numexpr has no signature for it): every operand
+    // takes the kind of the whole.
+    auto Sig = N.Name == "clip" ? std::optional<std::string>(
+                                      std::string(N.Kids.size(), Ret))
+                                : findSignature(N.Name, Ret, Base);
     if (!Sig)
       return makeError(ErrorKind::NotImplemented, N.Loc,
                        "couldn't find matching opcode for '" + N.Name + "_" +
                            Ret + Base + "'");
-    auto Op = opcodeFor(N.Name);
     if (!Op)
       return makeError(ErrorKind::NotImplemented, N.Loc,
                        "no IR operation for '" + N.Name + "'");
     ir::Inst I{*Op, N.Type};
     I.Loc = N.Loc;
-    if (ir::isReduction(*Op)) {
-      Reductions.push_back(&N);
-      const ENode &Axis = *N.Kids[1];
-      if (Axis.AxisNotInteger)
-        return makeError(ErrorKind::Type, Axis.Loc,
-                         "the axis of a reduction must be an integer");
-      const ENode &Arg = *N.Kids[0];
-      if (Arg.K == ENode::Const) {
-        // A reduction of a constant: the result is 0-d, so any axis is out
-        // of bounds; over all axes it is the constant itself.
-        if (Axis.Axis)
-          return makeError(ErrorKind::Value, Axis.Loc,
-                           "axis " + std::to_string(*Axis.Axis) +
-                               " is out of bounds for the 0-d result of a "
-                               "constant expression");
-        return constant(Arg.Value, typeOfCode((*Sig)[0]), Arg.Loc);
-      }
-    }
     for (size_t K = 0; K < N.Kids.size(); ++K) {
-      const ENode &Kid = *N.Kids[K];
-      if (Kid.K == ENode::Raw) {
-        I.Axis = Kid.Axis;
-        continue;
-      }
-      DType Want = typeOfCode((*Sig)[K]);
-      int Id;
-      if (Kid.K == ENode::Const && Kid.Type != Want) {
-        // numexpr recasts constants rather than emitting a cast.
-        auto C = constant(Kid.Value, Want, Kid.Loc);
-        if (!C)
-          return C;
-        Id = *C;
-      } else {
-        auto Sub = lower(Kid);
-        if (!Sub)
-          return Sub;
-        Id = *Sub;
-        if (Kid.Type != Want) {
-          ir::Inst C{ir::Opcode::Cast, Want};
-          C.Operands = {Id};
-          C.Loc = Kid.Loc;
-          Id = F.add(std::move(C));
-        }
-      }
-      I.Operands.push_back(Id);
+      auto Id = lowerAs(*N.Kids[K], typeOfCode((*Sig)[K]));
+      if (!Id)
+        return Id;
+      I.Operands.push_back(*Id);
     }
     if (N.Type == DType::Bytes && !I.Operands.empty())
       I.ItemSize = F.Insts[I.Operands[0]].ItemSize;
     return F.add(std::move(I));
   }
 };
+
+Expected<int> Lowering::reduceConstant(const ENode &N, ir::Opcode Op,
+                                       DType Want) {
+  const ENode &Axis = *N.Kids[1];
+  const ENode &Arg = *N.Kids[0];
+  if (Axis.Axis)
+    return makeError(ErrorKind::Value, Axis.Loc,
+                     "axis " + std::to_string(*Axis.Axis) +
+                         " is out of bounds for the 0-d result of a "
+                         "constant expression");
+  PyConst V = Arg.Value;
+  switch (Op) {
+  case ir::Opcode::Any:
+  case ir::Opcode::All:
+    V = PyConst::ofBool(Arg.Value.truthy());
+    break;
+  case ir::Opcode::Var:
+  case ir::Opcode::Std:
+    // One element: M2 = 0 over max(1 - ddof, 0) (numpy's 0/0 is NaN).
+    V = PyConst::ofFloat(Axis.Ddof < 1 ? 0.0 : NAN);
+    break;
+  default:
+    break;
+  }
+  return constant(V, Want, Arg.Loc);
+}
+
+Expected<int> Lowering::lowerReduction(const ENode &N, ir::Opcode Op) {
+  const ENode &Axis = *N.Kids[1];
+  const ENode &Arg = *N.Kids[0];
+  if (Axis.AxisNotInteger)
+    return makeError(ErrorKind::Type, Axis.Loc,
+                     "the axis of a reduction must be an integer");
+  DType A = Arg.Type;
+  // numexpr's own reductions of the kinds it has keep its typed search
+  // (and its errors); the rest follow reductionKind().
+  DType Operand = A;
+  if (ir::isNumexprReduction(Op) && A != DType::Bool) {
+    std::string Base{typecode(A), 'n'};
+    char Ret = typecode(N.Type);
+    auto Sig = findSignature(N.Name, Ret, Base);
+    if (!Sig)
+      return makeError(ErrorKind::NotImplemented, N.Loc,
+                       "couldn't find matching opcode for '" + N.Name + "_" +
+                           Ret + Base + "'");
+    Operand = typeOfCode((*Sig)[0]);
+  } else if (!reductionKind(N.Name, A)) {
+    return makeError(ErrorKind::Type, N.Loc,
+                     N.Name + "() is not defined for " +
+                         (A == DType::Bytes ? "byte strings"
+                                            : "complex numbers"));
+  }
+  if (Arg.K == ENode::Const)
+    return reduceConstant(N, Op, N.Type);
+
+  // The operand as the reduction takes it (the accumulation type).
+  switch (Op) {
+  case ir::Opcode::Sum:
+  case ir::Opcode::Prod:
+    if (A == DType::Bool)
+      Operand = DType::Int64; // numpy's: True + True is 2
+    break;
+  case ir::Opcode::Min:
+  case ir::Opcode::Max:
+    if (A == DType::Bool) // the minimum of booleans is their and
+      Op = Op == ir::Opcode::Min ? ir::Opcode::All : ir::Opcode::Any;
+    break;
+  case ir::Opcode::Mean:
+  case ir::Opcode::Var:
+  case ir::Opcode::Std:
+    // float64 accumulators (float32 data included); complex stays complex.
+    Operand = A == DType::Complex128 ? A : DType::Float64;
+    break;
+  default:
+    break;
+  }
+  auto Sub = lower(Arg);
+  if (!Sub)
+    return Sub;
+  int Id = cast(*Sub, Operand, Arg.Loc);
+  if ((Op == ir::Opcode::Any || Op == ir::Opcode::All) && A != DType::Bool) {
+    // Truth of a number: x != 0 (a NaN is true, as in numpy).
+    ir::Inst Zero{ir::Opcode::Const, A};
+    Zero.Value = ir::Scalar::ofInt(DType::Int64, 0).castTo(A);
+    Zero.Loc = Arg.Loc;
+    ir::Inst Ne{ir::Opcode::Ne, DType::Bool};
+    Ne.Operands = {Id, F.add(std::move(Zero))};
+    Ne.Loc = Arg.Loc;
+    Id = F.add(std::move(Ne));
+  }
+  DType Acc = F.Insts[Id].Type;
+  DType Type = Op == ir::Opcode::Var || Op == ir::Opcode::Std ? DType::Float64
+               : Op == ir::Opcode::Any || Op == ir::Opcode::All
+                   ? DType::Bool
+                   : Acc;
+  ir::Inst I{Op, Type};
+  I.Loc = N.Loc;
+  I.Operands = {Id};
+  I.Axis = Axis.Axis;
+  I.KeepDims = Axis.KeepDims;
+  I.Ddof = Axis.Ddof;
+  return cast(F.add(std::move(I)), N.Type, N.Loc);
+}
 
 } // namespace
 
@@ -158,15 +269,64 @@ Expected<ir::Function> buildIR(const AstNode &Root, const Signature &Sig,
   if (!Result)
     return Result.takeError();
   F.Result = *Result;
-  for (const sema::ENode *R : L.Reductions)
-    if (R != Tree->get())
-      return makeError(ErrorKind::Runtime, R->Loc,
-                       "invalid program: reduction operations must occur "
-                       "last");
   if ((*Tree)->K == sema::ENode::Const && (*Tree)->Type == DType::Bytes)
     return makeError(ErrorKind::Value, (*Tree)->Loc,
                      "a bytes constant cannot be the result (its width is "
                      "not known)");
+  return F;
+}
+
+Expected<ir::Function> buildProgramIR(const ProgramAst &P, const Signature &Sig,
+                                      Optimization Opt) {
+  if (P.isExpression())
+    return buildIR(*P.Statements[0].Value, Sig, Opt);
+  for (const Arg &A : Sig)
+    if (A.Type == DType::Bytes && A.ItemSize <= 0)
+      return makeError(ErrorKind::Value,
+                       "bytes input '" + A.Name + "' needs an item size");
+  std::map<std::string, sema::ENodePtr> Bound;
+  std::vector<std::string> Names; // outputs, in order of first assignment
+  sema::TreeBuilder B(Sig, Opt);
+  B.setBindings(&Bound);
+  sema::ENodePtr Last;
+  for (const Statement &S : P.Statements) {
+    auto Tree = B.build(*S.Value);
+    if (!Tree)
+      return Tree.takeError();
+    Last = *Tree;
+    if (S.Target.empty())
+      continue;
+    if (!Bound.count(S.Target))
+      Names.push_back(S.Target);
+    Bound[S.Target] = *Tree;
+  }
+  ir::Function F;
+  F.Inputs = Sig;
+  sema::Lowering L(F);
+  for (const auto &[Name, Node] : Bound)
+    L.share(Node.get());
+  auto Result = [&](const sema::ENodePtr &N) -> Expected<int> {
+    if (N->K == sema::ENode::Const && N->Type == DType::Bytes)
+      return makeError(ErrorKind::Value, N->Loc,
+                       "a bytes constant cannot be an output (its width is "
+                       "not known)");
+    return L.lower(*N);
+  };
+  if (P.Statements.back().Target.empty()) {
+    auto Id = Result(Last);
+    if (!Id)
+      return Id.takeError();
+    F.Result = *Id;
+    return F;
+  }
+  for (const std::string &Name : Names) {
+    auto Id = Result(Bound[Name]);
+    if (!Id)
+      return Id.takeError();
+    F.Outputs.push_back(*Id);
+    F.OutputNames.push_back(Name);
+  }
+  F.Result = F.Outputs[0];
   return F;
 }
 

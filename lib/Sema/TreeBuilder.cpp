@@ -58,6 +58,11 @@ Expected<ENodePtr> TreeBuilder::build(const AstNode &N) {
 }
 
 Expected<ENodePtr> TreeBuilder::buildName(const AstNode &N) {
+  if (Bindings) {
+    auto It = Bindings->find(N.Text);
+    if (It != Bindings->end())
+      return It->second;
+  }
   for (size_t I = 0; I < Sig.size(); ++I) {
     if (Sig[I].Name != N.Text)
       continue;
@@ -68,9 +73,8 @@ Expected<ENodePtr> TreeBuilder::buildName(const AstNode &N) {
     V->Loc = N.Loc;
     return V;
   }
-  if (lookupFunction(N.Text) || N.Text == "where" || N.Text == "sum" ||
-      N.Text == "prod" || N.Text == "min" || N.Text == "max" ||
-      N.Text == "contains")
+  if (lookupFunction(N.Text) || N.Text == "where" ||
+      isReductionName(N.Text) || N.Text == "clip" || N.Text == "contains")
     return makeError(ErrorKind::Type, N.Loc,
                      "function '" + N.Text + "' used as a value");
   // As numexpr: a name missing from the signature is typed float64 while

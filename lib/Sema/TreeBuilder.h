@@ -9,6 +9,8 @@
 
 #include "Sema/SemaInternal.h"
 
+#include <map>
+
 namespace nejit {
 namespace sema {
 
@@ -18,9 +20,13 @@ public:
 
   Expected<ENodePtr> build(const AstNode &N);
 
+  /// A program's assigned names: read before the signature's.
+  void setBindings(const std::map<std::string, ENodePtr> *B) { Bindings = B; }
+
 private:
   const Signature &Sig;
   Optimization Opt;
+  const std::map<std::string, ENodePtr> *Bindings = nullptr;
 
   Expected<ENodePtr> buildName(const AstNode &N);
 
@@ -92,12 +98,21 @@ private:
   Expected<DType> functionKind(const AstNode &N, const FunctionInfo &Fn,
                                const std::vector<ENodePtr> &Args);
 
-  /// numexpr's sum/prod/min/max(a, axis=None): a plain Python function, so
+  /// numexpr's sum/prod/min/max(a, axis=None) and nejit's mean, std, var,
+  /// any, all, with numpy's keepdims= (and ddof= for var and std). As in
+  /// numexpr the reduction is a plain Python function, so
   /// its arguments are Python values. A constant array argument becomes a
   /// constant operand only for the types numexpr lists (bool, numpy int32
   /// and int64, floats, complex); a Python int or bytes constant has no
   /// kind there (AttributeError, a TypeError in nejit).
   Expected<ENodePtr> buildReduction(const AstNode &N);
+
+  /// keepdims= and ddof=: an integer or bool constant.
+  Expected<int64_t> constantInteger(const AstNode &A, const char *What);
+
+  /// numpy's clip(x, lo, hi) (beyond numexpr): numexpr's common kind of its
+  /// operands; a None bound clips nothing.
+  Expected<ENodePtr> buildClip(const AstNode &N);
 };
 
 } // namespace sema

@@ -1,9 +1,14 @@
 //===- Sema/TreeBuilderCalls.cpp - Function calls and reductions ----------===//
 /// \file
 /// The kinded tree for calls: where(), contains(), numexpr's functions (folded
-/// when every argument is a constant) and the sum/prod/min/max reductions.
+/// when every argument is a constant), the reductions (numexpr's
+/// sum/prod/min/max and nejit's mean/std/var/any/all, with numpy's axis=,
+/// keepdims= and ddof=) and nejit's clip().
 //===----------------------------------------------------------------------===//
 #include "Sema/TreeBuilder.h"
+
+#include <cmath>
+#include <cstdint>
 
 namespace nejit {
 namespace sema {
@@ -20,14 +25,15 @@ llvm::Error TreeBuilder::checkArity(const AstNode &N, size_t Want) {
 
 Expected<ENodePtr> TreeBuilder::buildCall(const AstNode &N) {
   const std::string &Name = N.Text;
-  bool IsReduction =
-      Name == "sum" || Name == "prod" || Name == "min" || Name == "max";
+  bool IsReduction = isReductionName(Name);
   if (!IsReduction && !N.Keywords.empty())
     return makeError(ErrorKind::Type, N.KeywordLocs[0],
                      Name + "() got an unexpected keyword argument '" +
                          N.Keywords[0].first + "'");
   if (IsReduction)
     return buildReduction(N);
+  if (Name == "clip")
+    return buildClip(N);
   if (Name == "where" || Name == "contains") {
     // Python functions of fixed arity: a wrong count is a TypeError.
     size_t Want = Name == "where" ? 3 : 2;
@@ -149,8 +155,10 @@ Expected<DType> TreeBuilder::functionKind(const AstNode &N,
 }
 
 Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N) {
-  const AstNode *Arg = nullptr, *AxisArg = nullptr;
+  const AstNode *Arg = nullptr, *AxisArg = nullptr, *KeepArg = nullptr,
+                *DdofArg = nullptr;
   SourceLoc AxisLoc = N.Loc;
+  bool TakesDdof = N.Text == "var" || N.Text == "std";
   if (N.Args.size() > 2)
     return makeError(ErrorKind::Type, N.Loc,
                      N.Text + "() takes an array and an optional axis");
@@ -167,6 +175,10 @@ Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N) {
       AxisLoc = AxisArg->Loc;
     } else if (KW.first == "a" && !Arg) {
       Arg = KW.second.get();
+    } else if (KW.first == "keepdims" && !KeepArg) {
+      KeepArg = KW.second.get();
+    } else if (KW.first == "ddof" && TakesDdof && !DdofArg) {
+      DdofArg = KW.second.get();
     } else {
       return makeError(ErrorKind::Type, N.KeywordLocs[I],
                        N.Text + "() got an unexpected keyword argument '" +
@@ -193,18 +205,32 @@ Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N) {
                        "the axis of a reduction must be an integer "
                        "constant or None");
     double D = V.asDouble();
-    if (D < 0)
-      return makeError(ErrorKind::Value, AxisLoc,
-                       "negative axis are not supported");
-    if (D > 254)
+    // numpy counts a negative axis from the end (numexpr rejects it).
+    if (D > 254 || D < -254)
       return makeError(ErrorKind::Value, AxisLoc, "cannot encode axis");
     // A float axis gets through here in numexpr and fails only when the
     // program is encoded, after typing.
     Raw->AxisNotInteger = !V.isIntegral();
     Raw->Axis = (int)D;
   }
+  if (KeepArg) {
+    auto Flag = constantInteger(*KeepArg, "keepdims");
+    if (!Flag)
+      return Flag.takeError();
+    Raw->KeepDims = *Flag != 0;
+  }
+  if (DdofArg) {
+    auto Ddof = constantInteger(*DdofArg, "ddof");
+    if (!Ddof)
+      return Ddof.takeError();
+    if (*Ddof < -(1 << 30) || *Ddof > (1 << 30))
+      return makeError(ErrorKind::Value, DdofArg->Loc, "ddof is too large");
+    Raw->Ddof = (int)*Ddof;
+  }
   ENodePtr X = *A;
-  if (X->K == ENode::Const && X->Value.Boxed)
+  bool Numexprs = N.Text == "sum" || N.Text == "prod" || N.Text == "min" ||
+                  N.Text == "max";
+  if (Numexprs && X->K == ENode::Const && X->Value.Boxed)
     return X; // numexpr returns a ConstantNode argument unreduced
   if (X->K == ENode::Const) {
     const PyConst &V = X->Value;
@@ -212,12 +238,94 @@ Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N) {
                         ? V.T != PyConst::Int && V.T != PyConst::Bytes
                         : V.N == Np::Int32 || V.N == Np::Int64 ||
                               V.N == Np::Float64 || V.N == Np::Complex128;
+    if (!Numexprs)
+      Accepted = V.T != PyConst::Bytes && V.N != Np::Array;
     if (!Accepted)
       return makeError(ErrorKind::Type, X->Loc,
                        N.Text + "() of this constant is not supported "
                                 "(numexpr gives it no kind)");
   }
-  return makeOp(N.Text, {X, Raw}, N.Loc, X->Type);
+  DType Kind = X->Type;
+  // numexpr's reductions keep their operand's kind; a kind numexpr has no
+  // reduction for (bool) and nejit's own reductions take numpy's.
+  if (!Numexprs || X->Type == DType::Bool)
+    if (auto K = reductionKind(N.Text, X->Type))
+      Kind = *K;
+  return makeOp(N.Text, {X, Raw}, N.Loc, Kind);
+}
+
+Expected<int64_t> TreeBuilder::constantInteger(const AstNode &A,
+                                               const char *What) {
+  auto X = build(A);
+  if (!X)
+    return X.takeError();
+  const PyConst &V = (*X)->Value;
+  if ((*X)->K != ENode::Const || !V.isIntegral() || V.N == Np::Array ||
+      V.I > INT64_MAX || V.I < INT64_MIN)
+    return makeError(ErrorKind::Type, A.Loc,
+                     std::string(What) + " must be an integer or bool "
+                                         "constant");
+  return V.T == PyConst::Bool ? (int64_t)V.B : (int64_t)V.I;
+}
+
+Expected<ENodePtr> TreeBuilder::buildClip(const AstNode &N) {
+  if (N.Args.size() != 3)
+    return makeError(ErrorKind::Type, N.Loc,
+                     "clip() takes 3 arguments (x, lo, hi) but " +
+                         std::to_string(N.Args.size()) + " were given");
+  std::vector<ENodePtr> Args;
+  bool Bound[3] = {true, true, true};
+  for (size_t I = 0; I < 3; ++I) {
+    if (I > 0 && N.Args[I]->K == AstNode::NoneLit) {
+      Bound[I] = false;
+      continue;
+    }
+    auto E = build(*N.Args[I]);
+    if (!E)
+      return E.takeError();
+    if ((*E)->K == ENode::Const && (*E)->Value.N == Np::Array)
+      return arrayOperand((*E)->Loc);
+    Args.push_back(*E);
+  }
+  if (!Bound[1] && !Bound[2])
+    return makeError(ErrorKind::Value, N.Loc,
+                     "clip() needs at least one of lo and hi");
+  auto K = commonKind(Args, N.Loc);
+  if (!K)
+    return K.takeError();
+  if (*K == DType::Bytes || *K == DType::Complex128)
+    return makeError(ErrorKind::Type, N.Loc,
+                     std::string("clip() is not defined for ") +
+                         (*K == DType::Bytes ? "byte strings"
+                                             : "complex numbers"));
+  // A missing bound is the widest value of the kind, which clips nothing.
+  std::vector<ENodePtr> Kids{Args[0]};
+  size_t Next = 1;
+  for (size_t I = 1; I < 3; ++I) {
+    if (Bound[I]) {
+      Kids.push_back(Args[Next++]);
+      continue;
+    }
+    bool Hi = I == 2;
+    PyConst V;
+    switch (*K) {
+    case DType::Bool:
+      V = PyConst::ofBool(Hi, Np::Bool);
+      break;
+    case DType::Int32:
+      V = PyConst::ofInt(Hi ? INT32_MAX : INT32_MIN, Np::Int32);
+      break;
+    case DType::Int64:
+      V = PyConst::ofInt(Hi ? INT64_MAX : INT64_MIN, Np::Int64);
+      break;
+    default:
+      V = PyConst::ofFloat(Hi ? INFINITY : -INFINITY,
+                           *K == DType::Float32 ? Np::Float32 : Np::Float64);
+      break;
+    }
+    Kids.push_back(makeConst(V, N.Args[I]->Loc));
+  }
+  return makeOp("clip", Kids, N.Loc, *K);
 }
 
 } // namespace sema

@@ -6,6 +6,8 @@
 #include "Sema/Sema.h"
 #include "Sema/TreeBuilder.h"
 
+#include <algorithm>
+
 namespace nejit {
 
 static void collectNames(const AstNode &N, std::vector<std::string> &Out) {
@@ -51,6 +53,21 @@ Expected<std::vector<std::string>> usedVariableNames(const AstNode &Root,
 std::vector<std::string> collectVariableNames(const AstNode &Root) {
   std::vector<std::string> Out;
   collectNames(Root, Out);
+  return Out;
+}
+
+std::vector<std::string> collectProgramInputNames(const ProgramAst &P) {
+  std::vector<std::string> Out, Assigned;
+  auto Has = [](const std::vector<std::string> &V, const std::string &S) {
+    return std::find(V.begin(), V.end(), S) != V.end();
+  };
+  for (const Statement &S : P.Statements) {
+    for (const std::string &Name : collectVariableNames(*S.Value))
+      if (!Has(Assigned, Name) && !Has(Out, Name))
+        Out.push_back(Name);
+    if (!S.Target.empty() && !Has(Assigned, S.Target))
+      Assigned.push_back(S.Target);
+  }
   return Out;
 }
 
