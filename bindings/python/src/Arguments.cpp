@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 
 namespace nejit_py {
 
@@ -85,6 +86,91 @@ const char *castingName(NPY_CASTING C) {
   }
 }
 
+namespace {
+
+/// The index of the parameter named Key, -1 if none. Keyword names are
+/// usually the interned strings themselves, so identity is tried first.
+int findParam(const Param *Params, int NParams, PyObject *Key) {
+  for (int P = 0; P < NParams; ++P)
+    if (Key == *Params[P].Name)
+      return P;
+  for (int P = 0; P < NParams; ++P)
+    if (PyUnicode_Compare(Key, *Params[P].Name) == 0)
+      return P;
+  return -1;
+}
+
+/// Binds the keyword arguments (values KwValues, names KwNames). With
+/// Context, `optimization` and `truediv` go to *Opt/*Truediv; the first
+/// other unknown keyword goes to Unknown.
+bool bindKeywords(const char *Func, Param *Params, int NParams,
+                  PyObject *const *KwValues, PyObject *KwNames, bool Context,
+                  PyObject **Opt, PyObject **Truediv, PyObject *&Unknown) {
+  Py_ssize_t NKw = PyTuple_GET_SIZE(KwNames);
+  for (Py_ssize_t I = 0; I < NKw; ++I) {
+    PyObject *Key = PyTuple_GET_ITEM(KwNames, I);
+    PyObject *Val = KwValues[I];
+    int Found = findParam(Params, NParams, Key);
+    if (Found >= 0) {
+      if (Params[Found].Value) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s() got multiple values for argument '%U'", Func, Key);
+        return false;
+      }
+      Params[Found].Value = Val;
+      continue;
+    }
+    if (Context && PyUnicode_Compare(Key, KwOptimization) == 0) {
+      *Opt = Val;
+    } else if (Context && PyUnicode_Compare(Key, KwTruediv) == 0) {
+      *Truediv = Val;
+    } else if (!Unknown) {
+      Unknown = Key;
+    }
+  }
+  return true;
+}
+
+/// 1 if V == one of Allowed, 0 if not, -1 on a comparison error.
+int equalsOneOf(PyObject *V, std::initializer_list<PyObject *> Allowed) {
+  int Ok = 0;
+  for (PyObject *A : Allowed) {
+    Ok = PyObject_RichCompareBool(V, A, Py_EQ);
+    if (Ok != 0)
+      break;
+  }
+  return Ok;
+}
+
+/// numexpr's checks of the `optimization` and `truediv` keywords (nullptr
+/// when absent).
+bool checkContextKeywords(PyObject *Opt, PyObject *Truediv) {
+  if (Opt) {
+    int Ok = equalsOneOf(Opt, {OptNames[0], OptNames[1], OptNames[2]});
+    if (Ok < 0)
+      return false;
+    if (!Ok) {
+      PyErr_SetString(PyExc_ValueError,
+                      "'optimization' must be one of ('none', 'moderate', "
+                      "'aggressive')");
+      return false;
+    }
+  }
+  if (Truediv) {
+    int Ok = equalsOneOf(Truediv, {Py_False, Py_True, StrAuto});
+    if (Ok < 0)
+      return false;
+    if (!Ok) {
+      PyErr_SetString(PyExc_ValueError,
+                      "'truediv' must be one of (False, True, 'auto')");
+      return false;
+    }
+  }
+  return true;
+}
+
+} // namespace
+
 bool bindArgs(const char *Func, Param *Params, int NParams, int NRequired,
               PyObject *const *Args, Py_ssize_t NArgs, PyObject *KwNames,
               bool Context, PyObject **Opt, PyObject **Truediv) {
@@ -98,36 +184,9 @@ bool bindArgs(const char *Func, Param *Params, int NParams, int NRequired,
   for (Py_ssize_t I = 0; I < NArgs; ++I)
     Params[I].Value = Args[I];
   PyObject *Unknown = nullptr;
-  if (KwNames) {
-    Py_ssize_t NKw = PyTuple_GET_SIZE(KwNames);
-    for (Py_ssize_t I = 0; I < NKw; ++I) {
-      PyObject *Key = PyTuple_GET_ITEM(KwNames, I);
-      PyObject *Val = Args[NArgs + I];
-      int Found = -1;
-      for (int P = 0; P < NParams && Found < 0; ++P)
-        if (Key == *Params[P].Name)
-          Found = P;
-      for (int P = 0; P < NParams && Found < 0; ++P)
-        if (PyUnicode_Compare(Key, *Params[P].Name) == 0)
-          Found = P;
-      if (Found >= 0) {
-        if (Params[Found].Value) {
-          PyErr_Format(PyExc_TypeError,
-                       "%s() got multiple values for argument '%U'", Func, Key);
-          return false;
-        }
-        Params[Found].Value = Val;
-        continue;
-      }
-      if (Context && PyUnicode_Compare(Key, KwOptimization) == 0) {
-        *Opt = Val;
-      } else if (Context && PyUnicode_Compare(Key, KwTruediv) == 0) {
-        *Truediv = Val;
-      } else if (!Unknown) {
-        Unknown = Key;
-      }
-    }
-  }
+  if (KwNames && !bindKeywords(Func, Params, NParams, Args + NArgs, KwNames,
+                               Context, Opt, Truediv, Unknown))
+    return false;
   for (int P = 0; P < NRequired; ++P)
     if (!Params[P].Value) {
       PyErr_Format(PyExc_TypeError,
@@ -135,40 +194,9 @@ bool bindArgs(const char *Func, Param *Params, int NParams, int NRequired,
                    *Params[P].Name);
       return false;
     }
-  if (Context) {
-    // numexpr validates the known keywords before it reports unknown ones.
-    if (*Opt) {
-      int Ok = 0;
-      for (PyObject *N : OptNames) {
-        Ok = PyObject_RichCompareBool(*Opt, N, Py_EQ);
-        if (Ok != 0)
-          break;
-      }
-      if (Ok < 0)
-        return false;
-      if (!Ok) {
-        PyErr_SetString(PyExc_ValueError,
-                        "'optimization' must be one of ('none', 'moderate', "
-                        "'aggressive')");
-        return false;
-      }
-    }
-    if (*Truediv) {
-      int Ok = 0;
-      for (PyObject *V : {Py_False, Py_True, StrAuto}) {
-        Ok = PyObject_RichCompareBool(*Truediv, V, Py_EQ);
-        if (Ok != 0)
-          break;
-      }
-      if (Ok < 0)
-        return false;
-      if (!Ok) {
-        PyErr_SetString(PyExc_ValueError,
-                        "'truediv' must be one of (False, True, 'auto')");
-        return false;
-      }
-    }
-  }
+  // numexpr validates the known keywords before it reports unknown ones.
+  if (Context && !checkContextKeywords(*Opt, *Truediv))
+    return false;
   if (Unknown) {
     if (Context)
       PyErr_Format(PyExc_ValueError, "Unknown keyword argument '%U'", Unknown);
@@ -232,6 +260,36 @@ bool resolveSanitize(PyObject *S, bool &Sanitize) {
   if (T < 0)
     return false;
   Sanitize = T != 0;
+  return true;
+}
+
+bool initArguments() {
+  struct {
+    PyObject **Slot;
+    const char *Text;
+  } Strings[] = {{&StrK, "K"},
+                 {&StrSameKind, "same_kind"},
+                 {&StrSafe, "safe"},
+                 {&StrAuto, "auto"},
+                 {&OptNames[0], "none"},
+                 {&OptNames[1], "moderate"},
+                 {&OptNames[2], "aggressive"},
+                 {&KwEx, "ex"},
+                 {&KwLocal, "local_dict"},
+                 {&KwGlobal, "global_dict"},
+                 {&KwOut, "out"},
+                 {&KwOrder, "order"},
+                 {&KwCasting, "casting"},
+                 {&KwSanitize, "sanitize"},
+                 {&KwFrameDepth, "_frame_depth"},
+                 {&KwDisableCache, "disable_cache"},
+                 {&KwOptimization, "optimization"},
+                 {&KwTruediv, "truediv"}};
+  for (auto &S : Strings) {
+    *S.Slot = PyUnicode_InternFromString(S.Text);
+    if (!*S.Slot)
+      return false;
+  }
   return true;
 }
 

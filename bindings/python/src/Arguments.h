@@ -19,6 +19,10 @@ extern PyObject *OptNames[3]; // 'none', 'moderate', 'aggressive'
 extern PyObject *KwEx, *KwLocal, *KwGlobal, *KwOut, *KwOrder, *KwCasting,
     *KwSanitize, *KwFrameDepth, *KwDisableCache, *KwOptimization, *KwTruediv;
 
+/// Builds the interned strings above; false with a Python error set on
+/// failure.
+bool initArguments();
+
 /// One named parameter of a function; Value is borrowed, nullptr if absent.
 struct Param {
   PyObject **Name;

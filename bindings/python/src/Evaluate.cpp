@@ -248,13 +248,13 @@ PyObject *reEvaluateImpl(PyObject *, PyObject *const *Args, Py_ssize_t NArgs,
                    Casting);
 }
 
-PyObject *clearExprCache(PyObject *, PyObject *) {
-  PyDict_Clear(ExprCache);
+PyObject *clearExprCacheImpl(PyObject *, PyObject *) {
+  clearExprCache();
   Py_RETURN_NONE;
 }
 
-PyObject *exprCacheSize(PyObject *, PyObject *) {
-  return PyLong_FromSsize_t(PyDict_GET_SIZE(ExprCache));
+PyObject *exprCacheSizeImpl(PyObject *, PyObject *) {
+  return PyLong_FromSsize_t(exprCacheSize());
 }
 
 PyMethodDef Methods[] = {
@@ -279,40 +279,19 @@ PyMethodDef Methods[] = {
      "re_evaluate(local_dict=None, global_dict=None, _frame_depth=2)\n--\n\n"
      "Re-evaluate the expression last validated in this thread with the "
      "current operands (numexpr.re_evaluate)."},
-    {"_clear_expr_cache", clearExprCache, METH_NOARGS,
+    {"_clear_expr_cache", clearExprCacheImpl, METH_NOARGS,
      "Drop the per-expression cache of the evaluate() fast path."},
-    {"_expr_cache_size", exprCacheSize, METH_NOARGS,
+    {"_expr_cache_size", exprCacheSizeImpl, METH_NOARGS,
      "Expressions held by the evaluate() fast path."},
     {nullptr, nullptr, 0, nullptr}};
-
-PyObject *intern(const char *S) { return PyUnicode_InternFromString(S); }
 
 } // namespace
 
 bool initEvaluate(PyObject *Module) {
   if (_import_array() < 0)
     return false;
-  ExprCache = PyDict_New();
-  StrK = intern("K");
-  StrSameKind = intern("same_kind");
-  StrSafe = intern("safe");
-  StrAuto = intern("auto");
-  StrLastKey = intern("nejit._last_validated");
-  OptNames[0] = intern("none");
-  OptNames[1] = intern("moderate");
-  OptNames[2] = intern("aggressive");
-  KwEx = intern("ex");
-  KwLocal = intern("local_dict");
-  KwGlobal = intern("global_dict");
-  KwOut = intern("out");
-  KwOrder = intern("order");
-  KwCasting = intern("casting");
-  KwSanitize = intern("sanitize");
-  KwFrameDepth = intern("_frame_depth");
-  KwDisableCache = intern("disable_cache");
-  KwOptimization = intern("optimization");
-  KwTruediv = intern("truediv");
-  if (!ExprCache)
+  StrLastKey = PyUnicode_InternFromString("nejit._last_validated");
+  if (!StrLastKey || !initArguments() || !initExprCache())
     return false;
   return PyModule_AddFunctions(Module, Methods) == 0;
 }

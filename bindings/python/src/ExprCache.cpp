@@ -16,10 +16,10 @@
 
 namespace nejit_py {
 
-PyObject *ExprCache;
-
 namespace {
 
+// Built at import and never released (the module is never unloaded).
+PyObject *ExprCache;    // dict: expression str -> capsule(ExprInfo)
 PyObject *SanitizeFunc; // nejit._sanitize.is_forbidden
 
 std::atomic<uint8_t> Accuracy{uint8_t(nejit::Accuracy::High)};
@@ -66,6 +66,15 @@ bool checkSanitized(ExprInfo *Info, PyObject *Ex) {
 }
 
 } // namespace
+
+bool initExprCache() {
+  ExprCache = PyDict_New();
+  return ExprCache != nullptr;
+}
+
+void clearExprCache() { PyDict_Clear(ExprCache); }
+
+Py_ssize_t exprCacheSize() { return PyDict_GET_SIZE(ExprCache); }
 
 nejit::Accuracy currentAccuracy() {
   return nejit::Accuracy(Accuracy.load(std::memory_order_relaxed));

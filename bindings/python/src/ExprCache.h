@@ -18,10 +18,7 @@
 
 namespace nejit_py {
 
-/// dict: expression str -> capsule(ExprInfo). Built at import, never
-/// released.
-extern PyObject *ExprCache;
-
+/// One compiled kernel of an expression and the key it was compiled for.
 struct KernelEntry {
   std::vector<int64_t> Codes; // per input: dtype << 32 | item size
   uint8_t Opt = 0, Acc = 0;
@@ -29,6 +26,8 @@ struct KernelEntry {
   PyArray_Descr *Result = nullptr; // owned
 };
 
+/// What the cache holds per expression string: its text, the variables it
+/// binds (in signature order), the sanitizer's verdict and its kernels.
 struct ExprInfo {
   std::string Text;
   std::vector<PyObject *> Names; // owned, interned
@@ -42,7 +41,14 @@ struct ExprInfo {
   }
 };
 
-/// The ExprInfo held by a capsule of ExprCache.
+/// Creates the cache; false with a Python error set on failure.
+bool initExprCache();
+/// Drops every expression (capsules still referenced elsewhere survive).
+void clearExprCache();
+/// How many expressions the cache holds.
+Py_ssize_t exprCacheSize();
+
+/// The ExprInfo held by a capsule of the cache.
 inline ExprInfo *infoOf(PyObject *Capsule) {
   return static_cast<ExprInfo *>(
       PyCapsule_GetPointer(Capsule, "nejit.ExprInfo"));
