@@ -1,12 +1,15 @@
-//===- Evaluate.cpp - numexpr's evaluate() hot path in C++ ----------------===//
+//===- Evaluate.cpp - evaluate/validate/re_evaluate entry points ----------===//
 /// \file
 /// `nejit.evaluate`, `nejit.validate` and `nejit.re_evaluate` as METH_FASTCALL
-/// functions. A call looks the expression string up in a dict (its hash is
-/// cached by CPython), finds the variables in the caller's frame, converts
-/// them the way numexpr does, picks the compiled kernel for their dtypes
-/// from a short per-expression list, checks `out=`, and runs the kernel with
-/// the GIL released. Nothing on this path parses the expression or builds a
-/// JIT cache key once the expression has been seen with these dtypes.
+/// functions, and the extension's evaluate-side initialization. A call binds
+/// its arguments (Arguments.cpp), looks the expression string up in a dict
+/// whose hash CPython caches (ExprCache.cpp), finds the variables in the
+/// given dicts or the caller's frame (Scope.cpp), converts them the way
+/// numexpr does (Arrays.cpp), picks the compiled kernel for their dtypes
+/// from a short per-expression list (ExprCache.cpp), and runs it with
+/// numexpr's broadcasting and out= rules (RunKernel.cpp). Nothing on this
+/// path parses the expression or builds a JIT cache key once the expression
+/// has been seen with these dtypes.
 //===----------------------------------------------------------------------===//
 #define NEJIT_NUMPY_IMPORT_HERE
 #include "Arguments.h"
@@ -33,6 +36,8 @@ struct Prepared {
   ArrayList Inputs;
 };
 
+/// Looks up and converts Info's variables, then finds (or compiles) the
+/// kernel for their dtypes.
 bool prepareWith(ExprInfo *Info, Scope &S, uint8_t Opt, Prepared &P) {
   P.Info = Info;
   size_t N = Info->Names.size();
@@ -87,6 +92,7 @@ bool storeLast(PyObject *Capsule, uint8_t Opt, PyObject *Out, PyObject *Order,
   return PyDict_SetItem(TD, StrLastKey, T.P) == 0;
 }
 
+/// evaluate(): the result array (or `out`).
 PyObject *evaluateImpl(PyObject *, PyObject *const *Args, Py_ssize_t NArgs,
                        PyObject *KwNames) {
   Param Ps[] = {{&KwEx},       {&KwLocal},      {&KwGlobal},
@@ -200,6 +206,8 @@ PyObject *validateImpl(PyObject *, PyObject *const *Args, Py_ssize_t NArgs,
   return Value;
 }
 
+/// re_evaluate(): evaluate() of the last validated expression of this thread
+/// with its out/order/casting, on the current values of its variables.
 PyObject *reEvaluateImpl(PyObject *, PyObject *const *Args, Py_ssize_t NArgs,
                          PyObject *KwNames) {
   Param Ps[] = {{&KwLocal}, {&KwGlobal}, {&KwFrameDepth}};
