@@ -9,6 +9,7 @@
 #include "Arguments.h"
 #include "Errors.h"
 #include "PyRef.h"
+#include "ResultPool.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -139,10 +140,7 @@ bool resultShape(const nejit::Kernel &K, bool IsReduction, RunShape &S) {
 /// A new array of the result dtype (new reference).
 PyObject *newArray(PyArray_Descr *Descr, int ND, const npy_intp *Shape,
                    bool Fortran) {
-  Py_INCREF(Descr); // PyArray_NewFromDescr steals it
-  return PyArray_NewFromDescr(&PyArray_Type, Descr, ND,
-                              const_cast<npy_intp *>(Shape), nullptr, nullptr,
-                              Fortran ? 1 : 0, nullptr);
+  return newResultArray(Descr, ND, Shape, Fortran);
 }
 
 /// Checks `out` before anything is written: its shape against the result's,
