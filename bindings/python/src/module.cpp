@@ -278,7 +278,7 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
             std::optional<nejit::Stage> S = nejit::parseStage(Stage);
             if (!S)
               throw py::value_error("unknown stage '" + Stage +
-                                    "' (ast, ir, opt-ir, llvm, opt-llvm, asm)");
+                                    "' (ast, ir, opt-ir, kernel-ir, llvm, opt-llvm, asm)");
             std::string Text;
             {
               py::gil_scoped_release NoGil;
