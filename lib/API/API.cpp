@@ -2,8 +2,10 @@
 /// \file
 /// The one place where errors cross the boundary: everything below returns
 /// llvm::Error, everything here throws nejit::Error. A Kernel is the typed,
-/// optimized IR of one (expression, signature, options); its machine code is
-/// compiled per operand layout on first use and cached by the JIT.
+/// optimized IR of one (expression, signature, options) and the values of
+/// its lifted constants; its machine code belongs to a body shared by every
+/// expression of the same structure, compiled per operand layout on first
+/// use and cached by the JIT.
 //===----------------------------------------------------------------------===//
 #include "API/Internal.h"
 
@@ -743,7 +745,7 @@ CacheStats cacheStats() {
 }
 
 void clearCache() {
-  // Each cached Kernel::Impl holds its variants' code: drop those too, or
+  // Each cached kernel body holds its variants' code: drop those too, or
   // nothing would be released (nor reloaded from disk on the next compile).
   std::unordered_map<std::string, std::shared_ptr<const Kernel::Impl>> Old;
   std::unordered_map<std::string, std::shared_ptr<const KernelBody>> OldBodies;

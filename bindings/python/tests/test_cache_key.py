@@ -121,13 +121,18 @@ MANY = """
     k[:3] = [0, 2**63 - 1, -2**63]
     z = a + 1j * b
     m = a > 0
-    local = dict(a=a, b=b, f=f, i=i, k=k, z=z, m=m)
+    mf = np.asfortranarray(rng.standard_normal((23, 9)))
+    row = rng.standard_normal(9)
+    local = dict(a=a, b=b, f=f, i=i, k=k, z=z, m=m, mf=mf, row=row)
     forms = ["a * {f} + b", "where(a > {f}, a, {f})", "sin(a * {f}) - b",
              "sum(a * {f})", "f * {f} - f", "exp(f / {f})", "i * {i} + k",
              "i // {i} + {i} % i", "k * {i} - i", "z * ({f}+{f}j)",
              "abs(z - {f}) + {f}", "m & (b > {f})", "where(m, {i}, i)",
              "arctan2(a, {f}) * b", "a ** {f}", "(a + {f}) ** 2",
-             "-a * {f}", "maximum(a, {f})", "prod(b * {f} + 1)"]
+             "-a * {f}", "maximum(a, {f})", "prod(b * {f} + 1)",
+             # n-d: a Fortran-ordered matrix, a broadcast row, axes
+             "mf * row * {f} - {f}", "sum(mf * {f}, axis=0)",
+             "prod(mf * {f} + 1, axis=1)", "max(mf * row + {f}, axis=0)"]
     floats = ["2.5", "-0.5", "0.0", "-0.0", "1e300", "3.0", "1e-310",
               "1e400", "7.25"]
     ints = ["3", "-7", "2147483647", "(-2147483648)", "2**40", "1"]
