@@ -424,6 +424,19 @@ TEST_F(LiftConstants, ConstantsAndNamesLeaveTheKey) {
   EXPECT_TRUE(Has(keyIR("7 << i", IK), "param i4 0"));
   EXPECT_TRUE(Has(keyIR("i * 7 + 1", IK), "param i4 1"));
   EXPECT_TRUE(Has(keyIR("a * -1.5 + 1.0", AB), "param f8 1"));
+  // At most 32 parameters; further literals stay inline (and the result
+  // stays the same).
+  std::string Long = "a";
+  for (int K = 0; K < 40; ++K)
+    Long += " + b*" + std::to_string(K + 3) + ".25";
+  std::string LongKey = keyIR(Long, AB);
+  EXPECT_TRUE(Has(LongKey, "param 31: f8"));
+  EXPECT_FALSE(Has(LongKey, "param 32"));
+  EXPECT_TRUE(Has(LongKey, "const f8 42.25"));
+  Inputs In = makeInputs();
+  std::string Inline = evaluate(Long, In, false);
+  EXPECT_EQ(evaluate(Long, In, true), Inline);
+  EXPECT_EQ(Inline.rfind("error", 0), std::string::npos) << Inline;
   // The stages before CodeGen keep their constants.
   EXPECT_NE(dis("a*2.5 + b", AB, Stage::OptIR).find("const f8 2.5"),
             std::string::npos);
