@@ -72,6 +72,45 @@ def test_pandas_style_renamed_calls_compile_once(tmp_path):
     assert stats["compiles"] == 1, stats
 
 
+#: The real pd.eval, its numexpr engine pointed at nejit.evaluate: new
+#: frames (pandas names their columns' temporaries after the id of its
+#: scope) and a new literal each call.
+REAL_PANDAS = """
+    import json
+    import numpy as np
+    import numexpr
+    import pandas as pd
+    import nejit as ne
+
+    texts = set()
+
+    def evaluate(ex, *args, **kwargs):
+        texts.add(ex)
+        return ne.evaluate(ex, *args, **kwargs)
+
+    numexpr.evaluate = evaluate
+    rng = np.random.default_rng(4)
+    before = ne.cache_stats()["compiles"]
+    ok = True
+    for k in range(200):
+        df = pd.DataFrame({"a": rng.random(20000), "c": rng.random(20000)})
+        s = 1.5e-3 + k * 1e-6
+        r = pd.eval("df.a + %r*df.c" % s, engine="numexpr")
+        ok &= bool(np.array_equal(r.to_numpy(),
+                                  df.a.to_numpy() + s * df.c.to_numpy()))
+    print(json.dumps({"compiles": ne.cache_stats()["compiles"] - before,
+                      "texts": len(texts), "ok": ok}))
+"""
+
+
+def test_real_pd_eval_calls_compile_once(tmp_path):
+    pytest.importorskip("pandas")
+    stats = run_child(REAL_PANDAS, tmp_path)
+    assert stats["ok"]
+    assert stats["texts"] == 200, stats  # every call a new text
+    assert stats["compiles"] == 1, stats
+
+
 #: The literal workload of issue 15 in small: pandas-query-like
 #: expressions differing only in their literals.
 LITERALS = """
