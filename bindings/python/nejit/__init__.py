@@ -66,7 +66,8 @@ def compile(expr, signature, *, optimization="aggressive", accuracy=None,
     The kernel is callable with arrays positionally or by name (keywords
     out=, order='K', casting='safe'), has ``result_dtype`` (a numpy dtype),
     ``signature``, ``reduction``, ``reduction_axis`` and ``dis(stage)`` with
-    stage in 'ast', 'ir', 'opt-ir', 'llvm', 'opt-llvm', 'asm'.
+    stage in 'ast', 'ir', 'opt-ir', 'kernel-ir', 'llvm', 'opt-llvm', 'asm'
+    ('kernel-ir': the kernel as cached, literals lifted into parameters).
     Compiled kernels are cached process-wide (and on disk by the C++ core).
     """
     import numpy

@@ -15,7 +15,8 @@ from .necompiler import NumExpr as NumExpr
 
 _Order = Literal["C", "F", "A", "K"]
 _Casting = Literal["no", "equiv", "safe", "same_kind", "unsafe"]
-_Stage = Literal["ast", "ir", "opt-ir", "llvm", "opt-llvm", "asm"]
+_Stage = Literal["ast", "ir", "opt-ir", "kernel-ir", "llvm", "opt-llvm",
+                 "asm"]
 
 __version__: str
 __BLOCK_SIZE1__: int

@@ -278,7 +278,7 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
             std::optional<nejit::Stage> S = nejit::parseStage(Stage);
             if (!S)
               throw py::value_error("unknown stage '" + Stage +
-                                    "' (ast, ir, opt-ir, llvm, opt-llvm, asm)");
+                                    "' (ast, ir, opt-ir, kernel-ir, llvm, opt-llvm, asm)");
             std::string Text;
             {
               py::gil_scoped_release NoGil;
@@ -287,7 +287,8 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
             return Text;
           },
           py::arg("stage") = "opt-ir",
-          "The text of one compilation stage: ast, ir, opt-ir, llvm, "
+          "The text of one compilation stage: ast, ir, opt-ir, kernel-ir "
+          "(as cached: literals lifted, inputs by position), llvm, "
           "opt-llvm or asm.")
       .def("__repr__", [](const PyKernel &K) {
         return "<nejit.Kernel '" + K.K.expression() + "' -> " +
