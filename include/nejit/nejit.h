@@ -110,7 +110,10 @@ enum class Stage : uint8_t {
   LLVM,    ///< LLVM IR as emitted
   OptLLVM, ///< LLVM IR after LLVM's optimization pipeline
   Asm,     ///< host assembly
-  Plan,    ///< the execution plan: the passes over memory (nejit's own)
+  /// The IR CodeGen compiles and the JIT cache key names: OptIR with its
+  /// constants lifted into run-time parameters, inputs by position.
+  KernelIR,
+  Plan, ///< the execution plan: the passes over memory (nejit's own)
 };
 NEJIT_API std::optional<Stage> parseStage(std::string_view Name);
 

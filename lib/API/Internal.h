@@ -25,16 +25,42 @@ struct Frontend {
 Expected<Frontend> runFrontend(std::string_view Expr, const Signature &Sig,
                                const Options &Opts);
 
+/// The kernel CodeGen compiles for an optimized IR: a copy with its
+/// constants lifted into trailing parameters (transforms::liftConstants),
+/// and their values in parameter order. Unlifted when lifting is off.
+struct KernelIR {
+  ir::Function IR;
+  std::vector<ir::Scalar> Params;
+};
+KernelIR kernelIR(const ir::Function &OptIR);
+
+/// The name-free text that identifies a kernel IR in the caches (inputs by
+/// position, lifted constants as "param K").
+std::string kernelKeyText(const ir::Function &KernelIR);
+
+/// Whether compile() and dis() lift constants out of kernels: on, unless
+/// the environment says NEJIT_LIFT_CONSTANTS=0. The switch exists so that
+/// tests can compare both ways; it is part of compile()'s cache key.
+bool liftConstantsEnabled();
+void setLiftConstantsForTesting(bool On);
+
+/// The identity of the binary nejit is linked into: its GNU build ID, else
+/// its path, size and modification time. Part of the JIT cache key.
+const std::string &buildIdentity();
+
 /// The kernel module for one layout variant, prepared for target T.
 Expected<std::unique_ptr<llvm::Module>>
 buildModule(const ir::Function &F, const codegen::KernelSpec &Spec,
             const Options &O, const jit::HostTarget &T, llvm::LLVMContext &Ctx);
 
-/// Every operand contiguous.
+/// Every operand contiguous, lifted constants broadcast (and a reduction's
+/// output: one accumulator).
 codegen::KernelSpec contiguousSpec(const ir::Function &F);
 
-/// Layouts: one code per operand (output first) from codegen::layoutCode,
-/// e.g. "ncb"; empty means every operand contiguous.
+/// Layouts: one code per operand (output first, then the signature's
+/// inputs; lifted constants are always broadcast) from codegen::layoutCode,
+/// e.g. "ncb"; empty means every operand contiguous. The LLVM stages show
+/// the kernel as compiled: constants lifted (see kernelIR).
 std::string disStage(std::string_view Expr, const std::string &AstText,
                      const ir::Function &InitialIR, const ir::Function &IR,
                      Stage S, const Options &Opts, const jit::HostTarget &T,
@@ -45,15 +71,23 @@ std::string disForTarget(std::string_view Expr, const Signature &Sig, Stage S,
                          const Options &Opts, const jit::HostTarget &T,
                          std::string_view Layouts = {});
 
-/// A kernel of F alone (not a whole program: a pass of a plan), compiled
-/// per layout variant and cached as any kernel's. Expr is for errors.
-std::shared_ptr<Kernel::Impl> makeFunctionKernel(std::string_view Expr,
-                                                 ir::Function F,
+/// A pass of a plan compiled as any kernel is (constants lifted, the body
+/// shared by structure). Expr is for errors.
+struct PassKernel;
+std::shared_ptr<const PassKernel> makePassKernel(std::string_view Expr,
+                                                 const ir::Function &F,
                                                  const Options &O);
+/// The function CodeGen compiles: the pass with its lifted constants as
+/// trailing inputs (F.numUserInputs() are the pass's own).
+const ir::Function &passKernelIR(const PassKernel &K);
+/// Lifted constant Index: one element to pass broadcast.
+const char *passParam(const PassKernel &K, size_t Index);
 /// K's compiled variant for Spec (compiled on first use). Throws Error.
-runtime::KernelFn kernelVariant(const Kernel::Impl &K,
-                                const codegen::KernelSpec &Spec);
-const ir::Function &kernelIR(const Kernel::Impl &K);
+runtime::KernelFn passVariant(const PassKernel &K,
+                              const codegen::KernelSpec &Spec);
+
+/// A kernel's optimized program IR.
+const ir::Function &programIR(const Kernel &K);
 
 /// Every output of a program's IR.
 std::vector<OutputInfo> outputInfos(const ir::Function &Program);
@@ -74,9 +108,11 @@ llvm::Error runOneLoop(const Kernel &K, const NdArray *Outs,
 void runPlanOnOneShape(const Kernel &K, int NDim, const int64_t *Shape,
                        const ArrayView &Out, const ArrayView *Inputs);
 
-/// disStage for one function (a pass of a plan).
-std::string disFunction(std::string_view Expr, const ir::Function &F, Stage S,
-                        const Options &Opts, const jit::HostTarget &T);
+/// The kernel-IR and LLVM stages of one loop (a one-loop kernel, or a
+/// pass of a plan).
+std::string disLoop(std::string_view Expr, const ir::Function &IR, Stage S,
+                    const Options &Opts, const jit::HostTarget &T,
+                    std::string_view Layouts = {});
 
 } // namespace nejit::internal
 

@@ -25,7 +25,7 @@ namespace nejit::internal {
 struct PassKernels {
   std::mutex Mutex;
   /// Key: the output indices kept ("" for all of them).
-  std::map<std::string, std::shared_ptr<Kernel::Impl>> BySubset;
+  std::map<std::string, std::shared_ptr<const PassKernel>> BySubset;
 };
 
 /// The temporaries of one run: every reduced value as a contiguous array.
@@ -52,8 +52,13 @@ PlanRunner::PlanRunner(std::string E, ir::Function P, const Options &O)
     Info.ItemSize = I.Type == DType::Bytes ? I.ItemSize : dtypeSize(I.Type);
     Outputs.push_back(Info);
   }
-  for (size_t K = 0; K < Plan.Passes.size(); ++K)
+  // Every pass compiled now (its LLVM module built), so that code
+  // generation errors surface at compile().
+  for (size_t K = 0; K < Plan.Passes.size(); ++K) {
     Kernels.push_back(std::make_unique<PassKernels>());
+    Kernels.back()->BySubset[""] =
+        makePassKernel(Expr, Plan.Passes[K].Body, Opts);
+  }
 }
 
 PlanRunner::~PlanRunner() = default;
@@ -113,10 +118,11 @@ std::vector<std::vector<int>> groupBy(size_t N, KeyFn Key) {
 }
 
 /// The pass's kernel for the outputs Keep (all of them: the pass itself).
-std::shared_ptr<Kernel::Impl> kernelFor(PassKernels &PK, const plan::Pass &P,
-                                        const std::vector<int> &Keep,
-                                        const std::string &Expr,
-                                        const Options &Opts) {
+std::shared_ptr<const PassKernel> kernelFor(PassKernels &PK,
+                                            const plan::Pass &P,
+                                            const std::vector<int> &Keep,
+                                            const std::string &Expr,
+                                            const Options &Opts) {
   std::string Key;
   if (Keep.size() != P.Body.Outputs.size())
     for (int K : Keep)
@@ -124,7 +130,7 @@ std::shared_ptr<Kernel::Impl> kernelFor(PassKernels &PK, const plan::Pass &P,
   std::lock_guard<std::mutex> Lock(PK.Mutex);
   auto &Slot = PK.BySubset[Key];
   if (!Slot)
-    Slot = makeFunctionKernel(
+    Slot = makePassKernel(
         Expr, Key.empty() ? P.Body : plan::restrictOutputs(P.Body, Keep), Opts);
   return Slot;
 }
@@ -168,7 +174,7 @@ llvm::Error PlanRunner::runReduce(size_t PassIndex,
   auto Groups = groupBy(Keys.size(), [&](int I) { return Keys[I]; });
   for (const std::vector<int> &Group : Groups) {
     auto K = kernelFor(*Kernels[PassIndex], P, Group, Expr, Opts);
-    const ir::Function &F = kernelIR(*K);
+    const ir::Function &F = passKernelIR(*K);
     const Key &G = Keys[Group[0]];
     runtime::ReduceRequest R;
     R.NDim = (int)G.Shape.size();
@@ -177,9 +183,17 @@ llvm::Error PlanRunner::runReduce(size_t PassIndex,
     R.NumOperands = codegen::numOperands(F);
     std::vector<plan::Shape> Strides(F.Inputs.size());
     for (size_t In = 0; In < F.Inputs.size(); ++In) {
-      const plan::Source &Src = P.Sources[In];
       const Arg &A = F.Inputs[In];
       int64_t Size = A.Type == DType::Bytes ? A.ItemSize : dtypeSize(A.Type);
+      if (F.isParam((int)In)) { // a lifted constant: broadcast
+        Strides[In].assign(G.Shape.size(), 0);
+        R.InputData.push_back(const_cast<char *>(
+            passParam(*K, In - F.numUserInputs())));
+        R.InputStrides.push_back(Strides[In].data());
+        R.InputSizes.push_back(Size);
+        continue;
+      }
+      const plan::Source &Src = P.Sources[In];
       if (Src.K == plan::Source::Input) {
         const NdArray &V = Ins[Src.Index];
         Strides[In] = broadcastStrides(shapeOf(V),
@@ -209,7 +223,7 @@ llvm::Error PlanRunner::runReduce(size_t PassIndex,
     }
     if (auto E = runtime::runReducePass(
             R, [&](const codegen::KernelSpec &Spec) {
-              return kernelVariant(*K, Spec);
+              return passVariant(*K, Spec);
             }))
       return E;
   }
@@ -227,7 +241,7 @@ llvm::Error PlanRunner::runElementwise(size_t PassIndex,
   });
   for (const std::vector<int> &Group : Groups) {
     auto K = kernelFor(*Kernels[PassIndex], P, Group, Expr, Opts);
-    const ir::Function &F = kernelIR(*K);
+    const ir::Function &F = passKernelIR(*K);
     plan::Shape Shape = S[P.Origin[P.Body.Outputs[Group[0]]]];
     std::vector<codegen::OutputSlot> Slots = codegen::outputSlots(F);
     unsigned NOps = codegen::numOperands(F);
@@ -247,10 +261,16 @@ llvm::Error PlanRunner::runElementwise(size_t PassIndex,
       R.ElemSizes[Op] = I.Type == DType::Bytes ? I.ItemSize : dtypeSize(I.Type);
     }
     for (size_t In = 0; In < F.Inputs.size(); ++In) {
-      const plan::Source &Src = P.Sources[In];
       const Arg &A = F.Inputs[In];
       R.ElemSizes[1 + In] =
           A.Type == DType::Bytes ? A.ItemSize : dtypeSize(A.Type);
+      if (F.isParam((int)In)) { // a lifted constant: broadcast
+        Strides[1 + In].assign(Shape.size(), 0);
+        R.Data[1 + In] =
+            const_cast<char *>(passParam(*K, In - F.numUserInputs()));
+        continue;
+      }
+      const plan::Source &Src = P.Sources[In];
       if (Src.K == plan::Source::Input) {
         const NdArray &V = Ins[Src.Index];
         Strides[1 + In] = broadcastStrides(
@@ -267,7 +287,7 @@ llvm::Error PlanRunner::runElementwise(size_t PassIndex,
     R.ResultType = F.result().Type;
     R.MayStreamOutput = codegen::benefitsFromStreaming(F);
     runtime::run(R, [&](const codegen::KernelSpec &Spec) {
-      return kernelVariant(*K, Spec);
+      return passVariant(*K, Spec);
     });
   }
   return llvm::Error::success();
@@ -333,7 +353,7 @@ std::string PlanRunner::disPasses(Stage S, const jit::HostTarget &T) const {
   std::string Out;
   for (size_t K = 0; K < Plan.Passes.size(); ++K) {
     Out += "; pass " + std::to_string(K) + "\n";
-    Out += disFunction(Expr, Plan.Passes[K].Body, S, Opts, T);
+    Out += disLoop(Expr, Plan.Passes[K].Body, S, Opts, T);
   }
   return Out;
 }
@@ -379,7 +399,7 @@ outputShapes(const ir::Function &Program,
 
 llvm::Error runOneLoop(const Kernel &K, const NdArray *Outs,
                        const NdArray *Ins) {
-  const ir::Function &F = kernelIR(*K.impl());
+  const ir::Function &F = programIR(K);
   std::vector<plan::Shape> InShapes;
   for (size_t I = 0; I < F.Inputs.size(); ++I)
     InShapes.push_back(shapeOf(Ins[I]));
@@ -429,7 +449,7 @@ llvm::Error runOneLoop(const Kernel &K, const NdArray *Outs,
 
 void runPlanOnOneShape(const Kernel &K, int NDim, const int64_t *Shape,
                        const ArrayView &Out, const ArrayView *Inputs) {
-  const ir::Function &F = kernelIR(*K.impl());
+  const ir::Function &F = programIR(K);
   if (F.outputs().size() != 1)
     throw Error(ErrorKind::Value,
                 "a kernel with several outputs runs with run(outputs, "
