@@ -13,6 +13,7 @@
 #include "Runtime/Driver.h"
 #include "Runtime/Helpers.h"
 #include "Runtime/Threads.h"
+#include "Runtime/Vml.h"
 #include "Sema/Sema.h"
 #include "Transforms/Passes.h"
 
@@ -541,7 +542,7 @@ static std::string signatureKey(const Signature &Sig, const Options &O) {
   }
   K += '|';
   K += std::to_string((int)O.Acc) + std::to_string((int)O.Opt) +
-       std::to_string(O.OptLevel);
+       std::to_string(O.OptLevel) + std::to_string((int)O.Backend);
   return K;
 }
 
@@ -667,6 +668,29 @@ int setNumThreads(int N) {
 int getNumThreads() { return runtime::numThreads(); }
 int maxThreads() { return runtime::maxThreads(); }
 int detectNumberOfCores() { return runtime::coreCount(); }
+
+VmlStatus vmlStatus() {
+  const runtime::VmlLibrary &L = runtime::vmlLibrary();
+  VmlStatus S;
+  S.Available = L.Loaded;
+  S.Version = L.Version;
+  S.Library = L.Path;
+  S.Problem = L.Problem;
+  return S;
+}
+
+void addVmlSearchPrefix(std::string_view Prefix) {
+  runtime::addVmlSearchPrefix(std::string(Prefix));
+}
+
+int setVmlNumThreads(int N) {
+  if (N < 1)
+    throw Error(ErrorKind::Value, "number of VML threads must be positive");
+  int Old = runtime::vmlNumThreads();
+  runtime::setVmlNumThreads(N);
+  return Old;
+}
+int getVmlNumThreads() { return runtime::vmlNumThreads(); }
 
 const char *version() { return NEJIT_VERSION_STRING; }
 
