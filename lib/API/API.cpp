@@ -8,6 +8,7 @@
 #include "API/Internal.h"
 
 #include "CodeGen/CodeGen.h"
+#include "CodeGen/VmlMath.h"
 #include "JIT/Engine.h"
 #include "Parse/Parser.h"
 #include "Runtime/Driver.h"
@@ -183,10 +184,44 @@ private:
 
 namespace internal {
 
+Expected<MathBackend> resolveBackend(const ir::Function &F, const Options &O,
+                                     bool RequireMkl) {
+  switch (O.Backend) {
+  case MathBackend::Sleef:
+    return MathBackend::Sleef;
+  case MathBackend::VML:
+    if (RequireMkl) {
+      const runtime::VmlLibrary &L = runtime::vmlLibrary();
+      if (!L.Loaded)
+        return makeError(ErrorKind::Runtime,
+                         "the VML backend needs Intel MKL: " + L.Problem);
+    }
+    return MathBackend::VML;
+  case MathBackend::Auto:
+    break;
+  }
+  runtime::VmlSwitch Switch = runtime::vmlSwitch();
+  if (Switch == runtime::VmlSwitch::Off)
+    return MathBackend::Sleef;
+  bool Wanted = false;
+  for (const ir::Inst &I : F.Insts)
+    Wanted |=
+        Switch == runtime::VmlSwitch::On
+            ? codegen::vmlFunction(I.Op, I.Type).has_value()
+            : codegen::vmlPreferred(I.Op, I.Type, O.Acc, runtime::cpuIsIntel());
+  // Only a kernel that would call VML loads MKL.
+  if (!Wanted || !runtime::vmlLibrary().Loaded)
+    return MathBackend::Sleef;
+  return Switch == runtime::VmlSwitch::On ? MathBackend::VML
+                                          : MathBackend::Auto;
+}
+
 codegen::CodeGenOptions codegenOptions(const Options &O,
                                        const jit::HostTarget &T) {
   codegen::CodeGenOptions C;
   C.Acc = O.Acc;
+  C.Backend = O.Backend;
+  C.IntelCpu = runtime::cpuIsIntel();
   C.VectorBits = T.VectorBits;
   C.Isa.HasAVX512F = T.hasFeature("avx512f");
   C.Isa.HasAVX2 = T.hasFeature("avx2");
@@ -305,10 +340,15 @@ runtime::KernelFn Kernel::Impl::variant(const codegen::KernelSpec &Spec) const {
       return reinterpret_cast<runtime::KernelFn>(It->second->entry());
   }
   runtime::registerHelpers();
-  std::string CacheKey = IRText + "\nlayout " + Key + "\naccuracy " +
-                         std::to_string((int)Opts.Acc) + "\nvector-bits " +
-                         std::to_string(Target.VectorBits) + "\nbuild " +
-                         buildIdentity() + "\n";
+  std::string Math = "sleef";
+  if (Opts.Backend != MathBackend::Sleef)
+    Math = std::string(Opts.Backend == MathBackend::VML ? "vml" : "auto") +
+           (runtime::cpuIsIntel() ? " intel " : " other ") +
+           runtime::vmlLibrary().Version;
+  std::string CacheKey = IRText + "\nlayout " + Key + "\nmath " + Math +
+                         "\naccuracy " + std::to_string((int)Opts.Acc) +
+                         "\nvector-bits " + std::to_string(Target.VectorBits) +
+                         "\nbuild " + buildIdentity() + "\n";
   auto Build = [&]() -> Expected<llvm::orc::ThreadSafeModule> {
     auto Ctx = std::make_unique<llvm::LLVMContext>();
     auto M = internal::buildModule(IR, Spec, Opts, Target, *Ctx);
@@ -481,6 +521,9 @@ std::string disStage(std::string_view Expr, const std::string &AstText,
   default:
     break;
   }
+  Options Resolved = Opts;
+  Resolved.Backend =
+      unwrap(resolveBackend(IR, Opts, /*RequireMkl=*/false), Expr);
   llvm::LLVMContext Ctx;
   codegen::KernelSpec Spec = contiguousSpec(IR);
   if (!Layouts.empty()) {
@@ -503,7 +546,7 @@ std::string disStage(std::string_view Expr, const std::string &AstText,
                                           Layouts[K] + "' (use c, b, s, n)");
     }
   }
-  auto M = buildModule(IR, Spec, Opts, T, Ctx);
+  auto M = buildModule(IR, Spec, Resolved, T, Ctx);
   if (!M)
     throwError(M.takeError(), Expr);
   if (S == Stage::OptLLVM)
@@ -594,12 +637,14 @@ Kernel compile(std::string_view Expr, const Signature &Sig,
   Impl->InitialIR = std::move(FE.InitialIR);
   Impl->IR = std::move(FE.IR);
   Impl->IRText = ir::print(Impl->IR);
+  Impl->Opts.Backend = unwrap(
+      internal::resolveBackend(Impl->IR, Opts, /*RequireMkl=*/true), Expr);
   Impl->MayStream = codegen::benefitsFromStreaming(Impl->IR);
   {
     // Surface code generation errors now rather than at the first run.
     llvm::LLVMContext Ctx;
     auto M = internal::buildModule(Impl->IR, internal::contiguousSpec(Impl->IR),
-                                   Opts, Impl->Target, Ctx);
+                                   Impl->Opts, Impl->Target, Ctx);
     if (!M)
       throwError(M.takeError(), Expr);
   }

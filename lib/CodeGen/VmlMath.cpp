@@ -2,7 +2,8 @@
 /// \file
 /// Coverage checked against oneMKL 2026.2's mkl_vml_functions.h: every real
 /// function nejit has exists as vms*/vmd*; complex (vmz*) lacks Expm1,
-/// Log1p, Log2, Atan2 and Hypot, which nejit's own formulas keep.
+/// Log1p, Log2, Atan2 and Hypot, which nejit's own formulas keep, as they
+/// keep complex tan, tanh and pow (special values, below).
 //===----------------------------------------------------------------------===//
 #include "CodeGen/VmlMath.h"
 
@@ -22,14 +23,17 @@ using ir::Opcode;
 const Entry Table[] = {
     {Opcode::Sin, "Sin", true, true},
     {Opcode::Cos, "Cos", true, true},
-    {Opcode::Tan, "Tan", true, true},
+    // vmzTan/vmzTanh give NaN+NaN*i for tan(inf+0i) and tanh(0+inf*i),
+    // where C99 Annex G (and numpy) have NaN+0i and 0+NaN*i: nejit's own
+    // complex formulas keep those.
+    {Opcode::Tan, "Tan", true, false},
     {Opcode::Arcsin, "Asin", true, true},
     {Opcode::Arccos, "Acos", true, true},
     {Opcode::Arctan, "Atan", true, true},
     {Opcode::Arctan2, "Atan2", true, false},
     {Opcode::Sinh, "Sinh", true, true},
     {Opcode::Cosh, "Cosh", true, true},
-    {Opcode::Tanh, "Tanh", true, true},
+    {Opcode::Tanh, "Tanh", true, false},
     {Opcode::Arcsinh, "Asinh", true, true},
     {Opcode::Arccosh, "Acosh", true, true},
     {Opcode::Arctanh, "Atanh", true, true},
@@ -42,7 +46,9 @@ const Entry Table[] = {
     // Real sqrt is the exactly rounded vsqrtpd already; only complex sqrt
     // has something to gain.
     {Opcode::Sqrt, "Sqrt", false, true},
-    {Opcode::Pow, "Pow", true, true},
+    // vmzPow has 0**0 = NaN and 0**-1 = inf+NaN*i; numexpr's complex **
+    // gives 1 and 0 (nejit's kernel rule), so complex pow stays nejit's.
+    {Opcode::Pow, "Pow", true, false},
     {Opcode::Hypot, "Hypot", true, false},
 };
 

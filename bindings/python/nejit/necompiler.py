@@ -79,13 +79,24 @@ _NUMEXPR_VML_OPS = frozenset((
     "minimum", "maximum"))
 
 
+_FUNC_OPS = {"abs": "absolute", "conj": "conjugate"}
+
+
 def _uses_numexpr_vml_op(text, names):
     """Whether text, typed as numexpr's getExprNames types it (every
     variable double), has an operation numexpr would give VML."""
     try:
         ir = _nejit.dis(text, [(n, "f8", 0) for n in names], "ir")
     except Exception:
-        return False
+        # numexpr builds the tree without typing it, so an expression that
+        # does not type (arctan2(a)) still names its functions: look for
+        # calls and operators in the text.
+        import re
+        calls = {_FUNC_OPS.get(f, f)
+                 for f in re.findall(r"([A-Za-z_]\w*)\s*\(", text)}
+        ops = {"div"} if "/" in text else set()
+        ops |= {"pow"} if "**" in text else set()
+        return bool((calls | ops) & _NUMEXPR_VML_OPS)
     for line in ir.splitlines():
         # "  %3 = sin f8 %2"
         parts = line.split()
