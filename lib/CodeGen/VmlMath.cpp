@@ -89,7 +89,7 @@ int64_t vmlMode(Accuracy Acc) {
 bool vmlPreferred(Opcode Op, DType Type, Accuracy Acc, bool IntelCpu) {
   if (!vmlFunction(Op, Type))
     return false;
-  // Off Intel CPUs MKL runs its generic code path: about 10x slower than
+  // Off Intel CPUs MKL runs its generic code path: 1.5-4x slower than
   // Sleef for every function measured (docs/performance.md). On Intel,
   // issue 13's measurements (sin, exp on 1e7 float64) put VML HA at Sleef
   // u10's speed with <= 0.62 ulp and LA/EP faster than anything Sleef has;

@@ -57,8 +57,8 @@ void *vmlSymbol(const char *Name);
 bool isVmlSymbolName(const char *Name);
 
 /// The CPU vendor is GenuineIntel. MKL's VML runs CPU-specific code only
-/// there; elsewhere it takes its generic path (measured about 10x slower than
-/// Sleef on AMD EPYC), which decides Options::Backend = Auto.
+/// there; elsewhere it takes its generic path (measured 1.5-4x slower than
+/// Sleef on AMD EPYC, docs/performance.md), which decides Backend::Auto.
 bool cpuIsIntel();
 
 /// VML's accuracy-mode bits for the vm* functions' mode argument: VML_HA
