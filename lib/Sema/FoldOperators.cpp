@@ -1,0 +1,409 @@
+//===- Sema/FoldOperators.cpp - Folding operators on constants ------------===//
+/// \file
+/// Binary operators, .real and .imag on constants, computed as Python does
+/// (unbounded ints, floor division and modulo, complex powers, bytes) or,
+/// with a numpy scalar operand, as numpy does (wrapping, promotion).
+//===----------------------------------------------------------------------===//
+#include "Sema/SemaInternal.h"
+
+namespace nejit {
+namespace sema {
+
+/// Python's float modulo: the result takes the divisor's sign.
+static double pyFloatMod(double A, double B) {
+  double M = std::fmod(A, B);
+  if (M != 0 && ((B < 0) != (M < 0)))
+    M += B;
+  else if (M == 0)
+    M = std::copysign(0.0, B);
+  return M;
+}
+
+/// Python's float floor division (divmod's quotient).
+static double pyFloorDiv(double A, double B) {
+  double M = std::fmod(A, B);
+  double Div = (A - M) / B;
+  if (M != 0 && ((B < 0) != (M < 0)))
+    Div -= 1.0;
+  if (Div == 0)
+    return std::copysign(0.0, A / B);
+  double Floor = std::floor(Div);
+  if (Div - Floor > 0.5)
+    Floor += 1.0;
+  return Floor;
+}
+
+namespace {
+
+/// One binary operator on two constants. The steps run in order, each for
+/// the operand types it handles: bytes, comparisons, bitwise operators and
+/// shifts, numpy bools, complex, integer and float arithmetic.
+class BinaryFolder {
+public:
+  BinaryFolder(const std::string &Op, const PyConst &A, const PyConst &B,
+               SourceLoc Loc)
+      : Op(Op), A(A), B(B), Loc(Loc), Numpy(A.N != Np::None || B.N != Np::None),
+        IsCmp(Op == "gt" || Op == "ge" || Op == "eq" || Op == "ne") {}
+
+  Expected<PyConst> fold();
+
+private:
+  const std::string &Op;
+  const PyConst &A, &B;
+  SourceLoc Loc;
+  /// An operand is a numpy scalar: the result is one too, of the promoted
+  /// type (comparisons: bool; true division of integers: float64).
+  bool Numpy;
+  bool IsCmp;
+  Np ResultNp = Np::None;
+
+  llvm::Error unsupported() const {
+    return makeError(ErrorKind::Type, Loc,
+                     "unsupported operand types for '" + Op + "': '" +
+                         typeNameForError(A) + "' and '" + typeNameForError(B) +
+                         "'");
+  }
+  llvm::Error zeroDiv() const {
+    return makeError(ErrorKind::Value, Loc, "division by zero");
+  }
+  llvm::Error overflow() const {
+    return makeError(ErrorKind::Value, Loc, "integer constant too large");
+  }
+  llvm::Error floatOverflow() const {
+    return makeError(ErrorKind::Value, Loc, "numerical result out of range");
+  }
+  llvm::Error bytesFormatting() const {
+    return makeError(ErrorKind::Type, Loc,
+                     "bytes formatting ('%') is not supported");
+  }
+
+  /// R, given the numpy result type when an operand is a numpy scalar.
+  Expected<PyConst> result(PyConst R) const;
+
+  Expected<PyConst> foldBytes();
+  Expected<PyConst> foldCompare();
+  Expected<PyConst> foldBitwise();
+  Expected<PyConst> foldComplex();
+  Expected<PyConst> foldInteger();
+  Expected<PyConst> foldFloat();
+};
+
+} // namespace
+
+Expected<PyConst> BinaryFolder::fold() {
+  if (A.N == Np::Array || B.N == Np::Array)
+    return makeError(ErrorKind::Type, Loc,
+                     "a numpy array made from constants (copy() or "
+                     "ones_like() of a constant) cannot be an operand");
+  if (A.T == PyConst::Bytes || B.T == PyConst::Bytes)
+    return foldBytes();
+  ResultNp = Numpy ? promoteNumpy(A, B) : Np::None;
+  bool BothBool = A.T == PyConst::Bool && B.T == PyConst::Bool;
+  if (IsCmp)
+    return foldCompare();
+  if (Op == "and" || Op == "or" || Op == "xor" || Op == "lshift" ||
+      Op == "rshift")
+    return foldBitwise();
+  // numpy bools: + is or, * is and, - is an error.
+  if (Numpy && BothBool && ResultNp == Np::Bool) {
+    if (Op == "add")
+      return PyConst::ofBool(A.B || B.B, Np::Bool);
+    if (Op == "mul")
+      return PyConst::ofBool(A.B && B.B, Np::Bool);
+    if (Op == "sub")
+      return makeError(ErrorKind::Type, Loc,
+                       "numpy boolean subtract is not supported");
+    // Other arithmetic on two numpy bools computes in int8.
+    ResultNp = Np::Int8;
+  }
+  if (A.T == PyConst::Complex || B.T == PyConst::Complex)
+    return foldComplex();
+  if (A.isIntegral() && B.isIntegral() && Op != "div")
+    return foldInteger();
+  return foldFloat();
+}
+
+Expected<PyConst> BinaryFolder::result(PyConst R) const {
+  if (!Numpy)
+    return R;
+  Np To = IsCmp ? Np::Bool : ResultNp;
+  if (Op == "div" && npCategory(To) < 2)
+    To = Np::Float64;
+  if (Op == "pow" && R.T == PyConst::Float && npCategory(To) < 2)
+    To = Np::Float64;
+  return withNumpyType(R, To);
+}
+
+Expected<PyConst> BinaryFolder::foldBytes() {
+  if (A.T != B.T) {
+    if (Op == "eq" || Op == "ne")
+      return PyConst::ofBool(Op == "ne");
+    // Python repeats bytes: b'ab' * 3.
+    if (Op == "mul" && (A.isIntegral() || B.isIntegral()) && !Numpy) {
+      const PyConst &Str = A.T == PyConst::Bytes ? A : B;
+      Wide Count = A.T == PyConst::Bytes ? B.asInt() : A.asInt();
+      // Compared by division: size * Count can overflow even 128 bits
+      // (b'xy' * 2**126). Python refuses a count beyond ssize_t even for
+      // b'' (OverflowError), and b'' needs no loop (b'' * 2**40 is b'').
+      const Wide MaxBytes = 1 << 24;
+      if (Count > 0 &&
+          (Count > INT64_MAX ||
+           (!Str.S.empty() && Count > MaxBytes / (Wide)Str.S.size())))
+        return makeError(ErrorKind::Value, Loc,
+                         "repeated bytes constant is too large");
+      std::string R;
+      for (Wide K = 0; !Str.S.empty() && K < Count; ++K)
+        R += Str.S;
+      return PyConst::ofBytes(std::move(R));
+    }
+    if (Op == "mod" && A.T == PyConst::Bytes)
+      return bytesFormatting();
+    return unsupported();
+  }
+  if (Op == "add")
+    return PyConst::ofBytes(A.S + B.S);
+  if (Op == "mod")
+    return bytesFormatting();
+  if (!IsCmp)
+    return unsupported();
+  int C = A.S.compare(B.S);
+  bool V = Op == "gt"   ? C > 0
+           : Op == "ge" ? C >= 0
+           : Op == "eq" ? C == 0
+                        : C != 0;
+  return PyConst::ofBool(V);
+}
+
+Expected<PyConst> BinaryFolder::foldCompare() {
+  bool V;
+  if (A.T == PyConst::Complex || B.T == PyConst::Complex) {
+    std::complex<double> X = A.asComplex(), Y = B.asComplex();
+    if (Op == "eq" || Op == "ne")
+      V = (X == Y) == (Op == "eq");
+    else if (!Numpy)
+      return unsupported(); // Python has no order on complex numbers
+    else                    // numpy orders complex numbers lexicographically
+      V = Op == "gt" ? (X.real() > Y.real() ||
+                        (X.real() == Y.real() && X.imag() > Y.imag()))
+                     : (X.real() > Y.real() ||
+                        (X.real() == Y.real() && X.imag() >= Y.imag()));
+  } else if (A.isIntegral() && B.isIntegral()) {
+    Wide X = A.asInt(), Y = B.asInt();
+    V = Op == "gt" ? X > Y : Op == "ge" ? X >= Y : Op == "eq" ? X == Y : X != Y;
+  } else {
+    double X = A.asDouble(), Y = B.asDouble();
+    V = Op == "gt" ? X > Y : Op == "ge" ? X >= Y : Op == "eq" ? X == Y : X != Y;
+  }
+  return result(PyConst::ofBool(V));
+}
+
+Expected<PyConst> BinaryFolder::foldBitwise() {
+  if (!A.isIntegral() || !B.isIntegral())
+    return unsupported();
+  bool BothBool = A.T == PyConst::Bool && B.T == PyConst::Bool;
+  Wide X = A.asInt(), Y = B.asInt();
+  PyConst R;
+  if (Numpy && BothBool && (Op == "lshift" || Op == "rshift"))
+    ResultNp = Np::Int8; // numpy shifts two bools in int8
+  if (BothBool && (Op == "and" || Op == "or" || Op == "xor")) {
+    bool V = Op == "and"  ? (A.B && B.B)
+             : Op == "or" ? (A.B || B.B)
+                          : (A.B != B.B);
+    R = PyConst::ofBool(V);
+  } else if (Op == "and")
+    R = PyConst::ofInt(X & Y);
+  else if (Op == "or")
+    R = PyConst::ofInt(X | Y);
+  else if (Op == "xor")
+    R = PyConst::ofInt(X ^ Y);
+  else {
+    if (Y < 0 && Numpy) // numpy shifts by a negative count to 0 (or -1)
+      return result(
+          PyConst::ofInt(Op == "rshift" && X < 0 ? Wide(-1) : Wide(0)));
+    if (Y < 0)
+      return makeError(ErrorKind::Value, Loc, "negative shift count");
+    if (Op == "lshift") {
+      if (X != 0 &&
+          (Y >= 126 || (X > 0 ? X > (WideMax >> Y) : X < (WideMin >> Y))))
+        return overflow();
+      R = PyConst::ofInt(X != 0 ? (Wide)((unsigned __int128)X << Y) : 0);
+    } else {
+      R = PyConst::ofInt(Y >= 127 ? (X < 0 ? -1 : 0) : (X >> Y));
+    }
+  }
+  return result(R);
+}
+
+Expected<PyConst> BinaryFolder::foldComplex() {
+  std::complex<double> X = A.asComplex(), Y = B.asComplex();
+  PyConst R;
+  if (Op == "add")
+    R = PyConst::ofComplex(X + Y);
+  else if (Op == "sub")
+    R = PyConst::ofComplex(X - Y);
+  else if (Op == "mul")
+    R = PyConst::ofComplex(X * Y);
+  else if (Op == "div") {
+    if (Y == 0.0)
+      return zeroDiv();
+    R = PyConst::ofComplex(X / Y);
+  } else if (Op == "pow") {
+    if (X == 0.0 && (Y.imag() != 0 || Y.real() < 0))
+      return zeroDiv();
+    std::complex<double> V =
+        Y == 0.0 ? std::complex<double>(1.0) : std::pow(X, Y);
+    bool Finite = std::isfinite(X.real()) && std::isfinite(X.imag()) &&
+                  std::isfinite(Y.real()) && std::isfinite(Y.imag());
+    if (Finite && !(std::isfinite(V.real()) && std::isfinite(V.imag())))
+      return floatOverflow();
+    R = PyConst::ofComplex(V);
+  } else
+    return unsupported();
+  return result(R);
+}
+
+Expected<PyConst> BinaryFolder::foldInteger() {
+  Wide X = A.asInt(), Y = B.asInt(), V = 0;
+  if (Op == "add") {
+    if (__builtin_add_overflow(X, Y, &V))
+      return overflow();
+  } else if (Op == "sub") {
+    if (__builtin_sub_overflow(X, Y, &V))
+      return overflow();
+  } else if (Op == "mul") {
+    if (__builtin_mul_overflow(X, Y, &V))
+      return overflow();
+  } else if (Op == "floordiv" || Op == "mod") {
+    if (Y == 0 && Numpy) // numpy warns and gives 0
+      return result(PyConst::ofInt(0));
+    if (Y == 0)
+      return zeroDiv();
+    if (X == WideMin && Y == -1) {
+      if (Op == "floordiv")
+        return overflow();
+      V = 0;
+    } else {
+      Wide Q = X / Y, M = X % Y;
+      if (M != 0 && ((M < 0) != (Y < 0))) {
+        --Q;
+        M += Y;
+      }
+      V = Op == "floordiv" ? Q : M;
+    }
+  } else if (Op == "pow") {
+    if (Y < 0) {
+      if (X == 0)
+        return zeroDiv();
+      return result(PyConst::ofFloat(std::pow((double)X, (double)Y)));
+    }
+    V = 1;
+    Wide Base = X;
+    for (Wide E = Y; E > 0; E >>= 1) {
+      if (E & 1)
+        if (__builtin_mul_overflow(V, Base, &V))
+          return overflow();
+      if (E > 1 && __builtin_mul_overflow(Base, Base, &Base)) {
+        // Base overflowing only matters if a later bit uses it.
+        if (X != 0 && X != 1 && X != -1)
+          return overflow();
+      }
+    }
+  } else
+    return unsupported();
+  return result(PyConst::ofInt(V));
+}
+
+Expected<PyConst> BinaryFolder::foldFloat() {
+  double X = A.asDouble(), Y = B.asDouble();
+  PyConst R;
+  if (Op == "add")
+    R = PyConst::ofFloat(X + Y);
+  else if (Op == "sub")
+    R = PyConst::ofFloat(X - Y);
+  else if (Op == "mul")
+    R = PyConst::ofFloat(X * Y);
+  else if (Op == "div") {
+    if (Y == 0 && !Numpy) // numpy scalars give inf or nan
+      return zeroDiv();
+    R = PyConst::ofFloat(X / Y);
+  } else if (Op == "floordiv") {
+    if (Y == 0 && !Numpy)
+      return zeroDiv();
+    R = PyConst::ofFloat(Y == 0 ? std::floor(X / Y) : pyFloorDiv(X, Y));
+  } else if (Op == "mod") {
+    if (Y == 0 && !Numpy)
+      return zeroDiv();
+    R = PyConst::ofFloat(Y == 0 ? NAN : pyFloatMod(X, Y));
+  } else if (Op == "pow") {
+    if (X == 0 && Y < 0)
+      return zeroDiv();
+    if (X < 0 && Y != std::floor(Y) && std::isfinite(Y)) {
+      // Python gives a complex result for a negative base and a
+      // fractional exponent.
+      return result(PyConst::ofComplex(std::pow(std::complex<double>(X), Y)));
+    }
+    double V = std::pow(X, Y);
+    if (std::isfinite(X) && std::isfinite(Y) && !std::isfinite(V))
+      return floatOverflow(); // Python raises OverflowError
+    R = PyConst::ofFloat(V);
+  } else
+    return unsupported();
+  return result(R);
+}
+
+Expected<PyConst> foldBinary(const std::string &Op, const PyConst &A,
+                             const PyConst &B, SourceLoc Loc) {
+  // A 0-d array operand computes like a numpy scalar of its element type.
+  auto Scalarize = [](PyConst P) {
+    if (P.N == Np::Array)
+      P.N = P.Elem;
+    return P;
+  };
+  PyConst SA = Scalarize(A), SB = Scalarize(B);
+  auto R = BinaryFolder(Op, SA, SB, Loc).fold();
+  if (R)
+    R->Boxed = A.Boxed || B.Boxed;
+  return R;
+}
+
+Expected<PyConst> pyRealImag(const PyConst &P, bool Imag, SourceLoc Loc,
+                             bool ForFunction) {
+  if (P.T == PyConst::Bytes) {
+    if (ForFunction) // numpy makes an array of bytes, which has no kind
+      return makeError(ErrorKind::Key, Loc,
+                       "a bytes constant has no numeric kind");
+    return makeError(ErrorKind::Type, Loc,
+                     std::string("bytes have no attribute '") +
+                         (Imag ? "imag" : "real") + "'");
+  }
+  if (P.N == Np::Array)
+    return makeError(ErrorKind::Type, Loc,
+                     "a numpy array made from constants (copy() or "
+                     "ones_like() of a constant) cannot be an operand");
+  if (P.Boxed && !ForFunction) {
+    // ConstantNode.real is complex(value).real: a Python float.
+    std::complex<double> Z = P.asComplex();
+    PyConst R = PyConst::ofFloat(Imag ? Z.imag() : Z.real());
+    R.Boxed = true;
+    return R;
+  }
+  switch (P.T) {
+  case PyConst::Bool:
+    if (P.N == Np::Bool)
+      return PyConst::ofBool(Imag ? false : P.B, Np::Bool);
+    return PyConst::ofInt(Imag ? 0 : (Wide)P.B);
+  case PyConst::Int:
+    return PyConst::ofInt(Imag ? 0 : P.I, P.N);
+  case PyConst::Float:
+    return PyConst::ofFloat(Imag ? 0.0 : P.F, P.N);
+  case PyConst::Complex:
+    return PyConst::ofFloat(Imag ? P.C.imag() : P.C.real(),
+                            P.N == Np::None ? Np::None : Np::Float64);
+  case PyConst::Bytes:
+    break;
+  }
+  return P;
+}
+
+} // namespace sema
+} // namespace nejit

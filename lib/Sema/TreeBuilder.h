@@ -1,0 +1,106 @@
+//===- Sema/TreeBuilder.h - numexpr's expression-tree builder ---*- C++ -*-===//
+/// \file
+/// Builds the kinded tree (ENode) from the AST as numexpr's Python operator
+/// overloads build it: constants fold, and the optimization level decides the
+/// rewrites of division by a constant and of constant powers.
+//===----------------------------------------------------------------------===//
+#ifndef NEJIT_SEMA_TREEBUILDER_H
+#define NEJIT_SEMA_TREEBUILDER_H
+
+#include "Sema/SemaInternal.h"
+
+namespace nejit {
+namespace sema {
+
+class TreeBuilder {
+public:
+  TreeBuilder(const Signature &Sig, Optimization Opt) : Sig(Sig), Opt(Opt) {}
+
+  Expected<ENodePtr> build(const AstNode &N);
+
+private:
+  const Signature &Sig;
+  Optimization Opt;
+
+  Expected<ENodePtr> buildName(const AstNode &N);
+
+  static llvm::Error arrayOperand(SourceLoc Loc);
+
+  /// Python's truth test on a value: only constants have one (numexpr's
+  /// nodes refuse, which is how it rejects and/or/not/if on arrays).
+  Expected<bool> truth(const ENodePtr &V, SourceLoc Loc);
+
+  Expected<ENodePtr> buildUnary(const AstNode &N);
+
+  /// `a and b`, `a or b`: Python asks for the truth of each operand but the
+  /// last; numexpr's nodes have none, so only constants may stand there.
+  Expected<ENodePtr> buildBoolOp(const AstNode &N);
+
+  /// `a if c else b`: evaluated when c is a constant, as Python would.
+  Expected<ENodePtr> buildIfExp(const AstNode &N);
+
+  /// numexpr's binop(): fold constants, else an OpNode of the common kind.
+  Expected<ENodePtr> binop(const std::string &Op, ENodePtr A, ENodePtr B,
+                           SourceLoc Loc, std::optional<DType> Kind = {});
+
+  static bool isFloatingKind(DType T);
+
+  /// numexpr's truediv_op.
+  Expected<ENodePtr> trueDiv(ENodePtr A, ENodePtr B, SourceLoc Loc);
+
+  /// numexpr's pow_op, including the power expansion of 'aggressive'.
+  Expected<ENodePtr> power(ENodePtr A, ENodePtr B, SourceLoc Loc);
+
+  /// 'aggressive' expands A**X for an integral or half-integral |X| <= 50
+  /// into multiplies, a sqrt and, for X < 0, a division.
+  Expected<ENodePtr> expandPower(ENodePtr A, double X, SourceLoc Loc);
+
+  /// sqrt(A) of A's kind, float64 for an integer A.
+  Expected<ENodePtr> sqrtOf(ENodePtr A, SourceLoc Loc);
+
+  Expected<ENodePtr> buildBinary(const AstNode &N);
+
+  /// One comparison `L op R` (numexpr has only gt/ge: a < b is b > a).
+  Expected<ENodePtr> compare(const std::string &Op, const AstNode &LA,
+                             const AstNode &RA, ENodePtr L, ENodePtr R,
+                             SourceLoc Loc);
+
+  /// a < b < c is (a < b) and (b < c): every comparison but the last needs
+  /// a truth value, so it must fold to a constant.
+  Expected<ENodePtr> buildCompare(const AstNode &N);
+
+  Expected<ENodePtr> buildAttribute(const AstNode &N);
+
+  llvm::Error checkArity(const AstNode &N, size_t Want);
+
+  Expected<ENodePtr> buildCall(const AstNode &N);
+
+  /// The call's positional arguments, built in order.
+  Expected<std::vector<ENodePtr>> buildArgs(const AstNode &N);
+
+  /// where(c, a, b): picks a or b when c is a constant.
+  Expected<ENodePtr> buildWhere(const AstNode &N);
+
+  Expected<ENodePtr> buildContains(const AstNode &N);
+
+  /// A function of numexpr's table: folded (with numpy semantics) when every
+  /// argument is a constant, else an operation of the function's kind.
+  Expected<ENodePtr> buildFunction(const AstNode &N, const FunctionInfo &Fn);
+
+  /// The kind numexpr gives a function of array arguments: the common kind,
+  /// raised to the function's minimum and lowered to its maximum kind.
+  Expected<DType> functionKind(const AstNode &N, const FunctionInfo &Fn,
+                               const std::vector<ENodePtr> &Args);
+
+  /// numexpr's sum/prod/min/max(a, axis=None): a plain Python function, so
+  /// its arguments are Python values. A constant array argument becomes a
+  /// constant operand only for the types numexpr lists (bool, numpy int32
+  /// and int64, floats, complex); a Python int or bytes constant has no
+  /// kind there (AttributeError, a TypeError in nejit).
+  Expected<ENodePtr> buildReduction(const AstNode &N);
+};
+
+} // namespace sema
+} // namespace nejit
+
+#endif // NEJIT_SEMA_TREEBUILDER_H
