@@ -15,8 +15,6 @@
 #include "CodeGen/KernelEmitter.h"
 #include "CodeGen/VmlMath.h"
 
-#include "llvm/IR/Verifier.h"
-
 #include <algorithm>
 
 namespace nejit::codegen {
@@ -62,10 +60,10 @@ struct VmlPlan {
   bool LastStageStores = true; ///< false: the result is a call's, in place
 };
 
-/// The accumulators of a reduction over every index, carried across blocks
-/// (Reduce), or an elementwise accumulation into the output (Accumulate).
+/// The stack slots of a full reduction's accumulators, one for the vector
+/// loops and one for the scalar tails, carried across blocks (SROA turns
+/// them into registers).
 struct VmlReduction {
-  bool Reduce = false, Accumulate = false;
   AllocaInst *VecSlot = nullptr, *VecSlotIm = nullptr;
   AllocaInst *TailSlot = nullptr, *TailSlotIm = nullptr;
 };
@@ -157,13 +155,47 @@ void KernelEmitter::storeToBuffer(unsigned K, Val V, DType T) {
   B.CreateAlignedStore(S, P, Align(1));
 }
 
+void KernelEmitter::emitVmlStageBody(const VmlPlan &P, int S,
+                                     const std::vector<bool> &Need,
+                                     const ResultPlan &RP, AllocaInst *AccSlot,
+                                     AllocaInst *AccSlotIm) {
+  Cache.assign(F.Insts.size(), Val{});
+  for (size_t Id = 0; Id < F.Insts.size(); ++Id) {
+    if (!Need[Id])
+      continue;
+    const Inst &I = F.Insts[Id];
+    if (P.IsCall[Id])
+      Cache[Id] = loadOperand(P.ResultBuf[Id].Operand, I.Type, 0);
+    else if (ir::isReduction(I.Op))
+      Cache[Id] = get(I.Operands[0]);
+    else
+      Cache[Id] = emitInst((int)Id);
+  }
+  for (size_t Id = 0; Id < F.Insts.size(); ++Id)
+    if (P.StoreAt[Id] == S)
+      storeToBuffer(P.ValueBuf[Id].Operand, Cache[Id], F.Insts[Id].Type);
+  if (S != P.Stages - 1 || !P.LastStageStores)
+    return;
+  if (!RP.Reduce) {
+    storeResult(accumulated(RP), RP.Type, RP.ItemSize, RP.ItemSize);
+    return;
+  }
+  Type *AT = vecOf(scalarType(RP.Type));
+  Val Acc{B.CreateLoad(AT, AccSlot),
+          AccSlotIm ? B.CreateLoad(AT, AccSlotIm) : nullptr};
+  Val Next = combine(RP.Op, RP.Type, Acc, Cache[F.Result]);
+  B.CreateStore(Next.V, AccSlot);
+  if (AccSlotIm)
+    B.CreateStore(Next.Im, AccSlotIm);
+}
+
 /// One pass of stage S over the block's [0, Len): a vector loop, then a
 /// scalar tail (only the last block of a call has one: BlockElems is a
 /// multiple of every vector width).
 void KernelEmitter::emitVmlStage(const VmlPlan &P, int S, Value *Len,
-                                 unsigned FullVF, const VmlReduction &R) {
+                                 unsigned FullVF, const ResultPlan &RP,
+                                 const VmlReduction &R) {
   std::vector<bool> Need = stageNeeds(F, P, S);
-  bool Last = S == P.Stages - 1;
   Function *Fn = B.GetInsertBlock()->getParent();
   std::string Tag = "stage" + std::to_string(S);
   BasicBlock *Vec = BasicBlock::Create(Ctx, Tag + ".vector", Fn);
@@ -175,45 +207,12 @@ void KernelEmitter::emitVmlStage(const VmlPlan &P, int S, Value *Len,
   BasicBlock *Pre = B.GetInsertBlock();
   B.CreateCondBr(B.CreateICmpSLT(B.getInt64(0), VecEnd), Vec, Mid);
 
-  auto Body = [&](unsigned Width, AllocaInst *AccSlot, AllocaInst *AccSlotIm) {
-    VF = Width;
-    Cache.assign(F.Insts.size(), Val{});
-    for (size_t Id = 0; Id < F.Insts.size(); ++Id) {
-      if (!Need[Id])
-        continue;
-      const Inst &I = F.Insts[Id];
-      if (P.IsCall[Id])
-        Cache[Id] = loadOperand(P.ResultBuf[Id].Operand, I.Type, 0);
-      else if (ir::isReduction(I.Op))
-        Cache[Id] = get(I.Operands[0]);
-      else
-        Cache[Id] = emitInst((int)Id);
-    }
-    for (size_t Id = 0; Id < F.Insts.size(); ++Id)
-      if (P.StoreAt[Id] == S)
-        storeToBuffer(P.ValueBuf[Id].Operand, Cache[Id], F.Insts[Id].Type);
-    if (!Last || !P.LastStageStores)
-      return;
-    const Inst &Res = F.result();
-    if (R.Reduce) {
-      Type *AT = vecOf(scalarType(Res.Type));
-      Val Acc{B.CreateLoad(AT, AccSlot),
-              AccSlotIm ? B.CreateLoad(AT, AccSlotIm) : nullptr};
-      Val Next = combine(Res.Op, Res.Type, Acc, Cache[F.Result]);
-      B.CreateStore(Next.V, AccSlot);
-      if (AccSlotIm)
-        B.CreateStore(Next.Im, AccSlotIm);
-      return;
-    }
-    storeResult(accumulated(R.Accumulate, Res.Op, Res.Type, Res.ItemSize),
-                Res.Type, Res.ItemSize, Res.ItemSize);
-  };
-
   B.SetInsertPoint(Vec);
   PHINode *J = B.CreatePHI(B.getInt64Ty(), 2, Tag + ".j");
   J->addIncoming(B.getInt64(0), Pre);
   Index = J;
-  Body(FullVF, R.VecSlot, R.VecSlotIm);
+  VF = FullVF;
+  emitVmlStageBody(P, S, Need, RP, R.VecSlot, R.VecSlotIm);
   Value *JNext = B.CreateAdd(J, B.getInt64(FullVF), Tag + ".j.next");
   J->addIncoming(JNext, B.GetInsertBlock());
   B.CreateCondBr(B.CreateICmpSLT(JNext, VecEnd), Vec, Mid);
@@ -225,7 +224,8 @@ void KernelEmitter::emitVmlStage(const VmlPlan &P, int S, Value *Len,
   PHINode *T = B.CreatePHI(B.getInt64Ty(), 2, Tag + ".t");
   T->addIncoming(VecEnd, Mid);
   Index = T;
-  Body(1, R.TailSlot, R.TailSlotIm);
+  VF = 1;
+  emitVmlStageBody(P, S, Need, RP, R.TailSlot, R.TailSlotIm);
   Value *TNext = B.CreateAdd(T, B.getInt64(1), Tag + ".t.next");
   T->addIncoming(TNext, B.GetInsertBlock());
   B.CreateCondBr(B.CreateICmpSLT(TNext, Len), Tail, Done);
@@ -250,72 +250,75 @@ void KernelEmitter::emitVmlCall(const VmlPlan &P, int Id, Value *Len32) {
   B.CreateCall(declare(Name, B.getVoidTy(), Params), Args);
 }
 
-Expected<Function *> KernelEmitter::emitVmlBlocks(const std::string &Name,
-                                                  unsigned NumOperands,
-                                                  const VmlPlan &P) {
-  Type *I64 = B.getInt64Ty(), *Ptr = B.getPtrTy();
-  auto *FT = FunctionType::get(B.getVoidTy(), {I64, Ptr, Ptr}, false);
-  Function *Fn = Function::Create(FT, Function::ExternalLinkage, Name, M);
-  Fn->setDoesNotThrow();
-  Fn->addFnAttr("min-legal-vector-width", std::to_string(Opts.VectorBits));
-  Fn->addFnAttr("prefer-vector-width", std::to_string(Opts.VectorBits));
-  Value *N = Fn->getArg(0), *PtrsArg = Fn->getArg(1),
-        *StridesArg = Fn->getArg(2);
-  N->setName("n");
-  PtrsArg->setName("ptrs");
-  StridesArg->setName("strides");
-
-  BasicBlock *Entry = BasicBlock::Create(Ctx, "entry", Fn);
-  B.SetInsertPoint(Entry);
-  for (unsigned K = 0; K < NumOperands; ++K) {
-    Base.push_back(B.CreateLoad(Ptr, B.CreateConstGEP1_64(Ptr, PtrsArg, K),
-                                "base" + std::to_string(K)));
-    Stride.push_back(B.CreateLoad(I64, B.CreateConstGEP1_64(I64, StridesArg, K),
-                                  "stride" + std::to_string(K)));
-  }
-  // The block buffers: extra operands, contiguous, on the stack.
+/// The block buffers become contiguous operands after the real ones, on
+/// the stack; a full reduction gets its accumulator slots.
+VmlReduction KernelEmitter::allocateVmlBuffers(const VmlPlan &P,
+                                               const ResultPlan &RP,
+                                               unsigned FullVF) {
   for (size_t K = 0; K < P.BufferTypes.size(); ++K) {
-    DType T = P.BufferTypes[K];
-    int64_t Elem = dtypeSize(T);
+    int64_t Elem = dtypeSize(P.BufferTypes[K]);
     auto *AT = ArrayType::get(B.getInt8Ty(), BlockElems * Elem);
     AllocaInst *Buf = B.CreateAlloca(AT, nullptr, "buf" + std::to_string(K));
     Buf->setAlignment(Align(64));
     Base.push_back(Buf);
     Stride.push_back(B.getInt64(Elem));
   }
-  Hoisted.assign(NumOperands, Val{});
-  VF = 1;
-  for (const Inst &I : F.Insts)
-    if (I.Op == Opcode::Input &&
-        Spec.Layouts[1 + I.InputIndex] == Layout::Broadcast)
-      Hoisted[1 + I.InputIndex] = loadScalarAt(Base[1 + I.InputIndex], I.Type);
-
-  const Inst &Res = F.result();
   VmlReduction R;
-  R.Accumulate =
-      ir::isReduction(Res.Op) && Spec.Layouts[0] != Layout::Broadcast;
-  R.Reduce = ir::isReduction(Res.Op) && !R.Accumulate;
-  unsigned FullVF = vectorFactor(F, Opts.VectorBits);
-  if (R.Reduce) {
-    // Accumulators in stack slots that SROA turns into registers: the
-    // last stage's vector loop and tail each carry one across blocks.
-    for (unsigned W : {FullVF, 1u}) {
-      VF = W;
-      Val Init = reductionIdentity(Res.Op, Res.Type);
-      auto Slot = [&](Value *V) {
-        AllocaInst *A = B.CreateAlloca(V->getType());
-        B.CreateStore(V, A);
-        return A;
-      };
-      (W == FullVF ? R.VecSlot : R.TailSlot) = Slot(Init.V);
-      if (Init.Im)
-        (W == FullVF ? R.VecSlotIm : R.TailSlotIm) = Slot(Init.Im);
-    }
+  if (!RP.Reduce)
+    return R;
+  auto Slot = [&](Value *V) {
+    AllocaInst *A = B.CreateAlloca(V->getType());
+    B.CreateStore(V, A);
+    return A;
+  };
+  for (unsigned W : {FullVF, 1u}) {
+    VF = W;
+    Val Init = reductionIdentity(RP.Op, RP.Type);
+    bool IsVec = W == FullVF;
+    (IsVec ? R.VecSlot : R.TailSlot) = Slot(Init.V);
+    if (Init.Im)
+      (IsVec ? R.VecSlotIm : R.TailSlotIm) = Slot(Init.Im);
   }
+  // A scalar-only kernel (FullVF 1) runs its "vector" loop one lane wide:
+  // both slots are scalars then, and the fold below skips horizontal().
+  return R;
+}
+
+/// After the last block: as the one-loop kernel, the lanes folded, then
+/// combined with what the output held, then with the scalar tails' part.
+void KernelEmitter::finishVmlReduction(const ResultPlan &RP,
+                                       const VmlReduction &R, Value *Out,
+                                       unsigned FullVF) {
+  VF = FullVF;
+  Type *AT = vecOf(scalarType(RP.Type));
+  Val Vec{B.CreateLoad(AT, R.VecSlot),
+          R.VecSlotIm ? B.CreateLoad(AT, R.VecSlotIm) : nullptr};
+  Val H = FullVF > 1 ? horizontal(RP.Op, RP.Type, Vec) : Vec;
+  VF = 1;
+  Type *ST = scalarType(RP.Type);
+  Val Tail{B.CreateLoad(ST, R.TailSlot),
+           R.TailSlotIm ? B.CreateLoad(ST, R.TailSlotIm) : nullptr};
+  Val Prev = loadScalarAt(Out, RP.Type);
+  Val Sum = combine(RP.Op, RP.Type, combine(RP.Op, RP.Type, Prev, H), Tail);
+  storeScalarAt(Out, Sum, RP.Type, 0, 0);
+}
+
+Expected<Function *> KernelEmitter::emitVmlBlocks(const std::string &Name,
+                                                  unsigned NumOperands,
+                                                  const VmlPlan &P) {
+  Type *I64 = B.getInt64Ty();
+  Function *Fn = createKernel(Name);
+  BasicBlock *Entry = B.GetInsertBlock();
+  Value *N = Fn->getArg(0);
+  if (llvm::Error E = loadOperandTable(Fn, P.BufferTypes.size()))
+    return E;
+  ResultPlan RP = planResult();
+  unsigned FullVF = vectorFactor(F, Opts.VectorBits);
+  VmlReduction R = allocateVmlBuffers(P, RP, FullVF);
 
   std::vector<Value *> Whole(Base.begin(), Base.begin() + NumOperands);
   BasicBlock *Head = BasicBlock::Create(Ctx, "block.head", Fn);
-  // Placed after the stages when they are emitted, so that the printed IR
+  // Placed after the stages once they are emitted, so that the printed IR
   // reads in execution order.
   BasicBlock *Exit = BasicBlock::Create(Ctx, "block.exit");
   B.CreateCondBr(B.CreateICmpSGT(N, B.getInt64(0)), Head, Exit);
@@ -326,15 +329,15 @@ Expected<Function *> KernelEmitter::emitVmlBlocks(const std::string &Name,
   Value *Left = B.CreateSub(N, Start);
   Value *Len = B.CreateSelect(B.CreateICmpSLT(Left, B.getInt64(BlockElems)),
                               Left, B.getInt64(BlockElems), "block.len");
-  // Within the block every index runs from 0: move the operands there.
+  // Within a block every index runs from 0: move the operands there.
   for (unsigned K = 0; K < NumOperands; ++K) {
     if (Spec.Layouts[K] == Layout::Broadcast)
       continue;
-    Value *Step = Spec.Layouts[K] == Layout::Strided
-                      ? Stride[K]
-                      : (Value *)B.getInt64(memSize(
-                            K == 0 ? Res.Type : F.Inputs[K - 1].Type,
-                            K == 0 ? Res.ItemSize : F.Inputs[K - 1].ItemSize));
+    bool Out = K == 0;
+    DType T = Out ? RP.Type : F.Inputs[K - 1].Type;
+    int64_t Size = memSize(T, Out ? RP.ItemSize : F.Inputs[K - 1].ItemSize);
+    Value *Step =
+        Spec.Layouts[K] == Layout::Strided ? Stride[K] : B.getInt64(Size);
     Base[K] = B.CreateGEP(B.getInt8Ty(), Whole[K], B.CreateMul(Start, Step),
                           "block.base" + std::to_string(K));
   }
@@ -346,7 +349,7 @@ Expected<Function *> KernelEmitter::emitVmlBlocks(const std::string &Name,
     for (size_t Id = 0; Id < F.Insts.size() && !Any; ++Id)
       Any = P.StoreAt[Id] == S;
     if (Any)
-      emitVmlStage(P, S, Len, FullVF, R);
+      emitVmlStage(P, S, Len, FullVF, RP, R);
     for (int C : P.Calls)
       if (P.Level[C] == S + 1)
         emitVmlCall(P, C, Len32);
@@ -357,23 +360,8 @@ Expected<Function *> KernelEmitter::emitVmlBlocks(const std::string &Name,
 
   Exit->insertInto(Fn);
   B.SetInsertPoint(Exit);
-  if (R.Reduce) {
-    // As the one-loop kernel: the lanes folded, then what the output held,
-    // then the scalar tail's elements (the last block's).
-    VF = FullVF;
-    Type *AT = vecOf(scalarType(Res.Type));
-    Val Vec{B.CreateLoad(AT, R.VecSlot),
-            R.VecSlotIm ? B.CreateLoad(AT, R.VecSlotIm) : nullptr};
-    Val H = FullVF > 1 ? horizontal(Res.Op, Res.Type, Vec) : Vec;
-    VF = 1;
-    Type *ST = scalarType(Res.Type);
-    Val Tail{B.CreateLoad(ST, R.TailSlot),
-             R.TailSlotIm ? B.CreateLoad(ST, R.TailSlotIm) : nullptr};
-    Val Prev = loadScalarAt(Whole[0], Res.Type);
-    Val Sum =
-        combine(Res.Op, Res.Type, combine(Res.Op, Res.Type, Prev, H), Tail);
-    storeScalarAt(Whole[0], Sum, Res.Type, 0, 0);
-  }
+  if (RP.Reduce)
+    finishVmlReduction(RP, R, Whole[0], FullVF);
   B.CreateRetVoid();
   if (!Failure.empty())
     return makeError(ErrorKind::NotImplemented, Failure);
@@ -389,9 +377,9 @@ Expected<Function *> emitVmlKernel(const ir::Function &F,
     return makeError(ErrorKind::Runtime, "kernel layout does not match the "
                                          "signature");
   VmlPlan P = planBlocks(F, Spec, Opts);
-  // The buffers are contiguous operands after the real ones; a streaming
-  // output is written with plain stores (its lines are re-read by the next
-  // stage's loads anyway only when a call writes it in place).
+  // The buffers are contiguous operands after the real ones. A streaming
+  // output is written with plain stores: the block loop has no peel, and
+  // the runtime only streams kernels without calls anyway.
   KernelSpec Ext = Spec;
   if (Ext.Layouts[0] == Layout::Streaming)
     Ext.Layouts[0] = Layout::Contiguous;

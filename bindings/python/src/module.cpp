@@ -222,6 +222,29 @@ static nejit::Signature signatureFrom(
   return S;
 }
 
+/// MKL is loaded by the first vml_status() (or the first kernel that needs
+/// it), not at import: it costs about 20 ms.
+static void defineVmlApi(py::module_ &m) {
+  m.def("add_vml_search_prefix",
+        [](const std::string &P) { nejit::addVmlSearchPrefix(P); });
+  m.def("vml_status", []() {
+    nejit::VmlStatus V;
+    {
+      py::gil_scoped_release NoGil;
+      V = nejit::vmlStatus();
+    }
+    py::dict D;
+    D["available"] = V.Available;
+    D["version"] = V.Version;
+    D["library"] = V.Library;
+    D["problem"] = V.Problem;
+    return D;
+  });
+  m.def("set_vml_num_threads",
+        [](int N) { return nejit::setVmlNumThreads(N); });
+  m.def("get_vml_num_threads", []() { return nejit::getVmlNumThreads(); });
+}
+
 PYBIND11_MODULE(_nejit, m) {
   m.doc() = "nejit's C++ core: an LLVM ORC JIT for numexpr-style array "
             "expressions";
@@ -367,26 +390,7 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
   });
   m.def("get_accuracy", []() { return int(currentAccuracy()); });
 
-  // MKL is loaded by the first vml_status() (or the first kernel that
-  // needs it), not at import: it costs about 20 ms.
-  m.def("add_vml_search_prefix",
-        [](const std::string &P) { nejit::addVmlSearchPrefix(P); });
-  m.def("vml_status", []() {
-    nejit::VmlStatus V;
-    {
-      py::gil_scoped_release NoGil;
-      V = nejit::vmlStatus();
-    }
-    py::dict D;
-    D["available"] = V.Available;
-    D["version"] = V.Version;
-    D["library"] = V.Library;
-    D["problem"] = V.Problem;
-    return D;
-  });
-  m.def("set_vml_num_threads",
-        [](int N) { return nejit::setVmlNumThreads(N); });
-  m.def("get_vml_num_threads", []() { return nejit::getVmlNumThreads(); });
+  defineVmlApi(m);
 
   m.def("version", []() { return std::string(nejit::version()); });
   m.def("version_string", []() { return nejit::versionString(); });
