@@ -55,6 +55,10 @@ struct VmlPlan {
   std::vector<Ptr> ValueBuf;  ///< buffer holding a call operand
   std::vector<Ptr> ResultBuf; ///< where a call writes
   std::vector<int> Calls;     ///< call instructions, in order
+  /// For a real sin whose operand also has a cos: that cos, computed by the
+  /// same vm?SinCos call (the cos itself then makes no call); else -1.
+  std::vector<int> CosOf;
+  std::vector<bool> ByPartner; ///< a cos that its sin's SinCos computes
   std::vector<DType> BufferTypes;
   int Stages = 1;              ///< stages 0 .. Stages-1
   bool LastStageStores = true; ///< false: the result is a call's, in place
@@ -114,6 +118,18 @@ static VmlPlan planBlocks(const ir::Function &F, const KernelSpec &Spec,
     P.ResultBuf[C] = C == F.Result && InPlace
                          ? VmlPlan::Ptr{VmlPlan::Where::Output, 0}
                          : NewBuffer(F.Insts[C].Type);
+  P.CosOf.assign(N, -1);
+  P.ByPartner.assign(N, false);
+  for (int S : P.Calls)
+    for (int C : P.Calls)
+      if (F.Insts[S].Op == Opcode::Sin && F.Insts[C].Op == Opcode::Cos &&
+          F.Insts[S].Type != DType::Complex128 &&
+          F.Insts[S].Type == F.Insts[C].Type &&
+          F.Insts[S].Operands == F.Insts[C].Operands && P.CosOf[S] < 0 &&
+          !P.ByPartner[C]) {
+        P.CosOf[S] = C;
+        P.ByPartner[C] = true;
+      }
   P.Stages = P.Level[F.Result] + 1;
   P.LastStageStores = !InPlace;
   return P;
@@ -234,15 +250,19 @@ void KernelEmitter::emitVmlStage(const VmlPlan &P, int S, Value *Len,
   VF = FullVF;
 }
 
-/// vm?Name(i32 Len, operands..., result, i64 mode) on the block.
+/// vm?Name(i32 Len, operands..., result, i64 mode) on the block; a sin
+/// with a cos partner is vm?SinCos(Len, x, sin, cos, mode).
 void KernelEmitter::emitVmlCall(const VmlPlan &P, int Id, Value *Len32) {
   const Inst &I = F.Insts[Id];
-  std::string Name = *vmlFunction(I.Op, I.Type);
+  int Cos = P.CosOf[Id];
+  std::string Name = *vmlFunction(I.Op, I.Type) + (Cos >= 0 ? "Cos" : "");
   SmallVector<Value *, 5> Args{Len32};
   for (int O : I.Operands)
     Args.push_back(P.IsCall[O] ? Base[P.ResultBuf[O].Operand]
                                : Base[P.ValueBuf[O].Operand]);
   Args.push_back(Base[P.ResultBuf[Id].Operand]);
+  if (Cos >= 0)
+    Args.push_back(Base[P.ResultBuf[Cos].Operand]);
   Args.push_back(B.getInt64(vmlMode(Opts.Acc)));
   SmallVector<Type *, 5> Params;
   for (Value *A : Args)
@@ -351,7 +371,7 @@ Expected<Function *> KernelEmitter::emitVmlBlocks(const std::string &Name,
     if (Any)
       emitVmlStage(P, S, Len, FullVF, RP, R);
     for (int C : P.Calls)
-      if (P.Level[C] == S + 1)
+      if (P.Level[C] == S + 1 && !P.ByPartner[C])
         emitVmlCall(P, C, Len32);
   }
   Value *Next = B.CreateAdd(Start, B.getInt64(BlockElems), "block.next");
