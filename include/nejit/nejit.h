@@ -123,6 +123,9 @@ enum class Stage : uint8_t {
   LLVM,    ///< LLVM IR as emitted
   OptLLVM, ///< LLVM IR after LLVM's optimization pipeline
   Asm,     ///< host assembly
+  /// The IR CodeGen compiles and the JIT cache key names: OptIR with its
+  /// constants lifted into run-time parameters, inputs by position.
+  KernelIR,
 };
 NEJIT_API std::optional<Stage> parseStage(std::string_view Name);
 

@@ -15,7 +15,7 @@ and nejit's own API sits beside it::
 """
 
 from . import _nejit
-from ._nejit import Kernel, evaluate, re_evaluate, validate
+from ._nejit import Kernel, evaluate, re_evaluate, release_memory, validate
 from . import expressions, utils, version, necompiler
 from .expressions import E
 from .necompiler import NumExpr, disassemble
@@ -33,6 +33,7 @@ __all__ = [
     "ncores", "nthreads", "MAX_THREADS", "use_vml", "__version__",
     # nejit's own
     "compile", "Kernel", "cache_stats", "clear_cache", "variable_names",
+    "release_memory", "pool_stats",
     "vml_status",
 ]
 
@@ -82,7 +83,8 @@ def compile(expr, signature, *, optimization="aggressive", accuracy=None,
     The kernel is callable with arrays positionally or by name (keywords
     out=, order='K', casting='safe'), has ``result_dtype`` (a numpy dtype),
     ``signature``, ``reduction``, ``reduction_axis`` and ``dis(stage)`` with
-    stage in 'ast', 'ir', 'opt-ir', 'llvm', 'opt-llvm', 'asm'.
+    stage in 'ast', 'ir', 'opt-ir', 'kernel-ir', 'llvm', 'opt-llvm', 'asm'
+    ('kernel-ir': the kernel as cached, literals lifted into parameters).
     Compiled kernels are cached process-wide (and on disk by the C++ core).
     """
     import numpy
@@ -108,6 +110,16 @@ def compile(expr, signature, *, optimization="aggressive", accuracy=None,
                           optimization=_OPTIMIZATIONS.index(optimization),
                           opt_level=int(opt_level),
                           backend=_BACKENDS[backend])
+
+
+def pool_stats():
+    """Bounds and counters of the result-buffer pool: large results are
+    allocated through nejit's numpy memory handler and their buffers reused
+    once the arrays die (``NEJIT_POOL=0`` turns it off; ``release_memory()``
+    empties it). Keys: enabled, threshold, max_bytes, max_entries,
+    pooled_bytes, pooled_entries, mapped_buffers, reused, mapped, unmapped,
+    returned."""
+    return dict(_nejit._pool_stats())
 
 
 def cache_stats():

@@ -2,7 +2,7 @@
 /// \file
 /// pybind11 bindings of include/nejit/nejit.h: compile() and Kernel, the
 /// cache statistics, thread control and versions. The numexpr-compatible
-/// evaluate/validate/re_evaluate fast path is added from evaluate.cpp.
+/// evaluate/validate/re_evaluate fast path is added from Evaluate.cpp.
 /// The `nejit` package (nejit/__init__.py) builds the public API on these.
 //===----------------------------------------------------------------------===//
 #include <pybind11/pybind11.h>
@@ -301,7 +301,7 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
             std::optional<nejit::Stage> S = nejit::parseStage(Stage);
             if (!S)
               throw py::value_error("unknown stage '" + Stage +
-                                    "' (ast, ir, opt-ir, llvm, opt-llvm, asm)");
+                                    "' (ast, ir, opt-ir, kernel-ir, llvm, opt-llvm, asm)");
             std::string Text;
             {
               py::gil_scoped_release NoGil;
@@ -310,7 +310,8 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
             return Text;
           },
           py::arg("stage") = "opt-ir",
-          "The text of one compilation stage: ast, ir, opt-ir, llvm, "
+          "The text of one compilation stage: ast, ir, opt-ir, kernel-ir "
+          "(as cached: literals lifted, inputs by position), llvm, "
           "opt-llvm or asm.")
       .def("__repr__", [](const PyKernel &K) {
         return "<nejit.Kernel '" + K.K.expression() + "' -> " +
