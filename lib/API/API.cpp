@@ -11,6 +11,7 @@
 #include "API/PlanRunner.h"
 
 #include "CodeGen/CodeGen.h"
+#include "CodeGen/VmlMath.h"
 #include "JIT/Engine.h"
 #include "Parse/Parser.h"
 #include "Parse/Program.h"
@@ -19,6 +20,7 @@
 #include "Runtime/Driver.h"
 #include "Runtime/Helpers.h"
 #include "Runtime/Threads.h"
+#include "Runtime/Vml.h"
 #include "Sema/Sema.h"
 #include "Transforms/Passes.h"
 
@@ -257,10 +259,44 @@ struct PassKernel {
 
 namespace internal {
 
+Expected<MathBackend> resolveBackend(const ir::Function &F, const Options &O,
+                                     bool RequireMkl) {
+  switch (O.Backend) {
+  case MathBackend::Sleef:
+    return MathBackend::Sleef;
+  case MathBackend::VML:
+    if (RequireMkl) {
+      const runtime::VmlLibrary &L = runtime::vmlLibrary();
+      if (!L.Loaded)
+        return makeError(ErrorKind::Runtime,
+                         "the VML backend needs Intel MKL: " + L.Problem);
+    }
+    return MathBackend::VML;
+  case MathBackend::Auto:
+    break;
+  }
+  runtime::VmlSwitch Switch = runtime::vmlSwitch();
+  if (Switch == runtime::VmlSwitch::Off)
+    return MathBackend::Sleef;
+  bool Wanted = false;
+  for (const ir::Inst &I : F.Insts)
+    Wanted |=
+        Switch == runtime::VmlSwitch::On
+            ? codegen::vmlFunction(I.Op, I.Type).has_value()
+            : codegen::vmlPreferred(I.Op, I.Type, O.Acc, runtime::cpuIsIntel());
+  // Only a kernel that would call VML loads MKL.
+  if (!Wanted || !runtime::vmlLibrary().Loaded)
+    return MathBackend::Sleef;
+  return Switch == runtime::VmlSwitch::On ? MathBackend::VML
+                                          : MathBackend::Auto;
+}
+
 codegen::CodeGenOptions codegenOptions(const Options &O,
                                        const jit::HostTarget &T) {
   codegen::CodeGenOptions C;
   C.Acc = O.Acc;
+  C.Backend = O.Backend;
+  C.IntelCpu = runtime::cpuIsIntel();
   C.VectorBits = T.VectorBits;
   C.Isa.HasAVX512F = T.hasFeature("avx512f");
   C.Isa.HasAVX2 = T.hasFeature("avx2");
@@ -590,6 +626,9 @@ std::string disLoop(std::string_view Expr, const ir::Function &IR, Stage S,
       Out += "param " + std::to_string(P) + " = " + K.Params[P].str() + "\n";
     return Out;
   }
+  Options Resolved = Opts;
+  Resolved.Backend =
+      unwrap(resolveBackend(K.IR, Opts, /*RequireMkl=*/false), Expr);
   llvm::LLVMContext Ctx;
   codegen::KernelSpec Spec = contiguousSpec(K.IR);
   if (!Layouts.empty()) {
@@ -613,7 +652,7 @@ std::string disLoop(std::string_view Expr, const ir::Function &IR, Stage S,
                                           Layouts[K] + "' (use c, b, s, n)");
     }
   }
-  auto M = buildModule(K.IR, Spec, Opts, T, Ctx);
+  auto M = buildModule(K.IR, Spec, Resolved, T, Ctx);
   if (!M)
     throwError(M.takeError(), Expr);
   if (S == Stage::OptLLVM)
@@ -652,7 +691,7 @@ static std::string signatureKey(const Signature &Sig, const Options &O) {
   }
   K += '|';
   K += std::to_string((int)O.Acc) + std::to_string((int)O.Opt) +
-       std::to_string(O.OptLevel) +
+       std::to_string(O.OptLevel) + std::to_string((int)O.Backend) +
        (internal::liftConstantsEnabled() ? "L" : "");
   return K;
 }
@@ -683,6 +722,16 @@ KernelCache &kernelCache() {
   return *C;
 }
 
+/// Opts.Backend (resolved) as the caches must tell kernels apart: the
+/// library, and for VML the CPU class Auto decides by and MKL's version.
+std::string mathKey(const Options &Opts) {
+  if (Opts.Backend == MathBackend::Sleef)
+    return "sleef";
+  return std::string(Opts.Backend == MathBackend::VML ? "vml" : "auto") +
+         (runtime::cpuIsIntel() ? " intel " : " other ") +
+         runtime::vmlLibrary().Version;
+}
+
 /// The body for KIR's structure: found in the cache, or made (which builds
 /// its LLVM module once, so that code generation errors surface at
 /// compile() rather than at the first run).
@@ -693,7 +742,8 @@ std::shared_ptr<const KernelBody> findOrMakeBody(ir::Function KIR,
   KernelCache &KC = kernelCache();
   std::string Key = internal::kernelKeyText(KIR) + "accuracy " +
                     std::to_string((int)Opts.Acc) + "\nopt-level " +
-                    std::to_string(Opts.OptLevel) + "\n";
+                    std::to_string(Opts.OptLevel) + "\nmath " + mathKey(Opts) +
+                    "\n";
   if (!Salt.empty())
     Key += "salt " + std::string(Salt) + "\n";
   {
@@ -765,15 +815,17 @@ Kernel compile(std::string_view Expr, const Signature &Sig,
   Impl->AstText = std::move(FE.AstText);
   Impl->InitialIR = std::move(FE.InitialIR);
   Impl->IR = std::move(FE.IR);
+  Impl->Opts.Backend = unwrap(
+      internal::resolveBackend(Impl->IR, Opts, /*RequireMkl=*/true), Expr);
   if (plan::isSingleKernel(Impl->IR)) {
     internal::KernelIR KIR = internal::kernelIR(Impl->IR);
     for (const ir::Scalar &V : KIR.Params)
       Impl->Params.push_back(paramSlot(V));
-    Impl->Body = findOrMakeBody(std::move(KIR.IR), Opts, Salt, Expr);
+    Impl->Body = findOrMakeBody(std::move(KIR.IR), Impl->Opts, Salt, Expr);
   } else {
     // Compiles every pass's body now, so that errors surface here.
-    Impl->Plan =
-        std::make_shared<internal::PlanRunner>(Impl->Expr, Impl->IR, Opts);
+    Impl->Plan = std::make_shared<internal::PlanRunner>(Impl->Expr, Impl->IR,
+                                                        Impl->Opts);
   }
   std::lock_guard<std::mutex> Lock(KC.Mutex);
   if (KC.Map.size() > 8192)
@@ -871,6 +923,29 @@ int setNumThreads(int N) {
 int getNumThreads() { return runtime::numThreads(); }
 int maxThreads() { return runtime::maxThreads(); }
 int detectNumberOfCores() { return runtime::coreCount(); }
+
+VmlStatus vmlStatus() {
+  const runtime::VmlLibrary &L = runtime::vmlLibrary();
+  VmlStatus S;
+  S.Available = L.Loaded;
+  S.Version = L.Version;
+  S.Library = L.Path;
+  S.Problem = L.Problem;
+  return S;
+}
+
+void addVmlSearchPrefix(std::string_view Prefix) {
+  runtime::addVmlSearchPrefix(std::string(Prefix));
+}
+
+int setVmlNumThreads(int N) {
+  if (N < 1)
+    throw Error(ErrorKind::Value, "number of VML threads must be positive");
+  int Old = runtime::vmlNumThreads();
+  runtime::setVmlNumThreads(N);
+  return Old;
+}
+int getVmlNumThreads() { return runtime::vmlNumThreads(); }
 
 const char *version() { return NEJIT_VERSION_STRING; }
 
