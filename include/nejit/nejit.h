@@ -202,6 +202,11 @@ public:
 
   /// Every output, in order (one for an expression).
   std::vector<OutputInfo> outputs() const;
+  /// Whether it runs as an execution plan (a reduction inside an
+  /// expression, or a program with named outputs): then its values have
+  /// numpy's shapes and it runs with run(Outputs, Inputs) (the original
+  /// run() only when every input has the one iteration shape).
+  bool isPlan() const;
   /// The number of passes over memory it takes (1 unless it is a plan).
   int passes() const;
   /// The shape of every output for inputs of InputShapes (one per signature

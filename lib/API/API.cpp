@@ -512,6 +512,8 @@ std::vector<OutputInfo> Kernel::outputs() const {
   return internal::outputInfos(checked(I).IR);
 }
 
+bool Kernel::isPlan() const { return checked(I).Plan != nullptr; }
+
 int Kernel::passes() const {
   const Impl &K = checked(I);
   return K.Plan ? (int)K.Plan->plan().Passes.size() : 1;

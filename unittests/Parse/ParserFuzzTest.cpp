@@ -293,7 +293,7 @@ TEST(ParserFuzz, ErrorsPointAtTheProblem) {
       {"s + a", ErrorKind::Type, 1, 3},
       {"where(a, a, a)", ErrorKind::NotImplemented, 1, 1},
       {"1 // 0", ErrorKind::Value, 1, 3},
-      {"sum(a) + 1", ErrorKind::Runtime, 1, 1},
+      {"a + mean(s)", ErrorKind::Type, 1, 5},
       {"'abc", ErrorKind::Syntax, 1, 1},
   };
   for (const Case &C : Cases) {
