@@ -205,6 +205,16 @@ template <typename T> static T compensatedValue(T S, T C) {
   return std::isfinite(S) ? S + C : S;
 }
 
+/// (S + C) / N with the division's own rounding error and C folded into
+/// one correction, so that the mean is not rounded twice.
+static double compensatedMean(double S, double C, double N) {
+  if (!std::isfinite(S) || N == 0)
+    return compensatedValue(S, C) / N;
+  double Q = S / N;
+  double R = std::fma(-Q, N, S) + C; // S - Q*N exactly, then + C
+  return Q + R / N;
+}
+
 llvm::Error stateFinish(const StateKind &K, const char *const *C,
                         int64_t Count, char *Out) {
   if (Count == 0 && (K.Op == Opcode::Min || K.Op == Opcode::Max))
@@ -223,9 +233,10 @@ llvm::Error stateFinish(const StateKind &K, const char *const *C,
         continue;
       }
       size_t Off = Part * sizeof(double);
-      double V =
-          compensatedValue(load<double>(C[0] + Off), load<double>(C[1] + Off));
-      store<double>(Out + Off, K.Op == Opcode::Mean ? V / (double)Count : V);
+      double S = load<double>(C[0] + Off), Comp = load<double>(C[1] + Off);
+      store<double>(Out + Off, K.Op == Opcode::Mean
+                                   ? compensatedMean(S, Comp, (double)Count)
+                                   : compensatedValue(S, Comp));
     }
     return llvm::Error::success();
   case StateKind::Welford: {

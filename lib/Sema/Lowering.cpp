@@ -106,6 +106,9 @@ private:
   }
 
   Expected<int> lowerReduction(const ENode &N, ir::Opcode Op);
+  /// nejit's rule for a reduction whose operand takes type Operand.
+  Expected<int> lowerNejitReduction(const ENode &N, ir::Opcode Op,
+                                    DType Operand);
 
   /// A reduction of a constant: the result is 0-d, so any axis is out of
   /// bounds; over all axes it is the constant's own value.
@@ -172,30 +175,43 @@ Expected<int> Lowering::reduceConstant(const ENode &N, ir::Opcode Op,
 }
 
 Expected<int> Lowering::lowerReduction(const ENode &N, ir::Opcode Op) {
+  // numexpr's own reductions search numexpr's typed operations first; when
+  // numexpr has none for the kind (a bool sum), nejit's rule applies, but
+  // an expression that both reject gets numexpr's error.
+  std::optional<std::string> NumexprProblem;
+  DType A = N.Kids[0]->Type;
+  DType Operand = A;
+  if (ir::isNumexprReduction(Op)) {
+    std::string Base{typecode(A), 'n'};
+    char Ret = typecode(A); // numexpr's reductions keep their kind
+    if (auto Sig = findSignature(N.Name, Ret, Base))
+      Operand = typeOfCode((*Sig)[0]);
+    else
+      NumexprProblem = "couldn't find matching opcode for '" + N.Name + "_" +
+                       Ret + Base + "'";
+  }
+  auto Id = lowerNejitReduction(N, Op, Operand);
+  if (Id || !NumexprProblem)
+    return Id;
+  llvm::consumeError(Id.takeError());
+  return makeError(ErrorKind::NotImplemented, N.Loc, *NumexprProblem);
+}
+
+Expected<int> Lowering::lowerNejitReduction(const ENode &N, ir::Opcode Op,
+                                            DType Operand) {
   const ENode &Axis = *N.Kids[1];
   const ENode &Arg = *N.Kids[0];
+  DType A = Arg.Type;
   if (Axis.AxisNotInteger)
     return makeError(ErrorKind::Type, Axis.Loc,
                      "the axis of a reduction must be an integer");
-  DType A = Arg.Type;
-  // numexpr's own reductions of the kinds it has keep its typed search
-  // (and its errors); the rest follow reductionKind().
-  DType Operand = A;
-  if (ir::isNumexprReduction(Op) && A != DType::Bool) {
-    std::string Base{typecode(A), 'n'};
-    char Ret = typecode(N.Type);
-    auto Sig = findSignature(N.Name, Ret, Base);
-    if (!Sig)
-      return makeError(ErrorKind::NotImplemented, N.Loc,
-                       "couldn't find matching opcode for '" + N.Name + "_" +
-                           Ret + Base + "'");
-    Operand = typeOfCode((*Sig)[0]);
-  } else if (!reductionKind(N.Name, A)) {
+  if (!reductionKind(N.Name, A) ||
+      (ir::isNumexprReduction(Op) && A == DType::Complex128 &&
+       (Op == ir::Opcode::Min || Op == ir::Opcode::Max)))
     return makeError(ErrorKind::Type, N.Loc,
                      N.Name + "() is not defined for " +
                          (A == DType::Bytes ? "byte strings"
                                             : "complex numbers"));
-  }
   if (Arg.K == ENode::Const)
     return reduceConstant(N, Op, N.Type);
 

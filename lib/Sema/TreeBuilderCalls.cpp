@@ -205,7 +205,13 @@ Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N) {
                        "the axis of a reduction must be an integer "
                        "constant or None");
     double D = V.asDouble();
-    // numpy counts a negative axis from the end (numexpr rejects it).
+    // numexpr's reductions keep numexpr's rule; nejit's own take numpy's
+    // negative axes, counted from the end.
+    bool Numexprs = N.Text == "sum" || N.Text == "prod" || N.Text == "min" ||
+                    N.Text == "max";
+    if (D < 0 && Numexprs)
+      return makeError(ErrorKind::Value, AxisLoc,
+                       "negative axis are not supported");
     if (D > 254 || D < -254)
       return makeError(ErrorKind::Value, AxisLoc, "cannot encode axis");
     // A float axis gets through here in numexpr and fails only when the
@@ -248,9 +254,13 @@ Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N) {
   DType Kind = X->Type;
   // numexpr's reductions keep their operand's kind; a kind numexpr has no
   // reduction for (bool) and nejit's own reductions take numpy's.
-  if (!Numexprs || X->Type == DType::Bool)
-    if (auto K = reductionKind(N.Text, X->Type))
-      Kind = *K;
+  if (!Numexprs || X->Type == DType::Bool) {
+    auto K = reductionKind(N.Text, X->Type);
+    if (!K)
+      return makeError(ErrorKind::Type, N.Loc,
+                       N.Text + "() is not defined for byte strings");
+    Kind = *K;
+  }
   return makeOp(N.Text, {X, Raw}, N.Loc, Kind);
 }
 

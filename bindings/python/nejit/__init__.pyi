@@ -15,8 +15,8 @@ from .necompiler import NumExpr as NumExpr
 
 _Order = Literal["C", "F", "A", "K"]
 _Casting = Literal["no", "equiv", "safe", "same_kind", "unsafe"]
-_Stage = Literal["ast", "ir", "opt-ir", "kernel-ir", "llvm", "opt-llvm",
-                 "asm"]
+_Stage = Literal["ast", "ir", "opt-ir", "kernel-ir", "plan", "llvm",
+                 "opt-llvm", "asm"]
 
 __version__: str
 __BLOCK_SIZE1__: int
@@ -82,9 +82,14 @@ class Kernel:
     result_dtype: np.dtype
     reduction: Optional[Literal["sum", "prod", "min", "max"]]
     reduction_axis: Optional[int]
-    def __call__(self, *args: npt.ArrayLike, out: Optional[np.ndarray] = ...,
+    outputs: list[Tuple[str, np.dtype]]
+    passes: int
+    is_plan: bool
+    def __call__(self, *args: npt.ArrayLike,
+                 out: Union[None, np.ndarray, Mapping[str, np.ndarray]] = ...,
                  order: _Order = ..., casting: _Casting = ...,
-                 **named: npt.ArrayLike) -> np.ndarray: ...
+                 **named: npt.ArrayLike
+                 ) -> Union[np.ndarray, dict[str, np.ndarray]]: ...
     def run(self, *args: npt.ArrayLike, **kwargs: Any) -> np.ndarray: ...
     def dis(self, stage: _Stage = ...) -> str: ...
 
@@ -102,3 +107,14 @@ def pool_stats() -> dict[str, Union[int, bool]]: ...
 def release_memory() -> int: ...
 def clear_cache() -> None: ...
 def variable_names(expr: str) -> list[str]: ...
+def evaluate_program(
+    program: str,
+    local_dict: Optional[Mapping[str, Any]] = ...,
+    global_dict: Optional[Mapping[str, Any]] = ...,
+    out: Union[None, np.ndarray, Mapping[str, np.ndarray]] = ...,
+    order: _Order = ...,
+    casting: _Casting = ...,
+    optimization: Literal["none", "moderate", "aggressive"] = ...,
+    accuracy: Optional[Literal["high", "low", "fast"]] = ...,
+    _frame_depth: int = ...,
+) -> Union[np.ndarray, dict[str, np.ndarray]]: ...
