@@ -196,6 +196,12 @@ struct CacheStats {
   uint64_t Entries = 0;   ///< kernels held in memory now
   uint64_t CodeBytes = 0; ///< JIT code and data bytes held now
   double CompileSeconds = 0; ///< total time spent compiling
+  /// Runs answered by the interpreter tier (NEJIT_TIER=interp|auto).
+  uint64_t Tier1Runs = 0;
+  /// Kernel variants the background compiler finished (NEJIT_TIER=auto).
+  uint64_t BackgroundCompiles = 0;
+  /// Kernel variants that moved from the interpreter to their JIT code.
+  uint64_t Swaps = 0;
 };
 NEJIT_API CacheStats cacheStats();
 /// Drops every cached kernel held in memory (running kernels keep theirs).

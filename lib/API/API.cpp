@@ -8,6 +8,8 @@
 #include "API/Internal.h"
 
 #include "CodeGen/CodeGen.h"
+#include "Interp/Interpreter.h"
+#include "Interp/Tier.h"
 #include "JIT/Engine.h"
 #include "Parse/Parser.h"
 #include "Runtime/Driver.h"
@@ -173,6 +175,14 @@ public:
   jit::HostTarget Target;
 
   runtime::KernelFn variant(const codegen::KernelSpec &Spec) const;
+  bool hasVariant(const std::string &Key) const {
+    std::lock_guard<std::mutex> Lock(Mutex);
+    return Variants.count(Key) != 0;
+  }
+
+  /// The interpreter tier: null when it cannot run this kernel.
+  std::unique_ptr<const interp::Program> Tier1;
+  mutable interp::TierState Tier;
 
 private:
   mutable std::mutex Mutex;
@@ -326,6 +336,62 @@ runtime::KernelFn Kernel::Impl::variant(const codegen::KernelSpec &Spec) const {
   return reinterpret_cast<runtime::KernelFn>(Slot->entry());
 }
 
+//===----------------------------------------------------------------------===//
+// Tiers (lib/Interp): which of interpreter and JIT code runs a variant
+//===----------------------------------------------------------------------===//
+
+/// The interpreter's program for a kernel, or null where it cannot run it
+/// with the JIT's results (no block kernels for this host, strings, ...).
+static std::unique_ptr<const interp::Program>
+buildTier1(const ir::Function &F, const Options &O,
+           const jit::HostTarget &T) {
+  static const std::optional<interp::Isa> Isa =
+      interp::hostIsa(jit::hostTarget());
+  if (!Isa || !internal::isHost(T))
+    return nullptr;
+  return interp::Program::build(F, O.Acc, *Isa, T.VectorBits);
+}
+
+/// Kernels this long are left to the interpreter under NEJIT_TIER=auto: LLVM
+/// compile time grows faster than linearly with them.
+static constexpr size_t MaxBackgroundInstructions = 2000;
+
+/// The interpreter for this run, or nullopt for the JIT variant (see
+/// Interp/Tier.h for the policy).
+static std::optional<runtime::KernelRef>
+tier1Kernel(const std::shared_ptr<const Kernel::Impl> &I,
+            const codegen::KernelSpec &Spec, int64_t Elements) {
+  const Kernel::Impl &K = *I;
+  interp::TierMode Mode = interp::tierMode();
+  if (!K.Tier1 || Mode == interp::TierMode::Jit)
+    return std::nullopt;
+  if (Mode == interp::TierMode::Auto) {
+    std::string Key = Spec.key();
+    auto Queue = [&]() -> bool {
+      if (K.IR.Insts.size() > MaxBackgroundInstructions)
+        return false;
+      std::weak_ptr<const Kernel::Impl> Weak = I;
+      return interp::enqueueBackground([Weak, Spec, Key] {
+        auto Held = Weak.lock();
+        if (!Held)
+          return;
+        bool Ok = true;
+        try {
+          Held->variant(Spec);
+        } catch (...) {
+          Ok = false;
+        }
+        Held->Tier.finished(Key, Ok);
+      });
+    };
+    if (K.Tier.decide(Key, K.hasVariant(Key), Elements, Queue) ==
+        interp::TierState::Choice::Jit)
+      return std::nullopt;
+  }
+  interp::countTier1Run();
+  return K.Tier1->kernel();
+}
+
 Kernel::Kernel() = default;
 Kernel::Kernel(std::shared_ptr<const Impl> I) : I(std::move(I)) {}
 Kernel::~Kernel() = default;
@@ -411,8 +477,14 @@ void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
     for (size_t Op = 0; Op < R.Strides.size(); ++Op)
       if (R.Strides[Op] == NoStrides)
         throw Error(ErrorKind::Value, "an operand has no strides");
-  runtime::run(
-      R, [&](const codegen::KernelSpec &Spec) { return K.variant(Spec); });
+  int64_t Elements = 1;
+  for (int D = 0; D < NDim; ++D)
+    Elements *= Shape[D];
+  runtime::run(R, [&](const codegen::KernelSpec &Spec) -> runtime::KernelRef {
+    if (auto Ref = tier1Kernel(I, Spec, Elements))
+      return *Ref;
+    return K.variant(Spec);
+  });
 }
 
 void Kernel::run(int64_t N, void *Out, const void *const *Inputs) const {
@@ -594,8 +666,11 @@ Kernel compile(std::string_view Expr, const Signature &Sig,
   Impl->IR = std::move(FE.IR);
   Impl->IRText = ir::print(Impl->IR);
   Impl->MayStream = codegen::benefitsFromStreaming(Impl->IR);
-  {
-    // Surface code generation errors now rather than at the first run.
+  Impl->Tier1 = buildTier1(Impl->IR, Opts, Impl->Target);
+  if (!Impl->Tier1) {
+    // Surface code generation errors now rather than at the first run (a
+    // kernel the interpreter runs has a block kernel for every operation,
+    // so CodeGen emits all of them).
     llvm::LLVMContext Ctx;
     auto M = internal::buildModule(Impl->IR, internal::contiguousSpec(Impl->IR),
                                    Opts, Impl->Target, Ctx);
@@ -642,6 +717,10 @@ CacheStats cacheStats() {
   C.Entries = S.Entries;
   C.CodeBytes = S.CodeBytes;
   C.CompileSeconds = S.CompileSeconds;
+  interp::TierCounters T = interp::tierCounters();
+  C.Tier1Runs = T.Tier1Runs;
+  C.BackgroundCompiles = T.BackgroundCompiles;
+  C.Swaps = T.Swaps;
   return C;
 }
 

@@ -347,6 +347,9 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
     D["entries"] = S.Entries;
     D["code_bytes"] = S.CodeBytes;
     D["compile_seconds"] = S.CompileSeconds;
+    D["tier1_runs"] = S.Tier1Runs;
+    D["background_compiles"] = S.BackgroundCompiles;
+    D["swaps"] = S.Swaps;
     return D;
   });
   m.def("clear_cache", []() { nejit::clearCache(); });

@@ -1,0 +1,82 @@
+//===- Interp/Tier.h - Choosing between the interpreter and the JIT -*- C++
+//-*-===//
+/// \file
+/// NEJIT_TIER=interp|jit|auto (default auto) and the background compiler.
+/// Under auto, a kernel variant whose JIT code is not ready runs in the
+/// interpreter; once the variant proves hot it is queued for the one
+/// compiler thread, and the first run after the code is ready swaps to it.
+/// The queue is bounded; the thread starts on first use, stops at exit
+/// (after the compile in progress) and does not survive fork(): a child
+/// starts its own and forgets what was queued in the parent.
+//===----------------------------------------------------------------------===//
+#ifndef NEJIT_INTERP_TIER_H
+#define NEJIT_INTERP_TIER_H
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace nejit::interp {
+
+enum class TierMode : uint8_t { Auto, Interp, Jit };
+
+/// NEJIT_TIER, read once ("interp", "jit", "auto"; anything else is auto).
+TierMode tierMode();
+/// Tests switch tiers inside one process.
+void setTierModeForTesting(TierMode M);
+
+/// Counters since process start.
+struct TierCounters {
+  uint64_t Tier1Runs = 0;          ///< runs answered by the interpreter
+  uint64_t BackgroundCompiles = 0; ///< variants the compiler thread finished
+  uint64_t Swaps = 0;              ///< variants that moved to JIT code
+  uint64_t QueueFull = 0;          ///< compiles not queued: queue full
+};
+TierCounters tierCounters();
+
+/// Queues Job for the compiler thread (started now if needed). False if the
+/// queue is full or the process is exiting; the job is then dropped.
+bool enqueueBackground(std::function<void()> Job);
+/// Bumped in a fork child: work queued before the fork is gone.
+uint64_t backgroundGeneration();
+/// Blocks until the queue is empty and no job runs (tests, benchmarks).
+void waitForBackgroundIdle();
+
+/// Pending maximum of the queue.
+constexpr size_t BackgroundQueueLimit = 64;
+/// Under auto, a variant is queued for compilation on its second
+/// interpreted run, or on its first if that covers this many elements.
+constexpr int64_t HotElements = 1 << 16;
+
+/// One kernel's tier bookkeeping, per layout variant (KernelSpec::key()).
+class TierState {
+public:
+  enum class Choice : uint8_t { Interpret, Jit };
+  /// Decides one run under auto. JitReady says whether the variant's code
+  /// is compiled; Queue is called (at most once per variant and
+  /// generation) to put its compilation in the background and returns
+  /// whether it was queued.
+  Choice decide(const std::string &Key, bool JitReady, int64_t Elements,
+                const std::function<bool()> &Queue);
+  /// Called by the background job when the compile finished (or failed).
+  void finished(const std::string &Key, bool Ok);
+
+private:
+  enum class Phase : uint8_t { Cold, Queued, Ready, Failed };
+  struct Entry {
+    Phase P = Phase::Cold;
+    uint32_t Runs = 0;       ///< interpreted runs
+    uint64_t Generation = 0; ///< of the queueing
+  };
+  std::mutex Mutex;
+  std::map<std::string, Entry> Entries;
+};
+
+/// Counts one interpreted run (every mode).
+void countTier1Run();
+
+} // namespace nejit::interp
+
+#endif // NEJIT_INTERP_TIER_H
