@@ -171,11 +171,13 @@ TierState::Choice TierState::decide(const std::string &Key, bool JitReady,
   std::lock_guard<std::mutex> Lock(Mutex);
   Entry &E = Entries[Key];
   if (JitReady) {
-    if (E.Runs > 0 && E.P != Phase::Ready)
+    if (E.Runs > 0 && !E.OnJit)
       counters().Swaps.fetch_add(1);
+    E.OnJit = true;
     E.P = Phase::Ready;
     return Choice::Jit;
   }
+  E.OnJit = false;
   uint64_t Gen = backgroundGeneration();
   if ((E.P == Phase::Queued && E.Generation != Gen) || E.P == Phase::Ready)
     E.P = Phase::Cold; // queued before a fork, or the code was dropped

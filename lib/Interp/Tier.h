@@ -69,6 +69,7 @@ private:
     Phase P = Phase::Cold;
     uint32_t Runs = 0;       ///< interpreted runs
     uint64_t Generation = 0; ///< of the queueing
+    bool OnJit = false;      ///< the last run used the JIT code
   };
   std::mutex Mutex;
   std::map<std::string, Entry> Entries;
