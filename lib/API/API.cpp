@@ -343,14 +343,18 @@ runtime::KernelFn Kernel::Impl::variant(const codegen::KernelSpec &Spec) const {
 /// The interpreter's program for a kernel, or null where it cannot run it
 /// with the JIT's results (no block kernels for this host, strings, ...).
 static std::unique_ptr<const interp::Program>
-buildTier1(const ir::Function &F, const Options &O,
-           const jit::HostTarget &T) {
+buildTier1(const ir::Function &F, const Options &O, const jit::HostTarget &T) {
   static const std::optional<interp::Isa> Isa =
       interp::hostIsa(jit::hostTarget());
   if (!Isa || !internal::isHost(T))
     return nullptr;
   return interp::Program::build(F, O.Acc, *Isa, T.VectorBits);
 }
+
+static_assert((int)Tier::Auto == (int)interp::TierMode::Auto &&
+                  (int)Tier::Interp == (int)interp::TierMode::Interp &&
+                  (int)Tier::Jit == (int)interp::TierMode::Jit,
+              "nejit::Tier and interp::TierMode must agree");
 
 /// Kernels this long are left to the interpreter under NEJIT_TIER=auto: LLVM
 /// compile time grows faster than linearly with them.
@@ -723,6 +727,14 @@ CacheStats cacheStats() {
   C.Swaps = T.Swaps;
   return C;
 }
+
+Tier setTier(Tier T) {
+  Tier Old = getTier();
+  interp::setTierMode((interp::TierMode)T);
+  return Old;
+}
+
+Tier getTier() { return (Tier)interp::tierMode(); }
 
 void clearCache() {
   // Each cached Kernel::Impl holds its variants' code: drop those too, or

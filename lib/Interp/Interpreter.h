@@ -1,7 +1,7 @@
 //===- Interp/Interpreter.h - The interpreter tier --------------*- C++ -*-===//
 /// \file
 /// Runs a kernel's optimized IR without compiling it: the index range is cut
-/// into blocks of a few thousand elements, and each instruction runs over a
+/// into blocks of a few hundred elements, and each instruction runs over a
 /// block with its precompiled block kernel (BlockKernels.h), temporaries in
 /// per-thread buffers that stay in cache. A Program is a KernelFn in all but
 /// name: runtime::run drives it over n-d arrays exactly as it drives the JIT
@@ -39,8 +39,11 @@ std::optional<Isa> hostIsa(const jit::HostTarget &T);
 /// Elements per block: a power of two, so a multiple of every vector
 /// width; smaller than the maximum only when a program's buffers (one per
 /// constant, per live temporary and per non-contiguous input) would
-/// otherwise exceed BufferBudget bytes.
-constexpr int64_t MaxBlockSize = 1024, MinBlockSize = 64;
+/// otherwise exceed BufferBudget bytes. Small blocks measured best: with
+/// 256 float64 elements (2 KiB buffers) a kernel reading one input's block
+/// from memory hands over to the next input's sooner, and 1e6-element runs
+/// took 25-45% less time than with 1024; below, per-call overhead shows.
+constexpr int64_t MaxBlockSize = 256, MinBlockSize = 64;
 constexpr int64_t BufferBudget = 2 << 20;
 
 class Program {

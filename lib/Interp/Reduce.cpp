@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 namespace nejit::interp {
 
@@ -93,21 +94,25 @@ template <typename T> T load(const char *P) {
 }
 template <typename T> void store(char *P, T V) { std::memcpy(P, &V, sizeof V); }
 
+/// The loops for one element type; the operation is a template argument,
+/// so that each loop is branch-free (and the lane loop vectorizes: every
+/// lane is its own chain, nothing is reassociated).
 template <typename T> struct Ops {
-  static void init(LaneAccumulator &A, ir::Opcode Op, unsigned VF) {
+  template <ir::Opcode Op> static void init(LaneAccumulator &A, unsigned VF) {
     T *L = reinterpret_cast<T *>(A.Bytes);
     for (unsigned I = 0; I < VF; ++I)
       L[I] = Fold<T>::identity(Op);
   }
-  static void fold(LaneAccumulator &A, ir::Opcode Op, unsigned VF,
-                   const char *X, int64_t N) {
+  template <ir::Opcode Op>
+  static void fold(LaneAccumulator &A, unsigned VF, const char *X, int64_t N) {
     T *L = reinterpret_cast<T *>(A.Bytes);
     for (int64_t I = 0; I < N; I += VF)
       for (unsigned K = 0; K < VF; ++K)
         L[K] = Fold<T>::apply(Op, L[K], load<T>(X + (I + K) * sizeof(T)));
   }
-  static void finish(const LaneAccumulator &A, ir::Opcode Op, unsigned VF,
-                     char *Acc, const char *Tail, int64_t TailN) {
+  template <ir::Opcode Op>
+  static void finish(const LaneAccumulator &A, unsigned VF, char *Acc,
+                     const char *Tail, int64_t TailN) {
     const T *L = reinterpret_cast<const T *>(A.Bytes);
     T H = L[0];
     for (unsigned K = 1; K < VF; ++K)
@@ -117,8 +122,9 @@ template <typename T> struct Ops {
       S = Fold<T>::apply(Op, S, load<T>(Tail + I * sizeof(T)));
     store<T>(Acc, S);
   }
-  static void accumulate(ir::Opcode Op, char *Out, int64_t OutStride,
-                         const char *X, int64_t N) {
+  template <ir::Opcode Op>
+  static void accumulate(char *Out, int64_t OutStride, const char *X,
+                         int64_t N) {
     for (int64_t I = 0; I < N; ++I) {
       char *P = Out + I * OutStride;
       store<T>(P, Fold<T>::apply(Op, load<T>(P), load<T>(X + I * sizeof(T))));
@@ -126,19 +132,33 @@ template <typename T> struct Ops {
   }
 };
 
-/// Calls F.template operator()<T>() for T's C++ type.
-template <typename Fn> void dispatch(DType T, Fn &&F) {
+/// Calls F(Ops<T>(), std::integral_constant<Opcode, Op>()) for the C++
+/// type of T and the reduction Op.
+template <typename Fn> void dispatch(ir::Opcode Op, DType T, Fn &&F) {
+  auto WithType = [&](auto O) {
+    using ir::Opcode;
+    switch (Op) {
+    case Opcode::Sum:
+      return F(O, std::integral_constant<Opcode, Opcode::Sum>());
+    case Opcode::Prod:
+      return F(O, std::integral_constant<Opcode, Opcode::Prod>());
+    case Opcode::Min:
+      return F(O, std::integral_constant<Opcode, Opcode::Min>());
+    default:
+      return F(O, std::integral_constant<Opcode, Opcode::Max>());
+    }
+  };
   switch (T) {
   case DType::Int32:
-    return F(Ops<int32_t>());
+    return WithType(Ops<int32_t>());
   case DType::Int64:
-    return F(Ops<int64_t>());
+    return WithType(Ops<int64_t>());
   case DType::Float32:
-    return F(Ops<float>());
+    return WithType(Ops<float>());
   case DType::Float64:
-    return F(Ops<double>());
+    return WithType(Ops<double>());
   case DType::Complex128:
-    return F(Ops<Complex>());
+    return WithType(Ops<Complex>());
   default:
     return;
   }
@@ -163,22 +183,30 @@ bool canReduce(ir::Opcode Op, DType T) {
 }
 
 void initLanes(LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF) {
-  dispatch(T, [&](auto O) { O.init(A, Op, VF); });
+  dispatch(Op, T, [&](auto O, auto K) {
+    decltype(O)::template init<decltype(K)::value>(A, VF);
+  });
 }
 
 void foldLanes(LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF,
                const char *X, int64_t N) {
-  dispatch(T, [&](auto O) { O.fold(A, Op, VF, X, N); });
+  dispatch(Op, T, [&](auto O, auto K) {
+    decltype(O)::template fold<decltype(K)::value>(A, VF, X, N);
+  });
 }
 
 void finishLanes(const LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF,
                  char *Acc, const char *Tail, int64_t TailN) {
-  dispatch(T, [&](auto O) { O.finish(A, Op, VF, Acc, Tail, TailN); });
+  dispatch(Op, T, [&](auto O, auto K) {
+    decltype(O)::template finish<decltype(K)::value>(A, VF, Acc, Tail, TailN);
+  });
 }
 
 void accumulate(ir::Opcode Op, DType T, char *Out, int64_t OutStride,
                 const char *X, int64_t N) {
-  dispatch(T, [&](auto O) { O.accumulate(Op, Out, OutStride, X, N); });
+  dispatch(Op, T, [&](auto O, auto K) {
+    decltype(O)::template accumulate<decltype(K)::value>(Out, OutStride, X, N);
+  });
 }
 
 } // namespace nejit::interp

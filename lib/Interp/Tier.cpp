@@ -140,7 +140,7 @@ TierMode tierMode() {
   return FromEnv;
 }
 
-void setTierModeForTesting(TierMode M) { ModeOverride.store((int)M); }
+void setTierMode(TierMode M) { ModeOverride.store((int)M); }
 
 TierCounters tierCounters() {
   Counters &C = counters();

@@ -24,8 +24,8 @@ enum class TierMode : uint8_t { Auto, Interp, Jit };
 
 /// NEJIT_TIER, read once ("interp", "jit", "auto"; anything else is auto).
 TierMode tierMode();
-/// Tests switch tiers inside one process.
-void setTierModeForTesting(TierMode M);
+/// Overrides NEJIT_TIER for every later run (nejit::setTier).
+void setTierMode(TierMode M);
 
 /// Counters since process start.
 struct TierCounters {

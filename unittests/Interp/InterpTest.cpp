@@ -438,7 +438,7 @@ TEST(InterpTest, Sse41KernelsMatchTheJit) { checkTable(2); }
 
 /// Restores auto at the end of a test.
 struct TierGuard {
-  ~TierGuard() { interp::setTierModeForTesting(interp::TierMode::Auto); }
+  ~TierGuard() { interp::setTierMode(interp::TierMode::Auto); }
 };
 
 Signature mixedSignature() {
@@ -523,7 +523,7 @@ void compareTiers(const std::string &Expr, int64_t Rows, int64_t Cols,
   int64_t Shape[2] = {Rows, Cols};
   std::vector<char> Out[2];
   for (int Tier = 0; Tier < 2; ++Tier) {
-    interp::setTierModeForTesting(Tier ? interp::TierMode::Interp
+    interp::setTierMode(Tier ? interp::TierMode::Interp
                                        : interp::TierMode::Jit);
     Out[Tier].assign((size_t)(std::max<int64_t>(Rows * Cols, 1) * Size), 0x5a);
     K.run(2, Shape, ArrayView{Out[Tier].data(), OutStrides}, Views.data());
@@ -674,7 +674,7 @@ TEST(InterpTest, ReductionsOfZerosAndNaNsMatchTheJit) {
       Kernel K = compile(E, Sig);
       double Out[2];
       for (int Tier = 0; Tier < 2; ++Tier) {
-        interp::setTierModeForTesting(Tier ? interp::TierMode::Interp
+        interp::setTierMode(Tier ? interp::TierMode::Interp
                                            : interp::TierMode::Jit);
         const void *In[] = {Data.data()};
         K.run((int64_t)Data.size(), &Out[Tier], In);
@@ -691,7 +691,7 @@ TEST(InterpTest, AutoSwapsToTheJitWhenItsCodeIsReady) {
   TierGuard Guard;
   if (!interp::hostIsa(jit::hostTarget()))
     GTEST_SKIP() << "no block kernels run on this host";
-  interp::setTierModeForTesting(interp::TierMode::Auto);
+  interp::setTierMode(interp::TierMode::Auto);
   Kernel K = compile("a * 1.25 - b * 0.75 + 0.0625 * a * b",
                      {{"a", DType::Float64}, {"b", DType::Float64}});
   std::vector<double> A(100, 1.5), B(100, -2.0), Out(100);
@@ -718,7 +718,7 @@ TEST(InterpTest, AutoSwapsToTheJitWhenItsCodeIsReady) {
 /// What the interpreter cannot run still runs, in the JIT.
 TEST(InterpTest, StringsFallBackToTheJit) {
   TierGuard Guard;
-  interp::setTierModeForTesting(interp::TierMode::Interp);
+  interp::setTierMode(interp::TierMode::Interp);
   Kernel K = compile("contains(s, t)",
                      {{"s", DType::Bytes, 4}, {"t", DType::Bytes, 2}});
   const char S[] = "abcdxyzw", T[] = "bcab";

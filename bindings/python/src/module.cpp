@@ -353,6 +353,8 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
     return D;
   });
   m.def("clear_cache", []() { nejit::clearCache(); });
+  m.def("set_tier", [](int T) { return (int)nejit::setTier(nejit::Tier(T)); });
+  m.def("get_tier", []() { return (int)nejit::getTier(); });
 
   m.def("set_num_threads", [](int N) { return nejit::setNumThreads(N); });
   m.def("get_num_threads", []() { return nejit::getNumThreads(); });
