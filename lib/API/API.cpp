@@ -388,7 +388,8 @@ tier1Kernel(const std::shared_ptr<const Kernel::Impl> &I,
         Held->Tier.finished(Key, Ok);
       });
     };
-    if (K.Tier.decide(Key, K.hasVariant(Key), Elements, Queue) ==
+    int64_t Work = Elements * (int64_t)std::max<size_t>(1, K.Tier1->numSteps());
+    if (K.Tier.decide(Key, K.hasVariant(Key), Work, Queue) ==
         interp::TierState::Choice::Jit)
       return std::nullopt;
   }

@@ -166,7 +166,7 @@ uint64_t backgroundGeneration() { return Background::get().generation(); }
 void waitForBackgroundIdle() { Background::get().waitIdle(); }
 
 TierState::Choice TierState::decide(const std::string &Key, bool JitReady,
-                                    int64_t Elements,
+                                    int64_t Work,
                                     const std::function<bool()> &Queue) {
   std::lock_guard<std::mutex> Lock(Mutex);
   Entry &E = Entries[Key];
@@ -182,7 +182,8 @@ TierState::Choice TierState::decide(const std::string &Key, bool JitReady,
   if ((E.P == Phase::Queued && E.Generation != Gen) || E.P == Phase::Ready)
     E.P = Phase::Cold; // queued before a fork, or the code was dropped
   ++E.Runs;
-  if (E.P == Phase::Cold && (E.Runs >= 2 || Elements >= HotElements)) {
+  E.Work += Work;
+  if (E.P == Phase::Cold && E.Work >= HotWork) {
     E.P = Phase::Queued;
     E.Generation = Gen;
     if (!Queue())

@@ -46,19 +46,23 @@ void waitForBackgroundIdle();
 
 /// Pending maximum of the queue.
 constexpr size_t BackgroundQueueLimit = 64;
-/// Under auto, a variant is queued for compilation on its second
-/// interpreted run, or on its first if that covers this many elements.
-constexpr int64_t HotElements = 1 << 16;
+/// Under auto, a variant is queued for compilation once the interpreter has
+/// done this much work on it: elements times block kernels run, summed over
+/// its runs. The JIT's fused loop saves the interpreter's passes over its
+/// block buffers, roughly 0.3-0.5 ns per element and kernel, and costs 2-3
+/// ms to compile: about 8M element-kernels of interpreting repay it. An
+/// expression evaluated once on a small array never gets compiled.
+constexpr int64_t HotWork = int64_t(8) << 20;
 
 /// One kernel's tier bookkeeping, per layout variant (KernelSpec::key()).
 class TierState {
 public:
   enum class Choice : uint8_t { Interpret, Jit };
   /// Decides one run under auto. JitReady says whether the variant's code
-  /// is compiled; Queue is called (at most once per variant and
-  /// generation) to put its compilation in the background and returns
-  /// whether it was queued.
-  Choice decide(const std::string &Key, bool JitReady, int64_t Elements,
+  /// is compiled; Work is this run's (see HotWork); Queue is called (at most
+  /// once per variant and generation) to put its compilation in the
+  /// background and returns whether it was queued.
+  Choice decide(const std::string &Key, bool JitReady, int64_t Work,
                 const std::function<bool()> &Queue);
   /// Called by the background job when the compile finished (or failed).
   void finished(const std::string &Key, bool Ok);
@@ -68,6 +72,7 @@ private:
   struct Entry {
     Phase P = Phase::Cold;
     uint32_t Runs = 0;       ///< interpreted runs
+    int64_t Work = 0;        ///< interpreted work, summed
     uint64_t Generation = 0; ///< of the queueing
     bool OnJit = false;      ///< the last run used the JIT code
   };
