@@ -200,7 +200,8 @@ struct CacheStats {
   uint64_t Tier1Runs = 0;
   /// Kernel variants the background compiler finished (NEJIT_TIER=auto).
   uint64_t BackgroundCompiles = 0;
-  /// Kernel variants that moved from the interpreter to their JIT code.
+  /// Interpreted kernel variants whose JIT code the background compiler
+  /// installed (their next runs use it).
   uint64_t Swaps = 0;
 };
 NEJIT_API CacheStats cacheStats();

@@ -175,9 +175,13 @@ public:
   jit::HostTarget Target;
 
   runtime::KernelFn variant(const codegen::KernelSpec &Spec) const;
-  bool hasVariant(const std::string &Key) const {
+  /// The variant's code if it is compiled, else null (never compiles).
+  runtime::KernelFn readyVariant(const std::string &Key) const {
     std::lock_guard<std::mutex> Lock(Mutex);
-    return Variants.count(Key) != 0;
+    auto It = Variants.find(Key);
+    return It == Variants.end()
+               ? nullptr
+               : reinterpret_cast<runtime::KernelFn>(It->second->entry());
   }
 
   /// The interpreter tier: null when it cannot run this kernel.
@@ -360,8 +364,9 @@ static_assert((int)Tier::Auto == (int)interp::TierMode::Auto &&
 /// compile time grows faster than linearly with them.
 static constexpr size_t MaxBackgroundInstructions = 2000;
 
-/// The interpreter for this run, or nullopt for the JIT variant (see
-/// Interp/Tier.h for the policy).
+/// The interpreter, or the JIT code if it is compiled already, for this
+/// run under the interpreter tiers; nullopt: compile the JIT variant now
+/// (see Interp/Tier.h for the policy).
 static std::optional<runtime::KernelRef>
 tier1Kernel(const std::shared_ptr<const Kernel::Impl> &I,
             const codegen::KernelSpec &Spec, int64_t Elements) {
@@ -371,6 +376,8 @@ tier1Kernel(const std::shared_ptr<const Kernel::Impl> &I,
     return std::nullopt;
   if (Mode == interp::TierMode::Auto) {
     std::string Key = Spec.key();
+    if (runtime::KernelFn Ready = K.readyVariant(Key))
+      return runtime::KernelRef(Ready);
     auto Queue = [&]() -> bool {
       if (K.IR.Insts.size() > MaxBackgroundInstructions)
         return false;
@@ -388,10 +395,8 @@ tier1Kernel(const std::shared_ptr<const Kernel::Impl> &I,
         Held->Tier.finished(Key, Ok);
       });
     };
-    int64_t Work = Elements * (int64_t)std::max<size_t>(1, K.Tier1->numSteps());
-    if (K.Tier.decide(Key, K.hasVariant(Key), Work, Queue) ==
-        interp::TierState::Choice::Jit)
-      return std::nullopt;
+    int64_t Steps = (int64_t)std::max<size_t>(1, K.Tier1->numSteps());
+    K.Tier.interpreted(Key, Elements * Steps, Queue);
   }
   interp::countTier1Run();
   return K.Tier1->kernel();

@@ -1,5 +1,4 @@
-//===- Interp/Reduce.h - Reductions as the JIT kernel folds them -*- C++
-//-*-===//
+//===- Interp/Reduce.h - Reductions folded as the JIT folds -----*- C++ -*-===//
 /// \file
 /// A reduction kernel keeps VF vector lanes, lane L folding elements L,
 /// L + VF, ... of its vector part; after the loop it folds the lanes into

@@ -165,23 +165,13 @@ uint64_t backgroundGeneration() { return Background::get().generation(); }
 
 void waitForBackgroundIdle() { Background::get().waitIdle(); }
 
-TierState::Choice TierState::decide(const std::string &Key, bool JitReady,
-                                    int64_t Work,
-                                    const std::function<bool()> &Queue) {
+void TierState::interpreted(const std::string &Key, int64_t Work,
+                            llvm::function_ref<bool()> Queue) {
   std::lock_guard<std::mutex> Lock(Mutex);
   Entry &E = Entries[Key];
-  if (JitReady) {
-    if (E.Runs > 0 && !E.OnJit)
-      counters().Swaps.fetch_add(1);
-    E.OnJit = true;
-    E.P = Phase::Ready;
-    return Choice::Jit;
-  }
-  E.OnJit = false;
   uint64_t Gen = backgroundGeneration();
   if ((E.P == Phase::Queued && E.Generation != Gen) || E.P == Phase::Ready)
     E.P = Phase::Cold; // queued before a fork, or the code was dropped
-  ++E.Runs;
   E.Work += Work;
   if (E.P == Phase::Cold && E.Work >= HotWork) {
     E.P = Phase::Queued;
@@ -189,15 +179,15 @@ TierState::Choice TierState::decide(const std::string &Key, bool JitReady,
     if (!Queue())
       E.P = Phase::Cold;
   }
-  return Choice::Interpret;
 }
 
 void TierState::finished(const std::string &Key, bool Ok) {
-  counters().BackgroundCompiles.fetch_add(1);
+  Counters &C = counters();
+  C.BackgroundCompiles.fetch_add(1);
+  if (Ok)
+    C.Swaps.fetch_add(1);
   std::lock_guard<std::mutex> Lock(Mutex);
-  Entry &E = Entries[Key];
-  if (E.P != Phase::Ready)
-    E.P = Ok ? Phase::Ready : Phase::Failed;
+  Entries[Key].P = Ok ? Phase::Ready : Phase::Failed;
 }
 
 } // namespace nejit::interp

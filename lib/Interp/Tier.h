@@ -1,5 +1,4 @@
-//===- Interp/Tier.h - Choosing between the interpreter and the JIT -*- C++
-//-*-===//
+//===- Interp/Tier.h - Interpreter or JIT; the compiler thread --*- C++ -*-===//
 /// \file
 /// NEJIT_TIER=interp|jit|auto (default auto) and the background compiler.
 /// Under auto, a kernel variant whose JIT code is not ready runs in the
@@ -11,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 #ifndef NEJIT_INTERP_TIER_H
 #define NEJIT_INTERP_TIER_H
+
+#include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <cstdint>
 #include <functional>
@@ -31,7 +32,7 @@ void setTierMode(TierMode M);
 struct TierCounters {
   uint64_t Tier1Runs = 0;          ///< runs answered by the interpreter
   uint64_t BackgroundCompiles = 0; ///< variants the compiler thread finished
-  uint64_t Swaps = 0;              ///< variants that moved to JIT code
+  uint64_t Swaps = 0;              ///< interpreted variants given JIT code
   uint64_t QueueFull = 0;          ///< compiles not queued: queue full
 };
 TierCounters tierCounters();
@@ -57,24 +58,23 @@ constexpr int64_t HotWork = int64_t(8) << 20;
 /// One kernel's tier bookkeeping, per layout variant (KernelSpec::key()).
 class TierState {
 public:
-  enum class Choice : uint8_t { Interpret, Jit };
-  /// Decides one run under auto. JitReady says whether the variant's code
-  /// is compiled; Work is this run's (see HotWork); Queue is called (at most
-  /// once per variant and generation) to put its compilation in the
-  /// background and returns whether it was queued.
-  Choice decide(const std::string &Key, bool JitReady, int64_t Work,
-                const std::function<bool()> &Queue);
-  /// Called by the background job when the compile finished (or failed).
+  /// Notes one interpreted run under auto (the variant's JIT code is not
+  /// ready): Work is this run's (see HotWork). Once the variant is hot,
+  /// Queue is called (once per variant and fork generation, or again after
+  /// it failed to queue) to put its compilation in the background and
+  /// returns whether it did.
+  void interpreted(const std::string &Key, int64_t Work,
+                   llvm::function_ref<bool()> Queue);
+  /// Called by the background job when the compile finished (Ok: the
+  /// variant's code is installed, and later runs swap to it).
   void finished(const std::string &Key, bool Ok);
 
 private:
   enum class Phase : uint8_t { Cold, Queued, Ready, Failed };
   struct Entry {
     Phase P = Phase::Cold;
-    uint32_t Runs = 0;       ///< interpreted runs
     int64_t Work = 0;        ///< interpreted work, summed
     uint64_t Generation = 0; ///< of the queueing
-    bool OnJit = false;      ///< the last run used the JIT code
   };
   std::mutex Mutex;
   std::map<std::string, Entry> Entries;

@@ -92,8 +92,7 @@ runtime::KernelFn jitVariant(const ir::Function &F,
   return reinterpret_cast<runtime::KernelFn>((*Code)->entry());
 }
 
-//===--- operand data
-//------------------------------------------------------===//
+//===--- operand data -----------------------------------------------------===//
 
 const double SpecialDoubles[] = {0.0,
                                  -0.0,
@@ -316,8 +315,7 @@ bool sameInBothTiers(const ir::Function &F, Accuracy Acc, const TierTarget &TT,
   return false;
 }
 
-//===--- the table's kernels as functions
-//----------------------------------===//
+//===--- the table's kernels as functions ---------------------------------===//
 
 struct Decoded {
   ir::Opcode Op;
@@ -433,8 +431,7 @@ TEST(InterpTest, HostKernelsMatchTheJit) { checkTable(0); }
 TEST(InterpTest, Host256BitKernelsMatchTheJit) { checkTable(1); }
 TEST(InterpTest, Sse41KernelsMatchTheJit) { checkTable(2); }
 
-//===--- fused expressions through the public API
-//--------------------------===//
+//===--- fused expressions through the public API -------------------------===//
 
 /// Restores auto at the end of a test.
 struct TierGuard {

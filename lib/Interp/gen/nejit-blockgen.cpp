@@ -1,4 +1,4 @@
-//===- Interp/gen/nejit-blockgen.cpp - Generates the block kernels -------===//
+//===- Interp/gen/nejit-blockgen.cpp - Generates the block kernels --------===//
 /// \file
 /// nejit-blockgen --isa=avx512|avx2|sse41 -o KERNELS.o --table TABLE.inc
 ///
@@ -246,6 +246,114 @@ bool writeTable(const std::string &Path, const IsaDesc &D,
   return !OS.has_error();
 }
 
+/// Collects the kernels of one instruction set in one module.
+class Generator {
+public:
+  Generator(const IsaDesc &D, const jit::HostTarget &T)
+      : D(D), T(T), All(std::make_unique<llvm::Module>(
+                        std::string("nejit.blocks.") + D.Name, Ctx)),
+        L(*All) {
+    jit::prepareModule(*All, &T);
+  }
+
+  llvm::LLVMContext &context() { return Ctx; }
+  std::vector<Generated> &kernels() { return Kernels; }
+
+  /// Adds J's kernels: one when it calls no Sleef function (exact
+  /// arithmetic: the width cannot change a result), else one per width a
+  /// fused kernel can run it at and per accuracy class that changes the
+  /// Sleef functions it calls.
+  bool addJob(const Job &J) {
+    auto Probe =
+        emit(J.F, optionsFor(D, D.VectorBits, Accuracy::High), Ctx, "probe");
+    if (!Probe)
+      return false;
+    if (sleefCalls(*Probe).empty())
+      return add(J, AnyWidth, AccClass::Any, D.VectorBits, Accuracy::High);
+    // A fused JIT kernel runs this operation at VectorBits / w lanes, w its
+    // widest element type's bits (64, 32 or 8), never wider than the
+    // operation's own widest type allows.
+    unsigned OwnVF = codegen::vectorFactor(J.F, D.VectorBits);
+    unsigned Widest = D.VectorBits / OwnVF;
+    for (unsigned W : {64u, 32u, 8u}) {
+      unsigned VF = D.VectorBits / W;
+      if (VF > OwnVF)
+        continue;
+      unsigned Bits = VF * Widest;
+      if (codegen::vectorFactor(J.F, Bits) != VF)
+        return false;
+      auto H = emit(J.F, optionsFor(D, Bits, Accuracy::High), Ctx, "h");
+      auto Lo = emit(J.F, optionsFor(D, Bits, Accuracy::Low), Ctx, "l");
+      if (!H || !Lo)
+        return false;
+      bool Ok = sleefCalls(*H) == sleefCalls(*Lo)
+                    ? add(J, VF, AccClass::Any, Bits, Accuracy::High)
+                    : add(J, VF, AccClass::High, Bits, Accuracy::High) &&
+                          add(J, VF, AccClass::Low, Bits, Accuracy::Low);
+      if (!Ok)
+        return false;
+    }
+    return true;
+  }
+
+  /// Optimizes the module with the JIT's pipeline and writes the object.
+  std::string writeObject(const std::string &Path) {
+    std::string Problems;
+    llvm::raw_string_ostream PS(Problems);
+    if (llvm::verifyModule(*All, &PS))
+      return "invalid module: " + PS.str();
+    jit::optimizeModule(*All, 2, &T);
+    auto TM = jit::createTargetMachine(T, jit::codeGenOptLevel(2));
+    if (!TM)
+      return llvm::toString(TM.takeError());
+    std::error_code EC;
+    llvm::raw_fd_ostream OS(Path, EC, llvm::sys::fs::OF_None);
+    if (EC)
+      return "cannot write " + Path + ": " + EC.message();
+    llvm::legacy::PassManager PM;
+    if ((*TM)->addPassesToEmitFile(PM, OS, nullptr,
+                                   llvm::CodeGenFileType::ObjectFile))
+      return "the target cannot emit object files";
+    PM.run(*All);
+    return "";
+  }
+
+private:
+  const IsaDesc &D;
+  const jit::HostTarget &T;
+  llvm::LLVMContext Ctx;
+  std::unique_ptr<llvm::Module> All;
+  llvm::Linker L;
+  std::vector<Generated> Kernels;
+  std::set<uint64_t> Seen;
+
+  /// One kernel of J at VectorBits Bits and accuracy A, under its key.
+  bool add(const Job &J, unsigned Width, AccClass Acc, unsigned Bits,
+           Accuracy A) {
+    uint64_t Key = blockKey(J.Op, J.Result, J.Types[0], J.Types[1], J.Types[2],
+                            J.V, Width, Acc);
+    if (!Seen.insert(Key).second)
+      return true;
+    std::string Sym = std::string("nejit_bk_") + D.Name + "_" +
+                      std::to_string(Kernels.size());
+    auto M = emit(J.F, optionsFor(D, Bits, A), Ctx, Sym);
+    if (!M)
+      return false;
+    renameHelpers(*M);
+    jit::prepareModule(*M, &T);
+    for (llvm::Function &Fn : *M)
+      if (!Fn.isDeclaration()) {
+        Fn.addFnAttr("target-cpu", T.CPU);
+        Fn.addFnAttr("target-features", T.Features);
+        Fn.setVisibility(llvm::GlobalValue::HiddenVisibility);
+      }
+    if (L.linkInModule(std::move(M)))
+      return false;
+    Kernels.push_back({Key, Sym});
+    return true;
+  }
+};
+
 } // namespace
 
 int main(int Argc, char **Argv) {
@@ -277,101 +385,20 @@ int main(int Argc, char **Argv) {
     return fail(std::string("cpu ") + D.CPU + " gives " +
                 std::to_string(Target->VectorBits) + "-bit vectors, not " +
                 std::to_string(D.VectorBits));
-
-  llvm::LLVMContext Ctx;
-  auto All = std::make_unique<llvm::Module>(
-      std::string("nejit.blocks.") + D.Name, Ctx);
-  jit::prepareModule(*All, &*Target);
-  llvm::Linker L(*All);
-  std::vector<Generated> Kernels;
-  std::set<uint64_t> Seen;
-  auto Add = [&](const Job &J, unsigned Width, AccClass Acc, unsigned Bits,
-                 Accuracy A) -> bool {
-    uint64_t Key = blockKey(J.Op, J.Result, J.Types[0], J.Types[1], J.Types[2],
-                            J.V, Width, Acc);
-    if (!Seen.insert(Key).second)
-      return true;
-    std::string Sym = std::string("nejit_bk_") + D.Name + "_" +
-                      std::to_string(Kernels.size());
-    auto M = emit(J.F, optionsFor(D, Bits, A), Ctx, Sym);
-    if (!M)
-      return false;
-    renameHelpers(*M);
-    jit::prepareModule(*M, &*Target);
-    for (llvm::Function &Fn : *M)
-      if (!Fn.isDeclaration()) {
-        Fn.addFnAttr("target-cpu", Target->CPU);
-        Fn.addFnAttr("target-features", Target->Features);
-        Fn.setVisibility(llvm::GlobalValue::HiddenVisibility);
-      }
-    if (L.linkInModule(std::move(M)))
-      return false;
-    Kernels.push_back({Key, Sym});
-    return true;
-  };
-
-  for (const Job &J : enumerate(D, Ctx)) {
-    codegen::CodeGenOptions High = optionsFor(D, D.VectorBits, Accuracy::High);
-    auto Probe = emit(J.F, High, Ctx, "probe");
-    if (!Probe)
-      return fail(std::string("cannot emit ") + ir::opcodeName(J.Op));
-    std::vector<std::string> Calls = sleefCalls(*Probe);
-    if (Calls.empty()) {
-      // Exact arithmetic: the width cannot change a result.
-      if (!Add(J, AnyWidth, AccClass::Any, D.VectorBits, Accuracy::High))
-        return fail(std::string("cannot add ") + ir::opcodeName(J.Op));
-      continue;
-    }
-    // A fused JIT kernel runs this operation at VectorBits / w lanes, w its
-    // widest element type's bits (64, 32 or 8), never wider than the
-    // operation's own widest type allows.
-    unsigned OwnVF = codegen::vectorFactor(J.F, D.VectorBits);
-    unsigned Widest = D.VectorBits / OwnVF;
-    for (unsigned W : {64u, 32u, 8u}) {
-      unsigned VF = D.VectorBits / W;
-      if (VF > OwnVF)
-        continue;
-      unsigned Bits = VF * Widest;
-      if (codegen::vectorFactor(J.F, Bits) != VF)
-        return fail("width arithmetic disagrees with CodeGen");
-      auto H = emit(J.F, optionsFor(D, Bits, Accuracy::High), Ctx, "h");
-      auto Lo = emit(J.F, optionsFor(D, Bits, Accuracy::Low), Ctx, "l");
-      if (!H || !Lo)
-        return fail(std::string("cannot emit ") + ir::opcodeName(J.Op));
-      bool Same = sleefCalls(*H) == sleefCalls(*Lo);
-      bool Ok = Same ? Add(J, VF, AccClass::Any, Bits, Accuracy::High)
-                     : Add(J, VF, AccClass::High, Bits, Accuracy::High) &&
-                           Add(J, VF, AccClass::Low, Bits, Accuracy::Low);
-      if (!Ok)
-        return fail(std::string("cannot add ") + ir::opcodeName(J.Op));
-    }
-  }
-
-  std::string Problems;
-  llvm::raw_string_ostream PS(Problems);
-  if (llvm::verifyModule(*All, &PS))
-    return fail("invalid module: " + PS.str());
-  jit::optimizeModule(*All, 2, &*Target);
-  auto TM = jit::createTargetMachine(*Target, jit::codeGenOptLevel(2));
-  if (!TM)
-    return fail(llvm::toString(TM.takeError()));
-  {
-    std::error_code EC;
-    llvm::raw_fd_ostream OS(ObjPath, EC, llvm::sys::fs::OF_None);
-    if (EC)
-      return fail("cannot write " + ObjPath + ": " + EC.message());
-    llvm::legacy::PassManager PM;
-    if ((*TM)->addPassesToEmitFile(PM, OS, nullptr,
-                                   llvm::CodeGenFileType::ObjectFile))
-      return fail("the target cannot emit object files");
-    PM.run(*All);
-  }
-  if (!writeTable(TablePath, D, *Target, Kernels))
+  Generator G(D, *Target);
+  for (const Job &J : enumerate(D, G.context()))
+    if (!G.addJob(J))
+      return fail(std::string("cannot generate ") + ir::opcodeName(J.Op) +
+                  " -> " + dtypeName(J.Result));
+  std::string Problem = G.writeObject(ObjPath);
+  if (!Problem.empty())
+    return fail(Problem);
+  if (!writeTable(TablePath, D, *Target, G.kernels()))
     return fail("cannot write " + TablePath);
   double Secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - Start)
           .count();
   std::fprintf(stderr, "nejit-blockgen: %s: %zu kernels in %.1f s\n", D.Name,
-               Kernels.size(), Secs);
+               G.kernels().size(), Secs);
   return 0;
 }
