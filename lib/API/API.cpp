@@ -396,7 +396,7 @@ tier1Kernel(const std::shared_ptr<const Kernel::Impl> &I,
       });
     };
     int64_t Steps = (int64_t)std::max<size_t>(1, K.Tier1->numSteps());
-    K.Tier.interpreted(Key, Elements * Steps, Queue);
+    K.Tier.interpreted(Key, Elements * Steps + interp::PerRunWork, Queue);
   }
   interp::countTier1Run();
   return K.Tier1->kernel();

@@ -52,8 +52,12 @@ constexpr size_t BackgroundQueueLimit = 64;
 /// its runs. The JIT's fused loop saves the interpreter's passes over its
 /// block buffers, roughly 0.3-0.5 ns per element and kernel, and costs 2-3
 /// ms to compile: about 8M element-kernels of interpreting repay it. An
-/// expression evaluated once on a small array never gets compiled.
+/// expression evaluated a few times on small arrays never gets compiled.
 constexpr int64_t HotWork = int64_t(8) << 20;
+/// What one interpreted run costs beyond its elements, in the same units
+/// (its setup costs about 0.1 us more than a JIT kernel's): a loop over a
+/// tiny array gets compiled after about 32K runs.
+constexpr int64_t PerRunWork = 256;
 
 /// One kernel's tier bookkeeping, per layout variant (KernelSpec::key()).
 class TierState {
