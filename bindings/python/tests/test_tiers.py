@@ -271,3 +271,19 @@ def test_ticker_keeps_ticking_during_a_huge_expression(tier):
     gaps = np.diff([t0] + during + [t1])
     assert t1 - t0 < 5.0
     assert gaps.max() < 1.0, gaps.max()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "CodeGen emits maximum/minimum as llvm.maxnum/minnum, whose result for "
+    "equal operands (+0, -0) x86 code generation picks by whether LLVM "
+    "proves the second operand NaN-free (a constant, an int-to-float cast): "
+    "the fused JIT kernel then returns the second operand, the "
+    "interpreter's one-operation kernel the first. Needs CodeGen to emit "
+    "explicit compare-and-select (see docs/design.md, Tiers)"))
+def test_signed_zero_maximum_with_a_constant(tier):
+    a = np.array([-0.0, 0.0, -0.0, 1.0] * 64)
+    got = {}
+    for t in ("interp", "jit"):
+        ne.set_tier(t)
+        got[t] = ne.evaluate("maximum(a, 0.0)")
+    assert_same_bits(got["interp"], got["jit"], "maximum(a, 0.0)")
