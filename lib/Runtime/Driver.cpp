@@ -213,7 +213,7 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
   // Stream only one long run: each kernel call ends with an sfence, which
   // waits for the write-combining buffers, so a call per row would pay it
   // thousands of times.
-  KernelFn Fn = Variant(
+  KernelRef Fn = Variant(
       specFor(S, R, Outer == 1 && shouldStream(R, Len * R.ElemSizes[0])));
   int Threads = threadsFor(Len * Outer);
 
@@ -269,7 +269,7 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
 
 /// Reduces the input positions of `Red` (one output element) starting at
 /// byte offsets Base, for outer positions [Begin, End) of Red, into A.
-void reduceRange(KernelFn Fn, const Space &Red, const RunRequest &R,
+void reduceRange(const KernelRef &Fn, const Space &Red, const RunRequest &R,
                  const OpVector &Base, int64_t Begin, int64_t End,
                  int64_t LineBegin, int64_t LineEnd, Acc &A) {
   size_t NOps = R.Data.size();
@@ -308,7 +308,7 @@ Space withUnitInner(Space S) {
 void runAccumulate(const RunRequest &R, const VariantFn &Variant,
                    const Space &Red, const Space &Out) {
   size_t NOps = R.Data.size();
-  KernelFn Fn = Variant(specFor(Out, R));
+  KernelRef Fn = Variant(specFor(Out, R));
   OpVector Inner(NOps);
   for (size_t K = 0; K < NOps; ++K)
     Inner[K] = Out.Strides[K].back();
@@ -398,7 +398,7 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
   if (Red.Shape.empty())
     for (size_t K = 1; K < NOps; ++K)
       Spec.Layouts[K] = Layout::Broadcast;
-  KernelFn Fn = Variant(Spec);
+  KernelRef Fn = Variant(Spec);
 
   int64_t Line = Red.Shape.empty() ? 1 : Red.Shape.back();
   int64_t RedOuter = 1;

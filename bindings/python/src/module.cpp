@@ -374,9 +374,14 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
     D["entries"] = S.Entries;
     D["code_bytes"] = S.CodeBytes;
     D["compile_seconds"] = S.CompileSeconds;
+    D["tier1_runs"] = S.Tier1Runs;
+    D["background_compiles"] = S.BackgroundCompiles;
+    D["swaps"] = S.Swaps;
     return D;
   });
   m.def("clear_cache", []() { nejit::clearCache(); });
+  m.def("set_tier", [](int T) { return (int)nejit::setTier(nejit::Tier(T)); });
+  m.def("get_tier", []() { return (int)nejit::getTier(); });
 
   m.def("set_num_threads", [](int N) { return nejit::setNumThreads(N); });
   m.def("get_num_threads", []() { return nejit::getNumThreads(); });
