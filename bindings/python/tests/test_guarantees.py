@@ -1,0 +1,194 @@
+"""The guarantees docs/reliability.md states, each held by a test here:
+
+* the text of an expression is parsed by nejit's own grammar, never given
+  to Python: nothing in it runs, whatever it says;
+* every error is raised before anything is written to `out`, whatever the
+  kind of error (syntax, unknown name, type, value, not implemented,
+  run-time misuse) and whichever layer finds it;
+* memory and disk stay bounded over many distinct expressions: the kernel
+  cache's entry bound holds, the JIT code of evicted kernels is returned,
+  and the on-disk cache never holds more than its byte bound.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nejit as ne
+
+PKG_DIR = str(Path(__file__).resolve().parents[1])  # bindings/python
+
+
+# --- no evaluation of text ---------------------------------------------------
+
+#: Text that would have effects if anything evaluated it as Python: each
+#: writes a file named by {flag} when run.
+_PAYLOADS = [
+    "__import__('pathlib').Path('{flag}').touch()",
+    "open('{flag}', 'w')",
+    "a.__class__.__base__.__subclasses__()",
+    "exec(\"open('{flag}','w')\")",
+    "eval(\"open('{flag}','w')\")",
+    "(lambda: open('{flag}', 'w'))()",
+    "a + 1; open('{flag}', 'w')",
+    "[open('{flag}', 'w') for x in a]",
+    "a if open('{flag}', 'w') else a",
+    "getattr(a, 'tofile')('{flag}')",
+    "a.tofile('{flag}')",
+    "compile('open(1)', '{flag}', 'exec')",
+    "a @ a",
+    "a[0]",
+    "a:b",
+    "{{'k': open('{flag}','w')}}",
+]
+
+
+@pytest.mark.parametrize("payload", _PAYLOADS)
+def test_text_is_never_evaluated(tmp_path, payload):
+    flag = tmp_path / "ran"
+    text = payload.format(flag=flag)
+    a = np.arange(4.0)
+    for fn in (lambda: ne.evaluate(text, local_dict={"a": a, "b": a}),
+               lambda: ne.evaluate(text, local_dict={"a": a, "b": a},
+                                   sanitize=False),
+               lambda: ne.NumExpr(text, [("a", np.float64)]),
+               lambda: ne.variable_names(text)):
+        try:
+            fn()
+        except (SyntaxError, ValueError, KeyError, TypeError,
+                NotImplementedError, RuntimeError):
+            pass
+    assert not flag.exists(), "the expression's text was executed"
+
+
+# --- errors before any write to out --------------------------------------------
+
+def _cases():
+    a = np.linspace(-1, 1, 50)
+    i = np.arange(50, dtype=np.int32)
+    s = np.array([b"ab"] * 50)
+    m = np.arange(50.0).reshape(5, 10)
+    # (expression, locals, exception type, out)
+    return [
+        ("a +", dict(a=a), SyntaxError, np.full(50, -7.0)),
+        ("a + ) 1", dict(a=a), SyntaxError, np.full(50, -7.0)),
+        ("a + zz", dict(a=a), KeyError, np.full(50, -7.0)),
+        ("sine(a)", dict(a=a), (ValueError, TypeError, KeyError),
+         np.full(50, -7.0)),
+        ("s + a", dict(s=s, a=a), TypeError, np.full(50, -7.0)),
+        ("i << a", dict(i=i, a=a), (TypeError, NotImplementedError),
+         np.full(50, -7.0)),
+        ("sum(a) + 1", dict(a=a), (RuntimeError, ValueError, TypeError),
+         np.full(1, -7.0)),
+        ("sum(m, axis=5)", dict(m=m), (ValueError, RuntimeError),
+         np.full(5, -7.0)),
+        ("a + 1", dict(a=a), ValueError, np.full(49, -7.0)),  # shape
+        ("a + 1", dict(a=a), TypeError, np.full(50, -7, np.int32)),  # cast
+        ("a * 2", dict(a=a), TypeError, np.full(50, -7.0, np.float32),
+         ),
+        ("where(a, a)", dict(a=a), (TypeError, ValueError, SyntaxError),
+         np.full(50, -7.0)),
+        ("a + 1", dict(a=a.reshape(5, 10)), ValueError,
+         np.full((10, 5), -7.0)),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_cases())))
+def test_errors_come_before_any_write_to_out(case):
+    expr, local, exc, out = _cases()[case]
+    before = out.copy()
+    kwargs = {"casting": "safe"} if out.dtype == np.float32 else {}
+    with pytest.raises(exc):
+        ne.evaluate(expr, local_dict=local, out=out, **kwargs)
+    np.testing.assert_array_equal(out, before)
+
+
+def test_bad_argument_in_re_evaluate_leaves_out_alone():
+    a = np.arange(20.0)
+    out = np.full(20, -7.0)
+    ne.evaluate("a * 3", local_dict=dict(a=a))
+    with pytest.raises(Exception):
+        ne.re_evaluate(local_dict=dict(a=np.arange(21.0)), out=out)
+    np.testing.assert_array_equal(out, np.full(20, -7.0))
+
+
+# --- bounded memory and disk -----------------------------------------------------
+
+#: Compiles N distinct expressions (distinct constants and shapes of
+#: expression) with small cache bounds; prints RSS and cache figures.
+_MANY = """
+    import json, os, resource, sys
+    import numpy as np
+    import nejit as ne
+
+    def rss_mb():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    n = int(sys.argv[1])
+    a = np.linspace(0, 1, 64)
+    b = np.linspace(1, 2, 64)
+    forms = ["a*{k} + b", "sin(a + {k}) * b", "where(a > {k}e-6, a, b)",
+             "(a - {k}) ** 2 / (b + 1)"]
+    samples = []
+    for k in range(n):
+        ne.evaluate(forms[k % 4].format(k=k), local_dict=dict(a=a, b=b))
+        if k % max(1, n // 10) == 0 or k == n - 1:
+            samples.append(rss_mb())
+    st = ne.cache_stats()
+    d = os.environ["NEJIT_CACHE_DIR"]
+    disk = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d)
+               if f.endswith(".nejitobj"))
+    print(json.dumps(dict(samples=samples, stats=st, disk=disk,
+                          peak=resource.getrusage(
+                              resource.RUSAGE_SELF).ru_maxrss / 1024)))
+"""
+
+
+def run_many(n, tmp_path, entries, disk_bytes):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEJIT_")}
+    env["PYTHONPATH"] = PKG_DIR + os.pathsep + env.get("PYTHONPATH", "")
+    env.update(NEJIT_CACHE_DIR=str(tmp_path / "cache"),
+               NEJIT_CACHE_ENTRIES=str(entries),
+               NEJIT_CACHE_MAX_BYTES=str(disk_bytes))
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(_MANY), str(n)], env=env,
+        capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_memory_and_disk_stay_bounded_over_distinct_expressions(tmp_path):
+    # 600 kernels through a 50-entry memory cache and a 128 KiB disk cache
+    # (a kernel's file is 3-10 KiB): both bounds must hold, and the resident
+    # set must stop growing once the caches are full.
+    r = run_many(600, tmp_path, entries=50, disk_bytes=128 << 10)
+    st = r["stats"]
+    assert st["compiles"] == 600, st
+    assert st["entries"] <= 50, st
+    assert st["evictions"] >= 550, st
+    assert r["disk"] <= 128 << 10, r
+    samples = r["samples"]
+    # Growth over the second half of the run (caches full, steady state)
+    # stays within a few MiB: evicted kernels give their pages back.
+    half = samples[len(samples) // 2:]
+    assert max(half) - half[0] < 16, samples
+
+
+if __name__ == "__main__":
+    # The long form for docs/reliability.md:
+    #   python test_guarantees.py N [ENTRIES] [DISK_BYTES]
+    import tempfile
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
+    entries = int(sys.argv[2]) if len(sys.argv) > 2 else 4096
+    disk = int(sys.argv[3]) if len(sys.argv) > 3 else 16 << 20
+    with tempfile.TemporaryDirectory() as d:
+        r = run_many(n, Path(d), entries, disk)
+    print(json.dumps(dict(n=n, entries_bound=entries, disk_bound=disk, **r),
+                     indent=1))
