@@ -7,7 +7,8 @@
   run-time misuse) and whichever layer finds it;
 * memory and disk stay bounded over many distinct expressions: the kernel
   cache's entry bound holds, the JIT code of evicted kernels is returned,
-  and the on-disk cache never holds more than its byte bound.
+  and the on-disk cache never holds more than its byte bound;
+* a fork while other threads compile leaves the child a working nejit.
 """
 
 import json
@@ -180,6 +181,75 @@ def test_memory_and_disk_stay_bounded_over_distinct_expressions(tmp_path):
     half = samples[len(samples) // 2:]
     assert max(half) - half[0] < 16, samples
 
+
+
+# --- fork during compiles ------------------------------------------------------
+
+#: Forks 100 times while two threads compile new kernels without pause; every
+#: child must compile a kernel of its own, run an inherited one, and exit
+#: within 60 s (a lock inherited in the locked state would hang it).
+_FORKS = """
+    import json, os, signal, sys, threading, time
+    import numpy as np
+    import nejit as ne
+
+    a = np.linspace(0, 1, 100000)  # above the parallel threshold
+    ne.evaluate("a * 2", local_dict=dict(a=a))  # the OpenMP pool exists
+    stop = False
+    def compiler(t):
+        k = 0
+        while not stop:
+            ne.evaluate("a * %d + %d" % (t, k), local_dict=dict(a=a[:64]))
+            k += 1
+    threads = [threading.Thread(target=compiler, args=(t,)) for t in (3, 5)]
+    for t in threads:
+        t.start()
+    hung = failed = 0
+    for f in range(100):
+        time.sleep(0.002 * (f % 5))
+        pid = os.fork()
+        if pid == 0:
+            ok = False
+            try:
+                b = a[:1000]
+                r = ne.evaluate("b * %d - 1" % (1000 + f), local_dict=dict(b=b))
+                s = ne.evaluate("a * 2", local_dict=dict(a=a))
+                ok = np.array_equal(r, b * (1000 + f) - 1) and \
+                    np.array_equal(s, a * 2)
+            finally:
+                os._exit(0 if ok else 1)
+        deadline = time.monotonic() + 60
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                failed += os.waitstatus_to_exitcode(status) != 0
+                break
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                hung += 1
+                break
+            time.sleep(0.002)
+    stop = True
+    for t in threads:
+        t.join()
+    print(json.dumps(dict(hung=hung, failed=failed,
+                          compiles=ne.cache_stats()["compiles"])))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_hundred_forks_while_threads_compile():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEJIT_")}
+    env["PYTHONPATH"] = PKG_DIR + os.pathsep + env.get("PYTHONPATH", "")
+    env["NEJIT_CACHE"] = "0"  # every child compiles for real
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(_FORKS)],
+                          env=env, capture_output=True, text=True,
+                          timeout=1200)
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert r["hung"] == 0 and r["failed"] == 0, (r, proc.stderr)
+    assert r["compiles"] > 100, r  # the threads really were compiling
 
 if __name__ == "__main__":
     # The long form for docs/reliability.md:
