@@ -8,6 +8,7 @@
 * memory and disk stay bounded over many distinct expressions: the kernel
   cache's entry bound holds, the JIT code of evicted kernels is returned,
   and the on-disk cache never holds more than its byte bound;
+* eight threads calling evaluate 2,000 times each get the serial results;
 * a fork while other threads compile leaves the child a working nejit.
 """
 
@@ -182,6 +183,37 @@ def test_memory_and_disk_stay_bounded_over_distinct_expressions(tmp_path):
     assert max(half) - half[0] < 16, samples
 
 
+
+# --- threads ---------------------------------------------------------------------
+
+def test_eight_threads_two_thousand_calls_each_match_serial():
+    # Each thread its own expression (some shared), sizes on both sides of
+    # the parallel threshold, results compared call by call with serial.
+    import threading
+    exprs = ["2*a + 3*b", "where(a > b, a, b)", "sum(a*b)", "sin(a) - b",
+             "2*a + 3*b", "a**2 + b", "max(a - b)", "(a + 1) / (b + 2)"]
+    sizes = [1000, 1000, 1000, 1000, 1000, 1000, 1000, 40000]
+    data = [(np.linspace(i, i + 1, n), np.linspace(-i, 1, n))
+            for i, n in enumerate(sizes)]
+    want = [ne.evaluate(e, local_dict=dict(a=a, b=b))
+            for e, (a, b) in zip(exprs, data)]
+    calls = [200 if n > 10000 else 2000 for n in sizes]
+    bad = [0] * 8
+    barrier = threading.Barrier(8)
+
+    def work(i):
+        a, b = data[i]
+        barrier.wait()
+        for _ in range(calls[i]):
+            r = ne.evaluate(exprs[i], local_dict=dict(a=a, b=b))
+            bad[i] += not np.array_equal(r, want[i])
+
+    ts = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert bad == [0] * 8, bad
 
 # --- fork during compiles ------------------------------------------------------
 
