@@ -23,7 +23,7 @@ log() { printf '[setup] %s\n' "$*"; }
 
 # --- 1. Debian packages ------------------------------------------------------
 DEB_PACKAGES=(
-  llvm-19-dev llvm-19-tools libomp-19-dev clang-19
+  llvm-19-dev llvm-19-tools libomp-19-dev clang-19 libclang-rt-19-dev
   libzstd-dev libsleef-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   ninja-build ccache cmake g++

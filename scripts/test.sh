@@ -100,6 +100,20 @@ if [[ -f "$RANDOM_TEST" ]]; then
   done
 fi
 
+# --- sanitizers and fuzzing --------------------------------------------------
+# ASan+UBSan (ctest, lit, a pytest subset) and TSan builds in build-asan/ and
+# build-tsan/, then a bounded libFuzzer run (docs/reliability.md).
+# NEJIT_SKIP_SANITIZERS=1 skips both (a quick local run; CI runs them).
+if [[ "${NEJIT_SKIP_SANITIZERS:-0}" == 1 ]]; then
+  SUMMARY[sanitizers]="sanitizers: skipped (NEJIT_SKIP_SANITIZERS=1)"
+  SUMMARY[fuzz]="fuzz: skipped (NEJIT_SKIP_SANITIZERS=1)"
+else
+  run sanitizers bash scripts/sanitizers.sh
+  SUMMARY[sanitizers]="$(grep -E '^sanitizers:' "$LOGS/sanitizers.log" | tail -n 1)"
+  run fuzz bash scripts/fuzz.sh -t 60
+  SUMMARY[fuzz]="$(grep -E '^fuzz:' "$LOGS/fuzz.log" | tail -n 1)"
+fi
+
 # --- summary -----------------------------------------------------------------
 printf '\n==== summary\n'
 if ((${#FAILED[@]})); then
@@ -109,7 +123,7 @@ else
 fi
 # The runners' own summary lines come last, pytest's at the very end, so the
 # output closes on a line a CI log reader knows ("N passed in Xs").
-for name in ctest lit numexpr-suite numexpr-suite-jit random-interp random-jit pytest; do
+for name in ctest lit numexpr-suite numexpr-suite-jit random-interp random-jit sanitizers fuzz pytest; do
   [[ -v "SUMMARY[$name]" ]] || continue
   if [[ -n "${SUMMARY[$name]}" ]]; then
     printf '%s\n' "${SUMMARY[$name]}"
