@@ -16,6 +16,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 BUILD_DIR="$ROOT/build"
+# ccache keys on paths relative to the checkout, so a fresh clone elsewhere
+# reuses the objects an earlier build of the same sources left.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
 VENV="$ROOT/.venv"
 LLVM_BIN=/usr/lib/llvm-19/bin
 

@@ -16,6 +16,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 PY="$ROOT/.venv/bin/python"
+# ccache keys on paths relative to the checkout, so a fresh clone elsewhere
+# (CI) reuses the objects an earlier build of the same sources left.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
 # The tests import this checkout's package, whatever the venv's .pth says.
 export PYTHONPATH="$ROOT/bindings/python${PYTHONPATH:+:$PYTHONPATH}"
 LOGS="$(mktemp -d)"
