@@ -4,6 +4,7 @@
 #   lit     FileCheck regression tests over nejit-dis output (test/)
 #   pytest  the Python package's tests (bindings/python/tests and any other tests/)
 #   numexpr numexpr's own test suite run against nejit, when its runner exists
+#   pandas  pandas' eval/query/expressions suites run against nejit, likewise
 # Every runner runs even when an earlier one fails, so one broken layer does not
 # hide the state of the others; the exit status is non-zero if any step failed.
 # The output ends with the runners' own summary lines, repeated together.
@@ -80,6 +81,16 @@ if [[ -f "$NUMEXPR_SUITE" ]]; then
   SUMMARY[numexpr-suite]="$(grep -v '^[[:space:]]*$' "$LOGS/numexpr-suite.log" | grep -v '^==== ' | tail -n 1)"
 fi
 
+# --- pandas' own eval/query/expressions suites --------------------------------
+# nejit as pandas' "nejit" engine and standing in for numexpr (see the
+# runner's docstring); its last line is "pandas-suite: P passed, F failed,
+# S skipped".
+PANDAS_SUITE=bindings/python/tests/run_pandas_suite.py
+if [[ -f "$PANDAS_SUITE" ]]; then
+  run pandas-suite "$PY" "$PANDAS_SUITE"
+  SUMMARY[pandas-suite]="$(grep -v '^[[:space:]]*$' "$LOGS/pandas-suite.log" | grep -v '^==== ' | tail -n 1)"
+fi
+
 # --- summary -----------------------------------------------------------------
 printf '\n==== summary\n'
 if ((${#FAILED[@]})); then
@@ -89,7 +100,7 @@ else
 fi
 # The runners' own summary lines come last, pytest's at the very end, so the
 # output closes on a line a CI log reader knows ("N passed in Xs").
-for name in ctest lit numexpr-suite pytest; do
+for name in ctest lit numexpr-suite pandas-suite pytest; do
   [[ -v "SUMMARY[$name]" ]] || continue
   if [[ -n "${SUMMARY[$name]}" ]]; then
     printf '%s\n' "${SUMMARY[$name]}"
