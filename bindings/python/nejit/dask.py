@@ -46,6 +46,7 @@ except ImportError as _err:  # pragma: no cover - exercised without dask
 import numpy as np
 
 import nejit as _ne
+from nejit import _recipe
 from nejit._sanitize import check as _check_sanitized
 
 __all__ = ["evaluate"]
@@ -85,20 +86,18 @@ class _Blocks:
 class _Combine:
     """da.reduction's combine/aggregate: a nejit reduction of partials."""
 
-    def __init__(self, op, dtype, ndim):
+    def __init__(self, op, dtype, ndim, accuracy):
         self.op = op
         self.dtype = np.dtype(dtype)
         self.ndim = ndim
-        self._kernels = {}
+        self.accuracy = accuracy
 
     def _kernel(self, axis):
-        kernel = self._kernels.get(axis)
-        if kernel is None:
-            text = "%s(p)" % self.op if axis is None else \
-                "%s(p, axis=%d)" % (self.op, axis)
-            kernel = _ne.compile(text, [("p", self.dtype)])
-            self._kernels[axis] = kernel
-        return kernel
+        text = "%s(p)" % self.op if axis is None else \
+            "%s(p, axis=%d)" % (self.op, axis)
+        # Through the recipe memo: a worker compiles it once per process.
+        return _recipe.rebuild_kernel(text, (("p", self.dtype.str),),
+                                      self.accuracy, "aggressive", 2)
 
     def __call__(self, x, axis=None, keepdims=False, **_):
         x = np.asarray(x)
@@ -112,15 +111,9 @@ class _Combine:
         result = self._kernel(axes[0])(x)
         return np.expand_dims(result, axes) if keepdims else result
 
-    def __getstate__(self):
-        return (self.op, self.dtype.str, self.ndim)
-
-    def __setstate__(self, state):
-        op, dtype, ndim = state
-        self.__init__(op, dtype, ndim)
-
     def __dask_tokenize__(self):
-        return ("nejit.dask._Combine", self.op, self.dtype.str, self.ndim)
+        return ("nejit.dask._Combine", self.op, self.dtype.str, self.ndim,
+                self.accuracy)
 
 
 def _identity(x, axis=None, keepdims=True, **_):
@@ -223,7 +216,7 @@ def evaluate(ex, local_dict=None, global_dict=None, **kwargs):
         return da.empty(shape, dtype=dtype)
     reduced = tuple(range(ndim)) if axis is None else (axis,)
     partials = _blockwise(kernel, operands, ndim, reduced, dtype)
-    combine = _Combine(reduction, dtype, ndim)
+    combine = _Combine(reduction, dtype, ndim, kernel.options["accuracy"])
     return da.reduction(
         partials, chunk=_identity, combine=combine, aggregate=combine,
         axis=reduced, keepdims=False, dtype=dtype,
