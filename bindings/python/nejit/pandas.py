@@ -138,6 +138,7 @@ class AccelerationDisabledWarning(UserWarning):
 
 _MISSING = object()
 _saved = None  # pandas' own expressions state while accelerated
+_on = False  # the option's last value seen while accelerated
 
 
 def _option_on():
@@ -161,8 +162,10 @@ def _set_use_nejit(v=True):
     while accelerated (pandas' option callback calls it by module
     attribute): chooses pandas' numexpr code paths, which call the module
     global ``ne`` — nejit — and keep pandas' fallbacks to numpy."""
+    global _on
     E = _expressions
     v = bool(v)
+    was_on, _on = _on, v
     if getattr(E, "NUMEXPR_INSTALLED", False):
         # With numexpr absent, USE_NUMEXPR stays False: pandas reads it to
         # pick pd.eval's default engine, and "numexpr" would then fail.
@@ -173,7 +176,7 @@ def _set_use_nejit(v=True):
     else:
         E._evaluate = E._evaluate_standard
         E._where = E._where_standard
-        if "dask.dataframe" in sys.modules:
+        if was_on and "dask.dataframe" in sys.modules:
             _warn_disabled()
 
 
