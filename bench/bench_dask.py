@@ -17,6 +17,10 @@ computed. Medians; every result is checked against dask's.
 Part 2 (this process): a frame of ``--rows`` rows, df.eval/df.query with
 engine="nejit" and engine="numexpr", medians of ``--repeat``. numexpr and
 nejit run on all cores here (their defaults).
+
+Part 3 (this process): nejit.dask.evaluate under dask's threaded scheduler
+with 1, 2 or 4 dask threads times 1 or 2 nejit threads per task, on an
+(n/2) x (n/2) problem: what oversubscription costs.
 """
 
 import argparse
@@ -190,6 +194,36 @@ def part_pandas(args):
               f"{t_nx / t_ne:.2f}x |")
 
 
+def part_threads(args):
+    """dask's threaded scheduler: dask threads x nejit threads per task."""
+    import dask
+
+    n = args.n // 2
+    rng = np.random.default_rng(3)
+    an, bn = rng.random((n, n)), rng.random((n, n))
+    a = da.from_array(an, chunks=args.chunk // 2)
+    b = da.from_array(bn, chunks=args.chunk // 2)
+    print(f"\n## dask threaded scheduler, {n}x{n} float64 in "
+          f"{args.chunk // 2}x{args.chunk // 2} chunks (numpy inputs, "
+          f"{os.cpu_count()} cores)\n")
+    print("| expression | dask threads x nejit threads | time |")
+    print("|---|---|---|")
+    old = nejit.get_num_threads()
+    try:
+        for expr in ("2*a + 3*b", "sin(a)**2 + cos(b)**2", "sum(a*b, axis=0)"):
+            for workers, threads in ((1, 1), (1, 2), (2, 1), (2, 2), (4, 2)):
+                nejit.set_num_threads(threads)
+
+                def fn():
+                    with dask.config.set(scheduler="threads",
+                                         num_workers=workers):
+                        nd.evaluate(expr, local_dict={"a": a, "b": b}).compute()
+                t = median_seconds(fn, args.repeat)
+                print(f"| `{expr}` | {workers} x {threads} | {t * 1e3:.0f} ms |")
+    finally:
+        nejit.set_num_threads(old)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=8000)
@@ -198,6 +232,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--skip-cluster", action="store_true")
     ap.add_argument("--skip-pandas", action="store_true")
+    ap.add_argument("--skip-threads", action="store_true")
     args = ap.parse_args()
     print(f"# {' '.join(sys.argv)}\n# nejit {nejit.__version__}, numexpr "
           f"{numexpr.__version__}, dask {dask.__version__}, "
@@ -206,6 +241,8 @@ def main():
         part_cluster(args)
     if not args.skip_pandas:
         part_pandas(args)
+    if not args.skip_threads:
+        part_threads(args)
 
 
 if __name__ == "__main__":
