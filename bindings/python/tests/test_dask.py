@@ -390,3 +390,35 @@ def test_cluster_kernel_submitted_directly(client):
     a = np.arange(1000.0)
     fut = client.submit(lambda kern, x: kern(x, x), k, a, pure=False)
     assert fut.result() == k(a, a)
+
+
+def test_cluster_dask_dataframe_query_with_nejit_engine(client):
+    # In a child process: importing dask.dataframe switches pandas'
+    # compute.use_numexpr off process-wide, which must not leak into the
+    # other tests of this process.
+    pytest.importorskip("dask.dataframe")
+    code = """
+        import json, sys
+        import numpy as np, pandas as pd
+        import dask.dataframe as dd, distributed
+        import nejit.pandas
+        client = distributed.Client(sys.argv[1])
+        client.run(nejit.pandas.register)  # the engine in the workers
+        df = pd.DataFrame({"a": np.arange(1000.0), "b": np.arange(1000) % 7})
+        ddf = dd.from_pandas(df, npartitions=4)
+        got = client.compute(ddf.query("a > 500 & b < 3", engine="nejit")).result()
+        ref = df.query("a > 500 & b < 3", engine="numexpr")
+        ev = client.compute(ddf.eval("a * 2 + b", engine="nejit")).result()
+        client.close()
+        print(json.dumps({"same": bool(got.equals(ref)), "rows": len(got),
+                          "eval": bool(ev.equals(df.a * 2 + df.b))}))
+    """
+    env = dict(os.environ)
+    env["PYTHONPATH"] = PKG_DIR + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), client.scheduler.address],
+        env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out == {"same": True, "rows": len(
+        [i for i in range(501, 1000) if i % 7 < 3]), "eval": True}
