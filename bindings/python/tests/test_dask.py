@@ -27,6 +27,17 @@ from nejit import _recipe  # noqa: E402
 
 PKG_DIR = str(Path(__file__).resolve().parents[1])  # bindings/python
 
+
+def skip_unless_dask_dataframe():
+    """Skips unless dask.dataframe (and the pyarrow it needs) is installed,
+    without importing it here: its import turns pandas' compute.use_numexpr
+    off for the whole process."""
+    import importlib.util
+
+    if not all(importlib.util.find_spec(m) for m in ("pyarrow", "dask")) or \
+            importlib.util.find_spec("dask.dataframe") is None:
+        pytest.skip("dask.dataframe (with pyarrow) is not installed")
+
 DTYPES = ["bool", "int32", "int64", "float32", "float64", "complex128"]
 
 
@@ -396,7 +407,7 @@ def test_cluster_dask_dataframe_query_with_nejit_engine(client):
     # In a child process: importing dask.dataframe switches pandas'
     # compute.use_numexpr off process-wide, which must not leak into the
     # other tests of this process.
-    pytest.importorskip("dask.dataframe")
+    skip_unless_dask_dataframe()
     code = """
         import json, sys
         import numpy as np, pandas as pd

@@ -33,6 +33,17 @@ import nejit.pandas as npd  # noqa: E402
 PKG_DIR = str(Path(__file__).resolve().parents[1])  # bindings/python
 
 
+def skip_unless_dask_dataframe():
+    """Skips unless dask.dataframe (and the pyarrow it needs) is installed,
+    without importing it here: its import turns pandas' compute.use_numexpr
+    off for the whole process."""
+    import importlib.util
+
+    if not all(importlib.util.find_spec(m) for m in ("pyarrow", "dask")) or \
+            importlib.util.find_spec("dask.dataframe") is None:
+        pytest.skip("dask.dataframe (with pyarrow) is not installed")
+
+
 def run_python(code, timeout=180):
     """Runs code in a fresh interpreter; returns the JSON of its last line."""
     env = dict(os.environ)
@@ -233,11 +244,12 @@ def test_nejit_engine_calls_nejit(frame):
 @pytest.fixture
 def accelerated():
     assert not npd.is_accelerated()
-    npd.accelerate()
-    try:
-        yield
-    finally:
-        npd.restore()
+    with pd.option_context("compute.use_numexpr", True):
+        npd.accelerate()
+        try:
+            yield
+        finally:
+            npd.restore()
     assert not npd.is_accelerated()
 
 
@@ -361,7 +373,7 @@ def test_restore_puts_numexpr_back(accelerated):
 
 
 def test_dask_dataframe_switching_the_option_off_warns():
-    pytest.importorskip("dask.dataframe")
+    skip_unless_dask_dataframe()
     out = run_python("""
         import json, warnings
         import pandas as pd
@@ -409,6 +421,13 @@ def test_without_numexpr():
     assert out["installed"] is False
     assert out["ok"] and out["used"] == [True]
     assert out["sum"] == 1_199_999.0 + 2.0 and out["default"] == 1_200_000.0
+
+
+def test_this_process_has_not_imported_dask_dataframe():
+    # Guards the tests above: dask.dataframe's import would have switched
+    # pandas' option off for all of them.
+    assert "dask.dataframe" not in sys.modules
+    assert pd.get_option("compute.use_numexpr")
 
 
 def test_lazy_imports_and_clear_messages():
