@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bindings" / "pytho
 
 import dask  # noqa: E402
 import dask.array as da  # noqa: E402
+import dask.core  # noqa: E402
 import distributed  # noqa: E402
 import numexpr  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -86,13 +87,20 @@ def _numexpr_reduction(expr, op, axis, a, b):
     return getattr(partials, op)(axis=reduce_axis)
 
 
-def median_seconds(fn, repeat):
-    fn()  # warm-up: compiles on the workers, fills caches
+def median_seconds(fn, repeat, cleanup=None):
+    """Median wall time of fn() over ``repeat`` runs after one warm-up (which
+    compiles on the workers and fills caches); ``cleanup(fn's result)`` runs
+    after each, untimed."""
+    result = fn()
+    if cleanup:
+        cleanup(result)
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
-        fn()
+        result = fn()
         times.append(time.perf_counter() - t)
+        if cleanup:
+            cleanup(result)
     return statistics.median(times)
 
 
@@ -117,11 +125,24 @@ def part_cluster(args):
     print("|---|---|---|---|---|---|")
 
     def persist_time(make):
+        # Graph keys are deterministic (for dask's arithmetic and for
+        # nejit.dask alike): a result still held on the cluster would be
+        # reused, not recomputed. So each timed persist is released, and
+        # the scheduler has forgotten its keys, before the next one starts.
         def fn():
             r = client.persist(make())
             distributed.wait(r)
+            return r
+
+        def release(r):
+            keys = list(dask.core.flatten(r.__dask_keys__()))
+            client.cancel(r)
             del r
-        return median_seconds(fn, args.repeat)
+            while client.run_on_scheduler(
+                    lambda dask_scheduler, keys=keys: any(
+                        k in dask_scheduler.tasks for k in keys)):
+                time.sleep(0.02)
+        return median_seconds(fn, args.repeat, release)
 
     ratios_dask, ratios_ne = [], []
     for expr, dask_fn in ELEMENTWISE:

@@ -33,12 +33,12 @@ the parallelism. Under dask's threaded scheduler, concurrent tasks each use
 that is correct but can oversubscribe the cores — see docs/integrations.md.
 """
 
+import os
 import sys
 
 try:
-    import dask
     import dask.array as da
-except ImportError as _err:  # pragma: no cover - exercised without dask
+except ImportError as _err:  # test_pandas.py's lazy-import test
     raise ImportError(
         "nejit.dask needs dask's array support (pip install 'dask[array]'); "
         "nejit itself works without it") from _err
@@ -57,9 +57,10 @@ _KWARGS = {"optimization", "truediv", "sanitize"}
 class _Blocks:
     """A dask task function: the kernel over one set of aligned blocks.
 
-    ``keep`` is None for elementwise kernels; for reductions it gives the
-    output dimensionality with the reduced axes kept as length 1 (so the
-    partials line up with the blocks they came from).
+    ``reduced_axes`` is None for elementwise kernels; for reductions, the
+    axes the kernel reduces, which the partial keeps as length 1 (so the
+    partials line up with the blocks they came from). It pickles as the
+    kernel's recipe.
     """
 
     def __init__(self, kernel, ndim, reduced_axes):
@@ -185,8 +186,7 @@ def evaluate(ex, local_dict=None, global_dict=None, **kwargs):
         raise TypeError("nejit.dask.evaluate: the expression must be a str")
     optimization = _check_kwargs(kwargs)
     sanitize = kwargs.get("sanitize")
-    if sanitize is None:
-        import os
+    if sanitize is None:  # numexpr reads NUMEXPR_SANITIZE at every call
         sanitize = os.environ.get("NUMEXPR_SANITIZE", "1") != "0"
     if sanitize:
         _check_sanitized(ex)

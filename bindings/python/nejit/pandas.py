@@ -31,7 +31,7 @@ import warnings
 
 try:
     import pandas as _pd
-except ImportError as _err:  # pragma: no cover - exercised without pandas
+except ImportError as _err:  # test_pandas.py's lazy-import test
     raise ImportError(
         "nejit.pandas needs pandas (pip install 'pandas>=2.2'); nejit itself "
         "works without it") from _err
