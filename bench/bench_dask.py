@@ -90,17 +90,18 @@ def _numexpr_reduction(expr, op, axis, a, b):
 def median_seconds(fn, repeat, cleanup=None):
     """Median wall time of fn() over ``repeat`` runs after one warm-up (which
     compiles on the workers and fills caches); ``cleanup(fn's result)`` runs
-    after each, untimed."""
-    result = fn()
+    after each, untimed, given a one-item list it may empty (so that it can
+    drop the last reference)."""
+    box = [fn()]
     if cleanup:
-        cleanup(result)
+        cleanup(box)
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
-        result = fn()
+        box = [fn()]
         times.append(time.perf_counter() - t)
         if cleanup:
-            cleanup(result)
+            cleanup(box)
     return statistics.median(times)
 
 
@@ -134,10 +135,12 @@ def part_cluster(args):
             distributed.wait(r)
             return r
 
-        def release(r):
-            keys = list(dask.core.flatten(r.__dask_keys__()))
-            client.cancel(r)
-            del r
+        def release(box):
+            # Dropping the last reference releases the keys the normal way
+            # (client.cancel and an immediate resubmission of the same keys
+            # race in distributed and can cancel the new futures).
+            keys = list(dask.core.flatten(box[0].__dask_keys__()))
+            box.clear()
             while client.run_on_scheduler(
                     lambda dask_scheduler, keys=keys: any(
                         k in dask_scheduler.tasks for k in keys)):
