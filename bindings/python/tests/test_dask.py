@@ -403,17 +403,21 @@ def test_cluster_kernel_submitted_directly(client):
     assert fut.result() == k(a, a)
 
 
-def test_cluster_dask_dataframe_query_with_nejit_engine(client):
-    # In a child process: importing dask.dataframe switches pandas'
-    # compute.use_numexpr off process-wide, which must not leak into the
-    # other tests of this process.
+def test_cluster_dask_dataframe_query_with_nejit_engine():
+    # All in a child process with its own cluster: importing dask.dataframe
+    # switches pandas' compute.use_numexpr off process-wide, and a scheduler
+    # in this process would import it to handle the graph.
     skip_unless_dask_dataframe()
     code = """
-        import json, sys
+        import json, os, sys
         import numpy as np, pandas as pd
         import dask.dataframe as dd, distributed
         import nejit.pandas
-        client = distributed.Client(sys.argv[1])
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True,
+            host="127.0.0.1", dashboard_address=None, silence_logs=40,
+            env={"PYTHONPATH": os.environ["PYTHONPATH"]})
+        client = distributed.Client(cluster)
         client.run(nejit.pandas.register)  # the engine in the workers
         df = pd.DataFrame({"a": np.arange(1000.0), "b": np.arange(1000) % 7})
         ddf = dd.from_pandas(df, npartitions=4)
@@ -421,14 +425,14 @@ def test_cluster_dask_dataframe_query_with_nejit_engine(client):
         ref = df.query("a > 500 & b < 3", engine="numexpr")
         ev = client.compute(ddf.eval("a * 2 + b", engine="nejit")).result()
         client.close()
+        cluster.close()
         print(json.dumps({"same": bool(got.equals(ref)), "rows": len(got),
                           "eval": bool(ev.equals(df.a * 2 + df.b))}))
     """
     env = dict(os.environ)
     env["PYTHONPATH"] = PKG_DIR + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code), client.scheduler.address],
-        env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)],
+                          env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out == {"same": True, "rows": len(
