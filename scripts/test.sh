@@ -7,6 +7,7 @@
 #   tiers   numexpr's suite with NEJIT_TIER=jit, and the random differential
 #           test with NEJIT_TIER=interp and =jit (the other runs use the
 #           default tier, auto, where most runs are the interpreter's)
+#   pandas  pandas' eval/query/expressions suites run against nejit, likewise
 # Every runner runs even when an earlier one fails, so one broken layer does not
 # hide the state of the others; the exit status is non-zero if any step failed.
 # The output ends with the runners' own summary lines, repeated together.
@@ -117,6 +118,16 @@ else
   SUMMARY[fuzz]="$(grep -E '^fuzz:' "$LOGS/fuzz.log" | tail -n 1)"
 fi
 
+# --- pandas' own eval/query/expressions suites --------------------------------
+# nejit as pandas' "nejit" engine and standing in for numexpr (see the
+# runner's docstring); its last line is "pandas-suite: P passed, F failed,
+# S skipped".
+PANDAS_SUITE=bindings/python/tests/run_pandas_suite.py
+if [[ -f "$PANDAS_SUITE" ]]; then
+  run pandas-suite "$PY" "$PANDAS_SUITE"
+  SUMMARY[pandas-suite]="$(grep -v '^[[:space:]]*$' "$LOGS/pandas-suite.log" | grep -v '^==== ' | tail -n 1)"
+fi
+
 # --- summary -----------------------------------------------------------------
 printf '\n==== summary\n'
 if ((${#FAILED[@]})); then
@@ -126,7 +137,7 @@ else
 fi
 # The runners' own summary lines come last, pytest's at the very end, so the
 # output closes on a line a CI log reader knows ("N passed in Xs").
-for name in ctest lit numexpr-suite numexpr-suite-jit random-interp random-jit sanitizers fuzz pytest; do
+for name in ctest lit numexpr-suite numexpr-suite-jit random-interp random-jit pandas-suite sanitizers fuzz pytest; do
   [[ -v "SUMMARY[$name]" ]] || continue
   if [[ -n "${SUMMARY[$name]}" ]]; then
     printf '%s\n' "${SUMMARY[$name]}"

@@ -16,7 +16,7 @@ and nejit's own API sits beside it::
 
 from . import _nejit
 from ._nejit import Kernel, evaluate, re_evaluate, release_memory, validate
-from . import expressions, utils, version, necompiler
+from . import _recipe, expressions, utils, version, necompiler
 from .expressions import E
 from .necompiler import NumExpr, disassemble
 from .utils import (MAX_THREADS, _init_num_threads, detect_number_of_cores,
@@ -49,6 +49,8 @@ def __getattr__(name):
     raise AttributeError("module %r has no attribute %r" % (__name__, name))
 
 __version__ = version.version
+# Kernels pickle as their recipe and have a deterministic dask token.
+_recipe.install()
 __BLOCK_SIZE1__ = 1024
 is_cpu_amd_intel = False  # numexpr keeps this deprecated flag
 

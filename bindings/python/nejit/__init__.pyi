@@ -82,6 +82,13 @@ class Kernel:
     result_dtype: np.dtype
     reduction: Optional[Literal["sum", "prod", "min", "max"]]
     reduction_axis: Optional[int]
+    #: {'accuracy', 'optimization', 'opt_level'} as compiled
+    options: dict[str, Union[str, int]]
+    #: (expression, ((name, dtype str), ...), accuracy, optimization,
+    #: opt_level): what pickling sends; also the kernel's dask token
+    recipe: Tuple[str, Tuple[Tuple[str, str], ...], str, str, int]
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]: ...
+    def __dask_tokenize__(self) -> Tuple[Any, ...]: ...
     def __call__(self, *args: npt.ArrayLike, out: Optional[np.ndarray] = ...,
                  order: _Order = ..., casting: _Casting = ...,
                  **named: npt.ArrayLike) -> np.ndarray: ...
