@@ -383,7 +383,8 @@ std::optional<int> Kernel::reductionAxis() const {
 }
 
 void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
-                 const ArrayView *Inputs) const {
+                 const ArrayView *Inputs,
+                 const std::atomic<bool> *Cancel) const {
   const Impl &K = checked(I);
   const ir::Function &F = K.IR;
   if (NDim < 0 || (NDim > 0 && !Shape))
@@ -397,6 +398,7 @@ void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
   R.ResultType = F.result().Type;
   R.Reduce = F.result().Op;
   R.MayStreamOutput = K.MayStream;
+  R.Cancel = Cancel;
   auto Add = [&](const ArrayView &V, int64_t Size) {
     R.Data.push_back(static_cast<char *>(V.Data));
     R.Strides.push_back(V.Strides ? V.Strides : NoStrides);
@@ -411,8 +413,9 @@ void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
     for (size_t Op = 0; Op < R.Strides.size(); ++Op)
       if (R.Strides[Op] == NoStrides)
         throw Error(ErrorKind::Value, "an operand has no strides");
-  runtime::run(
-      R, [&](const codegen::KernelSpec &Spec) { return K.variant(Spec); });
+  if (llvm::Error E = runtime::run(
+          R, [&](const codegen::KernelSpec &Spec) { return K.variant(Spec); }))
+    throwError(std::move(E), {});
 }
 
 void Kernel::run(int64_t N, void *Out, const void *const *Inputs) const {

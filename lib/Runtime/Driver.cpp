@@ -2,10 +2,12 @@
 /// \file
 /// All threading of nejit is here, in code compiled ahead of time: the JIT
 /// emits a serial kernel over an index range and this file calls it per
-/// chunk inside `#pragma omp parallel for`.
+/// chunk inside `#pragma omp parallel for`. A run stops early between
+/// kernel calls when its cancellation flag is set.
 //===----------------------------------------------------------------------===//
 #include "Runtime/Driver.h"
 #include "Runtime/Threads.h"
+#include "Support/Diagnostic.h"
 
 #include "llvm/ADT/SmallVector.h"
 
@@ -21,6 +23,27 @@ using codegen::KernelSpec;
 using codegen::Layout;
 
 namespace {
+
+bool cancelled(const std::atomic<bool> *Cancel) {
+  return Cancel && Cancel->load(std::memory_order_relaxed);
+}
+
+/// Calls Fn over N elements in pieces of at most CancelGrain, advancing each
+/// operand by its inner stride, and stops before a piece once Cancel is set.
+void callPieces(KernelFn Fn, int64_t N, char *const *P, const int64_t *Inner,
+                size_t NOps, const std::atomic<bool> *Cancel) {
+  if (N <= CancelGrain) {
+    Fn(N, P, Inner);
+    return;
+  }
+  llvm::SmallVector<char *, 6> Q(P, P + NOps);
+  for (int64_t Done = 0; Done < N && !cancelled(Cancel); Done += CancelGrain) {
+    int64_t Piece = std::min(CancelGrain, N - Done);
+    Fn(Piece, Q.data(), Inner);
+    for (size_t K = 0; K < NOps; ++K)
+      Q[K] += Piece * Inner[K];
+  }
+}
 
 /// An iteration space after dropping unit dimensions, ordering by memory
 /// order and merging dimensions that are contiguous with each other.
@@ -47,8 +70,11 @@ Space simplify(llvm::ArrayRef<int> Dims, const RunRequest &R,
   });
   for (int D : Kept) {
     bool Merge = !S.Shape.empty();
-    for (size_t K = 0; K < NOps && Merge; ++K)
-      Merge = S.Strides[K].back() == R.Strides[K][D] * R.Shape[D];
+    for (size_t K = 0; K < NOps && Merge; ++K) {
+      int64_t Next;
+      Merge = !__builtin_mul_overflow(R.Strides[K][D], R.Shape[D], &Next) &&
+              S.Strides[K].back() == Next;
+    }
     if (Merge) {
       S.Shape.back() *= R.Shape[D];
       for (size_t K = 0; K < NOps; ++K)
@@ -85,8 +111,10 @@ KernelSpec specFor(const Space &S, const RunRequest &R,
 /// Whether an output of Bytes bytes at Data should bypass the caches: only
 /// when it is far larger than the caches, so that nobody expects to read it
 /// back from them, and element-aligned, so that a peel can align it.
-bool shouldStream(const RunRequest &R, int64_t Bytes) {
-  int64_t Elem = R.ElemSizes[0];
+bool shouldStream(const RunRequest &R, int64_t Len) {
+  int64_t Elem = R.ElemSizes[0], Bytes;
+  if (__builtin_mul_overflow(Len, Elem, &Bytes))
+    Bytes = INT64_MAX;
   return R.MayStreamOutput && Bytes >= StreamingThreshold && Elem > 1 &&
          reinterpret_cast<uintptr_t>(R.Data[0]) % Elem == 0;
 }
@@ -210,13 +238,12 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
   // Stream only one long run: each kernel call ends with an sfence, which
   // waits for the write-combining buffers, so a call per row would pay it
   // thousands of times.
-  KernelFn Fn = Variant(
-      specFor(S, R, Outer == 1 && shouldStream(R, Len * R.ElemSizes[0])));
+  KernelFn Fn = Variant(specFor(S, R, Outer == 1 && shouldStream(R, Len)));
   int Threads = threadsFor(Len * Outer);
 
   if (Outer == 1) {
     if (Threads == 1) {
-      Fn(Len, R.Data.data(), Inner.data());
+      callPieces(Fn, Len, R.Data.data(), Inner.data(), NOps, R.Cancel);
       return;
     }
     // Chunk starts on 64-element boundaries keep vector loops aligned.
@@ -228,7 +255,7 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
       llvm::SmallVector<char *, 6> P(NOps);
       for (size_t K = 0; K < NOps; ++K)
         P[K] = R.Data[K] + Start * Inner[K];
-      Fn(N, P.data(), Inner.data());
+      callPieces(Fn, N, P.data(), Inner.data(), NOps, R.Cancel);
     }
     return;
   }
@@ -245,12 +272,13 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
     DimVector Off;
     llvm::SmallVector<char *, 6> P(NOps);
     int64_t RowEnd = std::min(Outer, (B + 1) * TileRows);
-    for (int64_t Col = 0; Col < Len; Col += TileCols)
+    for (int64_t Col = 0; Col < Len && !cancelled(R.Cancel); Col += TileCols)
       for (int64_t Pos = B * TileRows; Pos < RowEnd; ++Pos) {
         outerOffsets(S, Pos, Off);
         for (size_t K = 0; K < NOps; ++K)
           P[K] = R.Data[K] + Off[K] + Col * Inner[K];
-        Fn(std::min(TileCols, Len - Col), P.data(), Inner.data());
+        callPieces(Fn, std::min(TileCols, Len - Col), P.data(), Inner.data(),
+                   NOps, R.Cancel);
       }
   };
   int64_t Blocks = (Outer + TileRows - 1) / TileRows;
@@ -275,12 +303,12 @@ void reduceRange(KernelFn Fn, const Space &Red, const RunRequest &R,
     Inner[K] = Red.Shape.empty() ? 0 : Red.Strides[K].back();
   llvm::SmallVector<char *, 6> P(NOps);
   DimVector Off;
-  for (int64_t Pos = Begin; Pos < End; ++Pos) {
+  for (int64_t Pos = Begin; Pos < End && !cancelled(R.Cancel); ++Pos) {
     outerOffsets(Red, Pos, Off);
     P[0] = reinterpret_cast<char *>(A.Bytes);
     for (size_t K = 1; K < NOps; ++K)
       P[K] = R.Data[K] + Base[K] + Off[K] + LineBegin * Inner[K];
-    Fn(LineEnd - LineBegin, P.data(), Inner.data());
+    callPieces(Fn, LineEnd - LineBegin, P.data(), Inner.data(), NOps, R.Cancel);
   }
 }
 
@@ -342,12 +370,12 @@ void runAccumulate(const RunRequest &R, const VariantFn &Variant,
     llvm::SmallVector<char *, 6> P(NOps);
     for (int64_t Row = RowBegin; Row < RowEnd; ++Row) {
       outerOffsets(Out, Row, RowOff); // over all but the innermost dim
-      for (int64_t Pos = 0; Pos < RedCount; ++Pos) {
+      for (int64_t Pos = 0; Pos < RedCount && !cancelled(R.Cancel); ++Pos) {
         outerOffsets(RedAll, Pos, RedOff);
         for (size_t K = 0; K < NOps; ++K)
           P[K] =
               R.Data[K] + RowOff[K] + (K ? RedOff[K] : 0) + ColBegin * Inner[K];
-        Fn(Cols, P.data(), Inner.data());
+        callPieces(Fn, Cols, P.data(), Inner.data(), NOps, R.Cancel);
       }
     }
   };
@@ -440,16 +468,20 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
     setIdentity(Total, R.ResultType, R.Reduce);
     for (int64_t C = 0; C < Chunks; ++C)
       combineInto(Total, Partial[C], R.ResultType, R.Reduce);
-    storeAcc(R.Data[0], Total, R.ResultType);
+    if (!cancelled(R.Cancel)) // a partial total is no result
+      storeAcc(R.Data[0], Total, R.ResultType);
     return;
   }
   auto One = [&](int64_t Pos) {
+    if (cancelled(R.Cancel))
+      return;
     DimVector Off;
     outerOffsets(OutAll, Pos, Off);
     Acc A;
     setIdentity(A, R.ResultType, R.Reduce);
     reduceRange(Fn, Red, R, Off, 0, RedOuter, 0, Line, A);
-    storeAcc(R.Data[0] + Off[0], A, R.ResultType);
+    if (!cancelled(R.Cancel))
+      storeAcc(R.Data[0] + Off[0], A, R.ResultType);
   };
   if (Threads == 1) {
     for (int64_t Pos = 0; Pos < OutCount; ++Pos)
@@ -463,10 +495,43 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
 
 } // namespace
 
-void run(const RunRequest &R, const VariantFn &Variant) {
+llvm::Error checkSpace(const RunRequest &R) {
+  bool Empty = false;
   int64_t Total = 1;
-  for (int D = 0; D < R.NDim; ++D)
-    Total *= R.Shape[D];
+  bool Overflow = false;
+  for (int D = 0; D < R.NDim; ++D) {
+    if (R.Shape[D] < 0)
+      return makeError(ErrorKind::Value,
+                       "negative extent in the iteration shape");
+    Empty |= R.Shape[D] == 0;
+    Overflow |= __builtin_mul_overflow(Total, R.Shape[D], &Total);
+  }
+  if (Empty)
+    return llvm::Error::success();
+  // numpy's message for an iteration space larger than npy_intp.
+  if (Overflow)
+    return makeError(ErrorKind::Value, "iterator is too large");
+  // The bytes each operand spans: offsets reached while running are
+  // partial sums of the same products.
+  for (size_t K = 0; K < R.Data.size(); ++K) {
+    int64_t Span = R.ElemSizes[K];
+    for (int D = 0; D < R.NDim; ++D) {
+      int64_t St = R.Strides[K][D], Ext;
+      if (St == INT64_MIN ||
+          __builtin_mul_overflow(R.Shape[D] - 1, St < 0 ? -St : St, &Ext) ||
+          __builtin_add_overflow(Span, Ext, &Span))
+        return makeError(ErrorKind::Value, "iterator is too large");
+    }
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error run(const RunRequest &R, const VariantFn &Variant) {
+  if (llvm::Error E = checkSpace(R))
+    return E;
+  int64_t Total = 1; // cannot overflow unless an extent is 0 (checkSpace)
+  for (int D = 0; D < R.NDim && Total != 0; ++D)
+    Total = R.Shape[D] == 0 ? 0 : Total * R.Shape[D];
   bool IsReduction = ir::isReduction(R.Reduce);
   if (Total == 0) {
     if (IsReduction) {
@@ -479,7 +544,8 @@ void run(const RunRequest &R, const VariantFn &Variant) {
           Kept.push_back(D);
       int64_t OutCount = 1;
       for (int D : Kept)
-        OutCount *= R.Shape[D];
+        if (__builtin_mul_overflow(OutCount, R.Shape[D], &OutCount))
+          return makeError(ErrorKind::Value, "iterator is too large");
       for (int64_t Pos = 0; Pos < OutCount; ++Pos) {
         int64_t Off = 0, P = Pos;
         for (int I = (int)Kept.size() - 1; I >= 0; --I) {
@@ -489,12 +555,13 @@ void run(const RunRequest &R, const VariantFn &Variant) {
         storeAcc(R.Data[0] + Off, A, R.ResultType);
       }
     }
-    return;
+    return llvm::Error::success();
   }
   if (IsReduction)
     runReduction(R, Variant);
   else
     runElementwise(R, Variant);
+  return llvm::Error::success();
 }
 
 } // namespace nejit::runtime
