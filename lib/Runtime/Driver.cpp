@@ -495,24 +495,9 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
 
 } // namespace
 
-llvm::Error checkSpace(const RunRequest &R) {
-  bool Empty = false;
-  int64_t Total = 1;
-  bool Overflow = false;
-  for (int D = 0; D < R.NDim; ++D) {
-    if (R.Shape[D] < 0)
-      return makeError(ErrorKind::Value,
-                       "negative extent in the iteration shape");
-    Empty |= R.Shape[D] == 0;
-    Overflow |= __builtin_mul_overflow(Total, R.Shape[D], &Total);
-  }
-  if (Empty)
-    return llvm::Error::success();
-  // numpy's message for an iteration space larger than npy_intp.
-  if (Overflow)
-    return makeError(ErrorKind::Value, "iterator is too large");
-  // The bytes each operand spans: offsets reached while running are
-  // partial sums of the same products.
+/// Whether every operand's byte span fits in int64, exactly: the sum over
+/// dimensions of (extent - 1) * |stride|, plus the element size.
+static bool spansFit(const RunRequest &R) {
   for (size_t K = 0; K < R.Data.size(); ++K) {
     int64_t Span = R.ElemSizes[K];
     for (int D = 0; D < R.NDim; ++D) {
@@ -520,9 +505,46 @@ llvm::Error checkSpace(const RunRequest &R) {
       if (St == INT64_MIN ||
           __builtin_mul_overflow(R.Shape[D] - 1, St < 0 ? -St : St, &Ext) ||
           __builtin_add_overflow(Span, Ext, &Span))
-        return makeError(ErrorKind::Value, "iterator is too large");
+        return false;
     }
   }
+  return true;
+}
+
+llvm::Error checkSpace(const RunRequest &R) {
+  bool Empty = false, Overflow = false;
+  int64_t Total = 1;
+  uint64_t Steps = 0; // sum of (extent - 1) <= Total - 1
+  for (int D = 0; D < R.NDim; ++D) {
+    int64_t E = R.Shape[D];
+    if (E < 0)
+      return makeError(ErrorKind::Value,
+                       "negative extent in the iteration shape");
+    Empty |= E == 0;
+    Overflow |= __builtin_mul_overflow(Total, E, &Total);
+    Steps += uint64_t(E) - 1;
+  }
+  if (Empty)
+    return llvm::Error::success();
+  // numpy's message for an iteration space larger than npy_intp.
+  if (Overflow)
+    return makeError(ErrorKind::Value, "iterator is too large");
+  // Offsets reached while running are partial sums of each operand's
+  // (extent - 1) * |stride|. Cheap bound first (the per-call path runs
+  // this): Steps * the largest |stride| + the largest element.
+  uint64_t MaxStride = 0, MaxElem = 0, Bound;
+  for (size_t K = 0; K < R.Data.size(); ++K) {
+    MaxElem = std::max(MaxElem, uint64_t(R.ElemSizes[K]));
+    for (int D = 0; D < R.NDim; ++D) {
+      int64_t St = R.Strides[K][D];
+      MaxStride = std::max(MaxStride, St < 0 ? 0 - uint64_t(St) : uint64_t(St));
+    }
+  }
+  if (!__builtin_mul_overflow(Steps, MaxStride, &Bound) &&
+      Bound <= uint64_t(INT64_MAX) - MaxElem)
+    return llvm::Error::success();
+  if (!spansFit(R))
+    return makeError(ErrorKind::Value, "iterator is too large");
   return llvm::Error::success();
 }
 
