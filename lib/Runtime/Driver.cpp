@@ -28,6 +28,18 @@ bool cancelled(const std::atomic<bool> *Cancel) {
   return Cancel && Cancel->load(std::memory_order_relaxed);
 }
 
+/// An iteration space after dropping unit dimensions, ordering by memory
+/// order and merging dimensions that are contiguous with each other.
+/// Small inline vectors: a call on small arrays must not allocate.
+using DimVector = llvm::SmallVector<int64_t, 6>;
+/// One entry per operand.
+using OpVector = llvm::SmallVector<int64_t, InlineOperands>;
+using PtrVector = llvm::SmallVector<char *, InlineOperands>;
+struct Space {
+  DimVector Shape;                                      ///< outermost first
+  llvm::SmallVector<DimVector, InlineOperands> Strides; ///< [operand][dim]
+};
+
 /// Calls Fn over N elements in pieces of at most CancelGrain, advancing each
 /// operand by its inner stride, and stops before a piece once Cancel is set.
 void callPieces(KernelFn Fn, int64_t N, char *const *P, const int64_t *Inner,
@@ -36,7 +48,7 @@ void callPieces(KernelFn Fn, int64_t N, char *const *P, const int64_t *Inner,
     Fn(N, P, Inner);
     return;
   }
-  llvm::SmallVector<char *, 6> Q(P, P + NOps);
+  PtrVector Q(P, P + NOps);
   for (int64_t Done = 0; Done < N && !cancelled(Cancel); Done += CancelGrain) {
     int64_t Piece = std::min(CancelGrain, N - Done);
     Fn(Piece, Q.data(), Inner);
@@ -44,15 +56,6 @@ void callPieces(KernelFn Fn, int64_t N, char *const *P, const int64_t *Inner,
       Q[K] += Piece * Inner[K];
   }
 }
-
-/// An iteration space after dropping unit dimensions, ordering by memory
-/// order and merging dimensions that are contiguous with each other.
-/// Small inline vectors: a call on small arrays must not allocate.
-using DimVector = llvm::SmallVector<int64_t, 6>;
-struct Space {
-  DimVector Shape;                         ///< outermost first
-  llvm::SmallVector<DimVector, 6> Strides; ///< [operand][dim]
-};
 
 Space simplify(llvm::ArrayRef<int> Dims, const RunRequest &R,
                int OrderOperand) {
@@ -130,7 +133,7 @@ int threadsFor(int64_t Work) {
 }
 
 /// Byte offsets of outer position Pos (row-major over all but the last dim).
-void outerOffsets(const Space &S, int64_t Pos, DimVector &Off) {
+void outerOffsets(const Space &S, int64_t Pos, OpVector &Off) {
   size_t NOps = S.Strides.size();
   Off.assign(NOps, 0);
   for (int D = (int)S.Shape.size() - 2; D >= 0; --D) {
@@ -228,7 +231,7 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
   std::iota(Dims.begin(), Dims.end(), 0);
   Space S = simplify(Dims, R, 0);
   size_t NOps = R.Data.size();
-  DimVector Inner(NOps);
+  OpVector Inner(NOps);
   for (size_t K = 0; K < NOps; ++K)
     Inner[K] = S.Shape.empty() ? R.ElemSizes[K] : S.Strides[K].back();
   int64_t Len = S.Shape.empty() ? 1 : S.Shape.back();
@@ -252,7 +255,7 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
 #pragma omp parallel for num_threads(Threads) schedule(static)
     for (int64_t C = 0; C < NumChunks; ++C) {
       int64_t Start = C * Chunk, N = std::min(Chunk, Len - Start);
-      llvm::SmallVector<char *, 6> P(NOps);
+      PtrVector P(NOps);
       for (size_t K = 0; K < NOps; ++K)
         P[K] = R.Data[K] + Start * Inner[K];
       callPieces(Fn, N, P.data(), Inner.data(), NOps, R.Cancel);
@@ -269,8 +272,8 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
   const int64_t TileRows = Tile ? 8 : 1;
   const int64_t TileCols = Tile ? 256 : Len;
   auto Block = [&](int64_t B) {
-    DimVector Off;
-    llvm::SmallVector<char *, 6> P(NOps);
+    OpVector Off;
+    PtrVector P(NOps);
     int64_t RowEnd = std::min(Outer, (B + 1) * TileRows);
     for (int64_t Col = 0; Col < Len && !cancelled(R.Cancel); Col += TileCols)
       for (int64_t Pos = B * TileRows; Pos < RowEnd; ++Pos) {
@@ -295,14 +298,14 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
 /// Reduces the input positions of `Red` (one output element) starting at
 /// byte offsets Base, for outer positions [Begin, End) of Red, into A.
 void reduceRange(KernelFn Fn, const Space &Red, const RunRequest &R,
-                 const DimVector &Base, int64_t Begin, int64_t End,
+                 const OpVector &Base, int64_t Begin, int64_t End,
                  int64_t LineBegin, int64_t LineEnd, Acc &A) {
   size_t NOps = R.Data.size();
-  DimVector Inner(NOps, 0);
+  OpVector Inner(NOps, 0);
   for (size_t K = 1; K < NOps; ++K)
     Inner[K] = Red.Shape.empty() ? 0 : Red.Strides[K].back();
-  llvm::SmallVector<char *, 6> P(NOps);
-  DimVector Off;
+  PtrVector P(NOps);
+  OpVector Off;
   for (int64_t Pos = Begin; Pos < End && !cancelled(R.Cancel); ++Pos) {
     outerOffsets(Red, Pos, Off);
     P[0] = reinterpret_cast<char *>(A.Bytes);
@@ -334,7 +337,7 @@ void runAccumulate(const RunRequest &R, const VariantFn &Variant,
                    const Space &Red, const Space &Out) {
   size_t NOps = R.Data.size();
   KernelFn Fn = Variant(specFor(Out, R));
-  DimVector Inner(NOps);
+  OpVector Inner(NOps);
   for (size_t K = 0; K < NOps; ++K)
     Inner[K] = Out.Strides[K].back();
   int64_t Len = Out.Shape.back();
@@ -350,7 +353,7 @@ void runAccumulate(const RunRequest &R, const VariantFn &Variant,
   Acc Identity;
   setIdentity(Identity, R.ResultType, R.Reduce);
   Space OutAll = withUnitInner(Out);
-  DimVector Off;
+  OpVector Off;
   for (int64_t Pos = 0, N = OutOuter * Len; Pos < N; ++Pos) {
     outerOffsets(OutAll, Pos, Off);
     storeAcc(R.Data[0] + Off[0], Identity, R.ResultType);
@@ -366,8 +369,8 @@ void runAccumulate(const RunRequest &R, const VariantFn &Variant,
     int64_t RowBegin = SplitRows ? C : 0, RowEnd = SplitRows ? C + 1 : OutOuter;
     int64_t ColBegin = SplitRows ? 0 : C * Step;
     int64_t Cols = SplitRows ? Len : std::min(Step, Len - ColBegin);
-    DimVector RowOff, RedOff;
-    llvm::SmallVector<char *, 6> P(NOps);
+    OpVector RowOff, RedOff;
+    PtrVector P(NOps);
     for (int64_t Row = RowBegin; Row < RowEnd; ++Row) {
       outerOffsets(Out, Row, RowOff); // over all but the innermost dim
       for (int64_t Pos = 0; Pos < RedCount && !cancelled(R.Cancel); ++Pos) {
@@ -438,7 +441,7 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
   int Threads = threadsFor(Work);
   if (OutCount == 1) {
     // One result: split the reduced space into chunks with partials.
-    DimVector Base(NOps, 0);
+    OpVector Base(NOps, 0);
     int64_t Chunks = Threads == 1 ? 1 : Threads * 4;
     bool SplitLine = RedOuter < Chunks;
     int64_t Span = SplitLine ? Line : RedOuter;
@@ -475,7 +478,7 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
   auto One = [&](int64_t Pos) {
     if (cancelled(R.Cancel))
       return;
-    DimVector Off;
+    OpVector Off;
     outerOffsets(OutAll, Pos, Off);
     Acc A;
     setIdentity(A, R.ResultType, R.Reduce);

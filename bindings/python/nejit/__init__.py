@@ -15,14 +15,14 @@ and nejit's own API sits beside it::
 """
 
 from . import _nejit
-from ._nejit import Kernel, evaluate, re_evaluate, validate
+from ._nejit import Kernel, evaluate, re_evaluate, release_memory, validate
 from . import expressions, utils, version, necompiler
 from .expressions import E
 from .necompiler import NumExpr, disassemble
 from .utils import (MAX_THREADS, _init_num_threads, detect_number_of_cores,
                     detect_number_of_threads, get_num_threads,
                     get_vml_num_threads, get_vml_version, set_num_threads,
-                    set_vml_accuracy_mode, set_vml_num_threads, use_vml)
+                    set_vml_accuracy_mode, set_vml_num_threads, vml_status)
 
 __all__ = [
     # numexpr's API
@@ -33,7 +33,19 @@ __all__ = [
     "ncores", "nthreads", "MAX_THREADS", "use_vml", "__version__",
     # nejit's own
     "compile", "Kernel", "cache_stats", "clear_cache", "variable_names",
+    "release_memory", "pool_stats",
+    "vml_status",
 ]
+
+
+def __getattr__(name):
+    # use_vml loads MKL to answer, so it is computed on first access rather
+    # than at import (PEP 562); see utils.py.
+    if name == "use_vml":
+        value = utils.use_vml
+        globals()["use_vml"] = value
+        return value
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
 
 __version__ = version.version
 __BLOCK_SIZE1__ = 1024
@@ -49,8 +61,11 @@ _OPTIMIZATIONS = ("none", "moderate", "aggressive")
 _ACCURACIES = {"high": 0, "low": 1, "fast": 2}
 
 
+_BACKENDS = {"auto": 0, "sleef": 1, "vml": 2}
+
+
 def compile(expr, signature, *, optimization="aggressive", accuracy=None,
-            opt_level=2):
+            opt_level=2, backend="auto"):
     """Compile ``expr`` for a signature and return a :class:`Kernel`.
 
     ``signature`` is a list of ``(name, dtype)`` pairs (or a dict) in the
@@ -60,12 +75,16 @@ def compile(expr, signature, *, optimization="aggressive", accuracy=None,
     uint32 -> int64, float16 -> float32, complex64 -> complex128).
     ``optimization`` is numexpr's ('none', 'moderate', 'aggressive');
     ``accuracy`` is 'high', 'low', 'fast' or None (the current
-    set_vml_accuracy_mode); ``opt_level`` is LLVM's, 0..3.
+    set_vml_accuracy_mode); ``opt_level`` is LLVM's, 0..3; ``backend`` is
+    the math library for transcendental functions: 'auto' (VML where it
+    measured better on this CPU and MKL is available, see docs/accuracy.md),
+    'sleef', or 'vml' (every function VML covers; RuntimeError without MKL).
 
     The kernel is callable with arrays positionally or by name (keywords
     out=, order='K', casting='safe'), has ``result_dtype`` (a numpy dtype),
     ``signature``, ``reduction``, ``reduction_axis`` and ``dis(stage)`` with
-    stage in 'ast', 'ir', 'opt-ir', 'llvm', 'opt-llvm', 'asm'.
+    stage in 'ast', 'ir', 'opt-ir', 'kernel-ir', 'llvm', 'opt-llvm', 'asm'
+    ('kernel-ir': the kernel as cached, literals lifted into parameters).
     Compiled kernels are cached process-wide (and on disk by the C++ core).
     """
     import numpy
@@ -85,9 +104,22 @@ def compile(expr, signature, *, optimization="aggressive", accuracy=None,
         acc = _ACCURACIES[accuracy]
     else:
         raise ValueError("accuracy must be one of None, 'high', 'low', 'fast'")
+    if backend not in _BACKENDS:
+        raise ValueError("backend must be one of 'auto', 'sleef', 'vml'")
     return _nejit.compile(expr, sig, accuracy=acc,
                           optimization=_OPTIMIZATIONS.index(optimization),
-                          opt_level=int(opt_level))
+                          opt_level=int(opt_level),
+                          backend=_BACKENDS[backend])
+
+
+def pool_stats():
+    """Bounds and counters of the result-buffer pool: large results are
+    allocated through nejit's numpy memory handler and their buffers reused
+    once the arrays die (``NEJIT_POOL=0`` turns it off; ``release_memory()``
+    empties it). Keys: enabled, threshold, max_bytes, max_entries,
+    pooled_bytes, pooled_entries, mapped_buffers, reused, mapped, unmapped,
+    returned."""
+    return dict(_nejit._pool_stats())
 
 
 def cache_stats():
@@ -127,7 +159,9 @@ def print_versions():
     uname = platform.uname()
     print("Platform:          %s-%s-%s" % (sys.platform, uname.machine,
                                             uname.version))
-    print("VML available?     %s" % use_vml)
+    print("VML available?     %s" % utils.use_vml)
+    if utils.use_vml:
+        print("VML/MKL version:   %s" % get_vml_version())
     print("Number of threads used by default: %d (out of %d detected cores)"
           % (nthreads, ncores))
     print("Maximum number of threads: %s" % MAX_THREADS)

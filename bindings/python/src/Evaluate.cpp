@@ -16,6 +16,7 @@
 #include "Arrays.h"
 #include "ExprCache.h"
 #include "PyRef.h"
+#include "ResultPool.h"
 #include "RunKernel.h"
 #include "Scope.h"
 #include "common.h"
@@ -299,7 +300,8 @@ bool initEvaluate(PyObject *Module) {
   if (_import_array() < 0)
     return false;
   StrLastKey = PyUnicode_InternFromString("nejit._last_validated");
-  if (!StrLastKey || !initArguments() || !initExprCache())
+  if (!StrLastKey || !initArguments() || !initExprCache() ||
+      !initResultPool(Module))
     return false;
   return PyModule_AddFunctions(Module, Methods) == 0;
 }

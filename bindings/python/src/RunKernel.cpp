@@ -12,6 +12,7 @@
 #include "Interrupt.h"
 #include "Overlap.h"
 #include "PyRef.h"
+#include "ResultPool.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -170,10 +171,7 @@ bool elementCount(const RunShape &S, int64_t &Total) {
 /// A new array of the result dtype (new reference).
 PyObject *newArray(PyArray_Descr *Descr, int ND, const npy_intp *Shape,
                    bool Fortran) {
-  Py_INCREF(Descr); // PyArray_NewFromDescr steals it
-  return PyArray_NewFromDescr(&PyArray_Type, Descr, ND,
-                              const_cast<npy_intp *>(Shape), nullptr, nullptr,
-                              Fortran ? 1 : 0, nullptr);
+  return newResultArray(Descr, ND, Shape, Fortran);
 }
 
 /// Checks `out`'s shape against the result's, with numexpr's messages. A

@@ -358,12 +358,16 @@ def test_threads_compiling_distinct_new_expressions():
     salt = int(time.time() * 1000) % 100000
     a = np.linspace(-2, 2, 5000)
     b = np.linspace(3, 1, 5000)
-    forms = ["a*{c} + b", "where(a > {c}, a, b*{c})", "sin(a)*{c} - b",
-             "sum(a*{c} + b)", "(a + {c})**2", "exp(a/{c}) * b"]
+    # Literals are run-time parameters of a kernel, so the constant alone
+    # would not make a new kernel: each thread also expands its own power
+    # of b (into a tree of multiplies).
+    forms = ["a*{c} + b**{n}", "where(a > {c}, a, b**{n}*{c})",
+             "sin(a)*{c} - b**{n}", "sum(a*{c} + b**{n})",
+             "(a + {c})**2 - b**{n}", "exp(a/{c}) * b**{n}"]
 
     def expr(t, j):
         c = "%d.%03d" % (salt, t * per_thread + j + 1)
-        return forms[j].format(c=c)
+        return forms[j].format(c=c, n=t + 2)
 
     barrier = threading.Barrier(nthreads)
     results = [[None] * per_thread for _ in range(nthreads)]
