@@ -8,6 +8,7 @@
 #ifndef NEJIT_NEJIT_H
 #define NEJIT_NEJIT_H
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -164,9 +165,17 @@ public:
   /// the result type; Inputs[i] has signature()[i]'s type. For a reduction,
   /// Out's strides are 0 along the reduced dimensions (all of them for
   /// axis=None) and its elements are overwritten with the result.
-  /// All-zero Shape entries give an empty run. Throws Error on misuse.
+  /// All-zero Shape entries give an empty run. Throws Error on misuse,
+  /// and (ValueError's "iterator is too large") when the element count or
+  /// an operand's byte span does not fit in int64.
+  ///
+  /// With Cancel, the run reads *Cancel between kernel calls (each covers
+  /// at most 65536 elements: a few milliseconds at most) and returns early
+  /// once it is true, Out then partly written; the caller tells a cancelled
+  /// run from a finished one by reading *Cancel afterwards.
   void run(int NDim, const int64_t *Shape, const ArrayView &Out,
-           const ArrayView *Inputs) const;
+           const ArrayView *Inputs,
+           const std::atomic<bool> *Cancel = nullptr) const;
   /// Convenience: contiguous 1-D arrays of N elements (Out: 1 element for
   /// a reduction).
   void run(int64_t N, void *Out, const void *const *Inputs) const;

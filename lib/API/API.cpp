@@ -495,7 +495,8 @@ std::optional<int> Kernel::reductionAxis() const {
 }
 
 void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
-                 const ArrayView *Inputs) const {
+                 const ArrayView *Inputs,
+                 const std::atomic<bool> *Cancel) const {
   const Impl &K = checked(I);
   const ir::Function &F = K.IR;
   if (NDim < 0 || (NDim > 0 && !Shape))
@@ -509,6 +510,7 @@ void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
   R.ResultType = F.result().Type;
   R.Reduce = F.result().Op;
   R.MayStreamOutput = K.Body->MayStream;
+  R.Cancel = Cancel;
   auto Add = [&](const ArrayView &V, int64_t Size) {
     R.Data.push_back(static_cast<char *>(V.Data));
     R.Strides.push_back(V.Strides ? V.Strides : NoStrides);
@@ -532,15 +534,20 @@ void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
     R.Strides.push_back(ZeroStrides.data());
     R.ElemSizes.push_back(P.Size);
   }
+  // Elements only weighs the interpreter's work: saturate rather than wrap
+  // (runtime::run refuses iteration spaces that overflow).
   int64_t Elements = 1;
   for (int D = 0; D < NDim; ++D)
-    Elements *= Shape[D];
+    if (__builtin_mul_overflow(Elements, Shape[D], &Elements))
+      Elements = INT64_MAX;
   const std::shared_ptr<const KernelBody> &Body = K.Body;
-  runtime::run(R, [&](const codegen::KernelSpec &Spec) -> runtime::KernelRef {
-    if (auto Ref = tier1Kernel(Body, Spec, Elements))
-      return *Ref;
-    return Body->variant(Spec, K.Expr);
-  });
+  if (llvm::Error E = runtime::run(
+          R, [&](const codegen::KernelSpec &Spec) -> runtime::KernelRef {
+            if (auto Ref = tier1Kernel(Body, Spec, Elements))
+              return *Ref;
+            return Body->variant(Spec, K.Expr);
+          }))
+    throwError(std::move(E), {});
 }
 
 void Kernel::run(int64_t N, void *Out, const void *const *Inputs) const {
