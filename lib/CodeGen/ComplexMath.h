@@ -1,5 +1,4 @@
-//===- CodeGen/ComplexMath.h - Complex functions from real vectors -*- C++
-//-*-===//
+//===- CodeGen/ComplexMath.h - Complex functions, real vectors --*- C++ -*-===//
 /// \file
 /// Complex128 functions written with real vector operations and real Sleef
 /// calls, so a complex kernel stays one SIMD loop. The formulas follow C99

@@ -15,7 +15,7 @@ and nejit's own API sits beside it::
 """
 
 from . import _nejit
-from ._nejit import Kernel, evaluate, re_evaluate, validate
+from ._nejit import Kernel, evaluate, re_evaluate, release_memory, validate
 from . import expressions, utils, version, necompiler
 from .expressions import E
 from .necompiler import NumExpr, disassemble
@@ -33,6 +33,7 @@ __all__ = [
     "ncores", "nthreads", "MAX_THREADS", "use_vml", "__version__",
     # nejit's own
     "compile", "Kernel", "cache_stats", "clear_cache", "variable_names",
+    "release_memory", "pool_stats",
 ]
 
 __version__ = version.version
@@ -88,6 +89,16 @@ def compile(expr, signature, *, optimization="aggressive", accuracy=None,
     return _nejit.compile(expr, sig, accuracy=acc,
                           optimization=_OPTIMIZATIONS.index(optimization),
                           opt_level=int(opt_level))
+
+
+def pool_stats():
+    """Bounds and counters of the result-buffer pool: large results are
+    allocated through nejit's numpy memory handler and their buffers reused
+    once the arrays die (``NEJIT_POOL=0`` turns it off; ``release_memory()``
+    empties it). Keys: enabled, threshold, max_bytes, max_entries,
+    pooled_bytes, pooled_entries, mapped_buffers, reused, mapped, unmapped,
+    returned."""
+    return dict(_nejit._pool_stats())
 
 
 def cache_stats():

@@ -2,7 +2,7 @@
 /// \file
 /// pybind11 bindings of include/nejit/nejit.h: compile() and Kernel, the
 /// cache statistics, thread control and versions. The numexpr-compatible
-/// evaluate/validate/re_evaluate fast path is added from evaluate.cpp.
+/// evaluate/validate/re_evaluate fast path is added from Evaluate.cpp.
 /// The `nejit` package (nejit/__init__.py) builds the public API on these.
 //===----------------------------------------------------------------------===//
 #include <pybind11/pybind11.h>

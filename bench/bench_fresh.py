@@ -1,0 +1,277 @@
+"""Fresh results vs out=: nejit vs numexpr vs numpy on 13 expressions over
+1e7-element float64 arrays, at 1 and 2 threads, in one run, against the
+streaming-store bandwidth of this machine measured in the same run.
+
+    .venv/bin/python bench/bench_fresh.py [--n 10000000] [--rounds 9]
+        [--threads 1,2] [--png docs/img] [--json FILE]
+
+"fresh" is `r = evaluate(ex)` (a new result each call, the way almost every
+user calls it); "out=" writes into a preallocated array. numpy has no out=
+for a whole expression, so its column is always fresh. The rounds are
+interleaved (every engine and mode once per round) and medians reported,
+so drift on a shared machine hits all columns alike.
+
+The bandwidth probe is a small C program built by this script: an add
+c = a + b with non-temporal (streaming) stores, the floor a memory-bound
+kernel can reach. A memory-bound row's fraction is
+(bytes read + bytes written) / time / probe bandwidth.
+"""
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+EXPRESSIONS = [
+    "2*a + 3*b",
+    "a*b - 4.1*a > 2.5*b",
+    "sin(a)**2 + cos(a)**2",
+    "where(a > 0.5, log(a), b)",
+    "sqrt(a**2 + b**2)",
+    "exp(-a) * cos(b)",
+    "a*b + c",
+    "(a < b) & (b < c)",
+    "where(a > 0.5, a, b)",
+    "exp(-a**2)",
+    "arctan2(a, b)",
+    "tanh(a) * b",
+    "a**3 + 2*a**2 - a + 1",
+    "2*a + b**10",
+]
+# Rows whose speed is set by memory traffic, not arithmetic: no
+# transcendental call in them.
+TRANSCENDENTAL = ("sin", "cos", "log", "exp", "tanh", "arctan2")
+
+NUMPY_NAMESPACE = {
+    "sin": np.sin, "cos": np.cos, "log": np.log, "exp": np.exp,
+    "sqrt": np.sqrt, "tanh": np.tanh, "arctan2": np.arctan2,
+    "where": np.where,
+}
+
+PROBE_C = r"""
+#include <immintrin.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+static double now(void) {
+  struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+int main(int argc, char **argv) {
+  long n = atol(argv[1]); int threads = atoi(argv[2]); int reps = atoi(argv[3]);
+  double *a = aligned_alloc(64, n * 8), *b = aligned_alloc(64, n * 8),
+         *c = aligned_alloc(64, n * 8);
+  omp_set_num_threads(threads);
+  #pragma omp parallel for schedule(static)
+  for (long i = 0; i < n; ++i) { a[i] = i; b[i] = 2 * i; c[i] = 0; }
+  double best = 1e30, times[64];
+  for (int r = 0; r < reps && r < 64; ++r) {
+    double t0 = now();
+    #pragma omp parallel for schedule(static)
+    for (long i = 0; i < n; i += 8)
+      _mm512_stream_pd(c + i, _mm512_add_pd(_mm512_load_pd(a + i),
+                                            _mm512_load_pd(b + i)));
+    _mm_sfence();
+    times[r] = now() - t0;
+  }
+  /* median */
+  for (int i = 0; i < reps; ++i)
+    for (int j = i + 1; j < reps; ++j)
+      if (times[j] < times[i]) { double t = times[i]; times[i] = times[j]; times[j] = t; }
+  printf("%.6f %.1f\n", times[reps / 2], c[n - 1]);
+  return 0;
+}
+"""
+
+
+def stream_bandwidth(n, threads, reps=15):
+    """Bytes per second of the streaming-store add on n doubles (3 arrays)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "probe.c")
+        exe = os.path.join(tmp, "probe")
+        with open(src, "w") as f:
+            f.write(PROBE_C)
+        subprocess.run(["cc", "-O2", "-mavx512f", "-fopenmp", src, "-o", exe],
+                       check=True)
+        n8 = n - n % 8
+        out = subprocess.run([exe, str(n8), str(threads), str(reps)],
+                             check=True, capture_output=True, text=True)
+        seconds = float(out.stdout.split()[0])
+    return 3 * 8 * n8 / seconds
+
+
+def numpy_eval(ex, arrays):
+    return eval(ex, dict(NUMPY_NAMESPACE), dict(arrays))  # our own fixed text
+
+
+def bytes_moved(ex, arrays, result):
+    names = [k for k in arrays if k in ex.replace("arctan2", "")]
+    return sum(arrays[k].nbytes for k in names) + result.nbytes
+
+
+def measure(args):
+    import nejit
+    import numexpr
+
+    rng = np.random.default_rng(0)
+    arrays = {k: rng.random(args.n) for k in "abc"}
+    rows = []
+    probes = {}
+    for threads in args.threads:
+        nejit.set_num_threads(threads)
+        numexpr.set_num_threads(threads)
+        probes[threads] = stream_bandwidth(args.n, threads)
+        for ex in EXPRESSIONS:
+            ref = numpy_eval(ex, arrays)
+            out_nejit = np.empty_like(ref)
+            out_numexpr = np.empty_like(ref)
+            got = nejit.evaluate(ex, local_dict=arrays)  # compile + check
+            if got.dtype != ref.dtype or not np.allclose(got, ref,
+                                                         equal_nan=True):
+                sys.exit(f"nejit's result for {ex!r} differs from numpy's")
+            numexpr.evaluate(ex, local_dict=arrays)
+            runs = {
+                "nejit fresh": lambda: nejit.evaluate(ex, local_dict=arrays),
+                "nejit out=": lambda: nejit.evaluate(ex, local_dict=arrays,
+                                                     out=out_nejit),
+                "numexpr fresh": lambda: numexpr.evaluate(ex,
+                                                          local_dict=arrays),
+                "numexpr out=": lambda: numexpr.evaluate(
+                    ex, local_dict=arrays, out=out_numexpr),
+                "numpy": lambda: numpy_eval(ex, arrays),
+            }
+            times = {k: [] for k in runs}
+            keep = {}
+            for _ in range(args.rounds):
+                for name, fn in runs.items():
+                    t0 = time.perf_counter()
+                    r = fn()
+                    times[name].append(time.perf_counter() - t0)
+                    # Keep the last fresh result alive until the next call,
+                    # as `r = evaluate(...)` in a loop does.
+                    keep[name] = r
+            del keep
+            med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+            moved = bytes_moved(ex, arrays, ref)
+            memory_bound = not any(f in ex for f in TRANSCENDENTAL)
+            rows.append({
+                "threads": threads, "expression": ex, "ms": med,
+                "bytes": moved, "memory_bound": memory_bound,
+                "fraction_fresh": moved / (med["nejit fresh"] / 1e3)
+                / probes[threads],
+                "fraction_out": moved / (med["nejit out="] / 1e3)
+                / probes[threads],
+            })
+            print(f"{threads}T {ex:26s} " + "  ".join(
+                f"{k} {v:7.2f}" for k, v in med.items()), flush=True)
+    return rows, probes
+
+
+def geomean(xs):
+    return math.exp(sum(math.log(x) for x in xs) / len(xs))
+
+
+def summarize(rows, probes):
+    lines = []
+    for threads in sorted(probes):
+        sel = [r for r in rows if r["threads"] == threads]
+        lines.append(f"\n### {threads} thread{'s' if threads > 1 else ''}"
+                     f" (streaming-store add: {probes[threads] / 1e9:.1f}"
+                     " GB/s)\n")
+        lines.append("| expression | nejit fresh | nejit out= | numexpr fresh"
+                     " | numexpr out= | numpy | fresh vs best peer |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for r in sel:
+            m = r["ms"]
+            best_peer = min(m["numexpr fresh"], m["numpy"])
+            lines.append(
+                f"| `{r['expression']}` | {m['nejit fresh']:.2f} |"
+                f" {m['nejit out=']:.2f} | {m['numexpr fresh']:.2f} |"
+                f" {m['numexpr out=']:.2f} | {m['numpy']:.2f} |"
+                f" {best_peer / m['nejit fresh']:.2f}x |")
+        g_fresh = geomean([r["ms"]["numexpr fresh"] / r["ms"]["nejit fresh"]
+                           for r in sel])
+        g_out = geomean([r["ms"]["numexpr out="] / r["ms"]["nejit out="]
+                         for r in sel])
+        mb = [r for r in sel if r["memory_bound"]]
+        frac_fresh = statistics.median(r["fraction_fresh"] for r in mb)
+        frac_out = statistics.median(r["fraction_out"] for r in mb)
+        worst = min(sel, key=lambda r: min(r["ms"]["numexpr fresh"],
+                                           r["ms"]["numpy"])
+                    / r["ms"]["nejit fresh"])
+        wm = worst["ms"]
+        lines.append("")
+        lines.append(f"- geomean speed-up vs numexpr: fresh {g_fresh:.2f}x,"
+                     f" out= {g_out:.2f}x")
+        lines.append(f"- memory-bound rows, median fraction of the streaming"
+                     f" bandwidth: fresh {frac_fresh:.2f}, out= {frac_out:.2f}"
+                     f" (lowest fresh:"
+                     f" {min(r['fraction_fresh'] for r in mb):.2f})")
+        lines.append(f"- worst fresh row vs the best peer: "
+                     f"`{worst['expression']}` "
+                     f"{min(wm['numexpr fresh'], wm['numpy']) / wm['nejit fresh']:.2f}x")
+    return "\n".join(lines)
+
+
+def chart(rows, probes, directory):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    os.makedirs(directory, exist_ok=True)
+    series = ["nejit fresh", "nejit out=", "numexpr fresh", "numpy"]
+    colors = ["#1f77b4", "#aec7e8", "#ff7f0e", "#2ca02c"]
+    paths = []
+    for threads in sorted(probes):
+        sel = [r for r in rows if r["threads"] == threads]
+        fig, ax = plt.subplots(figsize=(11, 5.5))
+        width = 0.2
+        for k, (s, c) in enumerate(zip(series, colors)):
+            xs = [i + (k - 1.5) * width for i in range(len(sel))]
+            ax.bar(xs, [r["ms"][s] for r in sel], width, label=s, color=c)
+        ax.set_yscale("log")
+        ax.set_ylabel("ms per call (log scale, lower is better)")
+        ax.set_xticks(range(len(sel)))
+        ax.set_xticklabels([r["expression"] for r in sel], rotation=35,
+                           ha="right", fontsize=8)
+        ax.set_title(f"1e7 float64, {threads} thread"
+                     f"{'s' if threads > 1 else ''}: fresh results and out=")
+        ax.legend()
+        fig.tight_layout()
+        path = os.path.join(directory, f"fresh_vs_out_{threads}t.png")
+        fig.savefig(path, dpi=90)
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n", type=int, default=10_000_000)
+    p.add_argument("--rounds", type=int, default=9)
+    p.add_argument("--threads", default="1,2")
+    p.add_argument("--png", default=None,
+                   help="directory for the charts (e.g. docs/img)")
+    p.add_argument("--json", default=None, help="write the raw rows here")
+    args = p.parse_args()
+    args.threads = [int(t) for t in args.threads.split(",")]
+    rows, probes = measure(args)
+    print(summarize(rows, probes))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"rows": rows, "probes": probes}, f, indent=1)
+    if args.png:
+        for path in chart(rows, probes, args.png):
+            print("wrote", path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,256 @@
+//===- CodeGen/KernelEmitter.h - The emitter shared by CodeGen --*- C++ -*-===//
+/// \file
+/// Private to lib/CodeGen: the emitter class whose member functions the
+/// Emit*.cpp, OperandLayout.cpp and EmitKernel.cpp files define (each
+/// section below names its file), Val, a value in registers, and the loop
+/// policy. Every operation is written once for any lane count: VF > 1 gives
+/// vector instructions, VF == 1 the scalar tail.
+//===----------------------------------------------------------------------===//
+#ifndef NEJIT_CODEGEN_KERNELEMITTER_H
+#define NEJIT_CODEGEN_KERNELEMITTER_H
+
+#include "CodeGen/CodeGen.h"
+#include "CodeGen/ComplexMath.h"
+
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Intrinsics.h"
+#include "llvm/IR/Module.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace nejit::codegen {
+
+/// A value in registers: complex numbers as two real parts, byte strings as
+/// a pointer to the element.
+struct Val {
+  llvm::Value *V = nullptr;
+  llvm::Value *Im = nullptr;
+};
+
+inline bool isIntType(DType T) {
+  return T == DType::Int32 || T == DType::Int64;
+}
+inline bool isFloatType(DType T) {
+  return T == DType::Float32 || T == DType::Float64;
+}
+
+//===--- loop policy (LoopPolicy.cpp) -----------------------------------===//
+/// Whether the vector body writes the output with non-temporal stores
+/// after a peel that aligns it: a Layout::Streaming output of a kernel that
+/// is not a reduction, in vectors of at least 32 bytes.
+bool streamsOutput(Layout Out, bool Reduce, DType T, int64_t ElemBytes,
+                   unsigned VF);
+/// The alignment the peel gives a streaming output: one vector of VF
+/// elements, at most a cache line.
+int64_t streamingAlignment(int64_t ElemBytes, unsigned VF);
+/// How many bytes ahead of the vector body contiguous inputs are
+/// prefetched (0: not at all). Kernels with out-of-line calls get 1 KiB:
+/// the out-of-order window cannot reach far enough past a call to hide
+/// DRAM latency. Memory-bound ones are left to the hardware prefetcher.
+int64_t prefetchDistance(const ir::Function &F);
+
+/// Emits one kernel: the operand table, the loops (EmitKernel.cpp) and each
+/// instruction's lowering in them (EmitInst.cpp and the Emit*.cpp files it
+/// routes to).
+class KernelEmitter : public RealMath {
+public:
+  KernelEmitter(const ir::Function &F, const KernelSpec &Spec,
+                const CodeGenOptions &Opts, llvm::LLVMContext &Ctx,
+                llvm::Module &M)
+      : F(F), Spec(Spec), Opts(Opts), Ctx(Ctx), M(M), B(Ctx) {}
+
+  llvm::Expected<llvm::Function *> emit(const std::string &Name);
+
+private:
+  using Value = llvm::Value;
+  using Type = llvm::Type;
+  using Opcode = ir::Opcode;
+  using Inst = ir::Inst;
+
+  const ir::Function &F;
+  const KernelSpec &Spec;
+  const CodeGenOptions &Opts;
+  llvm::LLVMContext &Ctx;
+  llvm::Module &M;
+  llvm::IRBuilder<> B;
+
+  std::vector<Value *> Base, Stride; ///< per operand (0 = out)
+  std::vector<Val> Hoisted;          ///< broadcast inputs, loaded once
+  std::vector<Val> Cache;            ///< per instruction, current body
+  unsigned VF = 1;
+  Value *Index = nullptr;
+  /// Alignment of the vector body's output stores: 1 (plain unaligned
+  /// stores) unless the output streams, then the peel's target alignment.
+  int64_t StoreAlign = 1;
+  /// How far ahead of the vector body contiguous inputs are prefetched
+  /// (0: not at all; memory-bound kernels are left to the hardware).
+  int64_t PrefetchBytes = 0;
+  std::string Failure;
+
+  //===--- types ---------------------------------------------------------===//
+  Type *scalarType(DType T) {
+    switch (T) {
+    case DType::Bool:
+      return B.getInt1Ty();
+    case DType::Int32:
+      return B.getInt32Ty();
+    case DType::Int64:
+      return B.getInt64Ty();
+    case DType::Float32:
+      return B.getFloatTy();
+    case DType::Float64:
+    case DType::Complex128:
+      return B.getDoubleTy();
+    case DType::Bytes:
+      return B.getPtrTy();
+    }
+    return nullptr;
+  }
+  Type *memType(DType T) {
+    return T == DType::Bool ? B.getInt8Ty() : scalarType(T);
+  }
+  Type *vecOf(Type *T) {
+    return VF == 1 ? T : (Type *)llvm::FixedVectorType::get(T, VF);
+  }
+  Type *vecType(DType T) { return vecOf(scalarType(T)); }
+  int64_t memSize(DType T, int64_t ItemSize) {
+    return T == DType::Bytes ? ItemSize : dtypeSize(T);
+  }
+
+  Value *splat(Value *S) { return VF == 1 ? S : B.CreateVectorSplat(VF, S); }
+  Value *constOf(DType T, double V) {
+    Type *S = scalarType(T);
+    llvm::Constant *C = S->isFloatingPointTy()
+                            ? llvm::ConstantFP::get(S, V)
+                            : llvm::ConstantInt::get(S, (int64_t)V, true);
+    return VF == 1 ? (Value *)C
+                   : llvm::ConstantVector::getSplat(
+                         llvm::ElementCount::getFixed(VF), C);
+  }
+  Value *intConst(DType T, int64_t V) {
+    llvm::Constant *C = llvm::ConstantInt::get(scalarType(T), V, true);
+    return VF == 1 ? (Value *)C
+                   : llvm::ConstantVector::getSplat(
+                         llvm::ElementCount::getFixed(VF), C);
+  }
+
+  //===--- loop skeleton (EmitKernel.cpp) --------------------------------===//
+  /// What the loops do with the result instruction's value.
+  struct ResultPlan {
+    Opcode Op = Opcode::Input;
+    DType Type = DType::Float64;
+    int64_t ItemSize = 0;
+    bool Reduce = false;     ///< fold every index into the element *ptrs[0]
+    bool Accumulate = false; ///< out[i] = op(out[i], result[i])
+  };
+  /// Where a loop left its reduction accumulator (null unless it reduces).
+  struct LoopEnd {
+    Val Acc;
+    llvm::BasicBlock *Latch = nullptr;
+  };
+
+  /// The kernel function with its ABI, the builder in its entry block.
+  llvm::Function *createKernel(const std::string &Name);
+  /// The loops over [0, n) after the operand table: peel, vector body and
+  /// scalar tail, every instruction fused into each; ends in the block
+  /// that returns.
+  void emitFusedLoop(llvm::Function *Fn, const ResultPlan &R);
+  /// A loop over [Start, End) in steps of VF into Body, entered from the
+  /// current block (whose branch the caller emits) and left to Exit:
+  /// induction variable IVName, the body, then the result stored, or with
+  /// Init combined into an accumulator named AccName.
+  LoopEnd emitLoop(llvm::BasicBlock *Body, llvm::BasicBlock *Exit, Value *Start,
+                   Value *End, const llvm::Twine &IVName, const ResultPlan &R,
+                   const Val *Init, const llvm::Twine &AccName);
+  /// The scalar iterations [0, Peel) that align a streaming output to
+  /// AlignBytes, in blocks before Before; returns Peel.
+  Value *emitAlignmentPeel(llvm::BasicBlock *Before, const ResultPlan &R,
+                           int64_t AlignBytes, int64_t OutElem);
+  /// Every instruction of F once, at VF lanes, into Cache.
+  void emitBody();
+
+  //===--- operands (OperandLayout.cpp) ----------------------------------===//
+  /// Base pointers and strides of every operand, broadcast inputs hoisted.
+  llvm::Error loadOperandTable(llvm::Function *Fn);
+  /// Address of lane L of operand K at the current index.
+  Value *address(unsigned K, DType T, int64_t ItemSize, unsigned Lane);
+  Val loadScalarAt(Value *Ptr, DType T);
+  Val loadOperand(unsigned K, DType T, int64_t ItemSize);
+  void storeScalarAt(Value *Ptr, Val V, DType T, int64_t ItemSize,
+                     int64_t SrcItemSize);
+  void storeResult(Val V, DType T, int64_t ItemSize, int64_t SrcItemSize);
+
+  //===--- operations (EmitInst.cpp routes them) -------------------------===//
+  Val get(int Id) { return Cache[Id]; }
+  /// Instruction Id's value in the current body.
+  Val emitInst(int Id);
+  Val emitConst(const Inst &I);
+  Val emitCast(Val A, DType From, DType To);
+  // EmitArith.cpp
+  Val emitCompare(const Inst &I);
+  Val emitFloatClass(const Inst &I);
+  Val emitBoolOp(const Inst &I);
+  Val emitFloatOp(int Id);
+  // EmitInteger.cpp
+  Val emitIntOp(const Inst &I, Value *A, Value *Bv);
+  Value *emitIntDivision(Opcode Op, DType T, Value *A, Value *Bv);
+  Value *emitInt64Pow(Value *A, Value *Bv);
+  Value *emitInt32Pow(Value *A, Value *Bv);
+  Value *intPowOfNegative(DType T, Value *A, Value *Bv, Value *NonNegative);
+  // EmitStrings.cpp
+  Val emitBytesOp(const Inst &I);
+  // EmitComplex.cpp
+  Val emitComplexInst(const Inst &I);
+  Val emitComplexOp(const Inst &I);
+  Val emitComplexHelper(llvm::StringRef Name, llvm::ArrayRef<Val> Args);
+
+  //===--- math and calls (EmitMath.cpp) ---------------------------------===//
+  /// The transcendental function instruction Id of X (and Y).
+  Value *emitMathCall(int Id, Value *X, Value *Y);
+  Value *emitSinCos(int Id, bool WantSin);
+  std::optional<std::pair<Value *, Value *>> sinCosCall(Value *X, DType T);
+  Value *emitSinhCosh(bool Sinh, DType T, Value *X);
+  Value *emitGuardedSleef(Opcode Op, DType T, Value *X, Value *Y);
+  Value *fixLanes(Value *Cond, Value *R, llvm::StringRef Name,
+                  llvm::function_ref<Value *()> Fix);
+  /// Calls the Sleef function for Op at the current width.
+  Value *sleefCall(llvm::StringRef Op, DType T, llvm::ArrayRef<Value *> Args);
+  /// A call to a scalar C function of this process (libm or our helpers).
+  Value *cCall(llvm::StringRef Name, Type *Ret, llvm::ArrayRef<Value *> Args);
+  llvm::FunctionCallee declare(llvm::StringRef Name, Type *Ret,
+                               llvm::ArrayRef<Type *> Params);
+  /// Applies a scalar function lane by lane (for operations without a
+  /// vector implementation).
+  Value *perLane(llvm::ArrayRef<Value *> Args,
+                 llvm::function_ref<Value *(llvm::ArrayRef<Value *>)> Scalar);
+  Value *intrinsic(llvm::Intrinsic::ID ID, llvm::ArrayRef<Value *> Args) {
+    return B.CreateIntrinsic(ID, {Args[0]->getType()}, Args);
+  }
+  // RealMath, for ComplexMath's formulas.
+  Value *call(llvm::StringRef Op, llvm::ArrayRef<Value *> Args) override;
+  std::pair<Value *, Value *> sinCos(Value *X) override;
+
+  //===--- reductions (EmitReduction.cpp) --------------------------------===//
+  ResultPlan planResult() const;
+  /// The value to store for the result: the result itself, or combined
+  /// with what the output holds when accumulating elementwise.
+  Val accumulated(const ResultPlan &R);
+  Val reductionIdentity(Opcode Op, DType T);
+  Val combine(Opcode Op, DType T, Val A, Val Bv);
+  Val horizontal(Opcode Op, DType T, Val V);
+  /// After the vector loop: its accumulator (Init when it did not run)
+  /// folded to one lane and combined with the output's previous value; the
+  /// scalar tail starts from it. Leaves VF at 1.
+  Val foldVectorAccumulator(const ResultPlan &R, Val Init,
+                            llvm::BasicBlock *PreVector, LoopEnd Vec);
+  /// PHIs joining X (from FromX) and Y (from FromY), both parts.
+  Val phiPair(Val X, llvm::BasicBlock *FromX, Val Y, llvm::BasicBlock *FromY,
+              const llvm::Twine &Name);
+};
+
+} // namespace nejit::codegen
+
+#endif // NEJIT_CODEGEN_KERNELEMITTER_H
