@@ -67,10 +67,11 @@ private:
     return makeError(ErrorKind::Value, Loc, "division by zero");
   }
   llvm::Error overflow() const {
-    return makeError(ErrorKind::Value, Loc, "integer constant too large");
+    return makeError(ErrorKind::Overflow, Loc, "integer constant too large");
   }
   llvm::Error floatOverflow() const {
-    return makeError(ErrorKind::Value, Loc, "numerical result out of range");
+    return makeError(ErrorKind::Overflow, Loc,
+                     "numerical result out of range");
   }
   llvm::Error bytesFormatting() const {
     return makeError(ErrorKind::Type, Loc,

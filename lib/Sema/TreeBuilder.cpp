@@ -16,12 +16,40 @@ const char *const BoolOpsMessage =
     "expressions: use '&' instead of 'and', '|' instead of 'or', and '~' "
     "instead of 'not'";
 
-Expected<ENodePtr> TreeBuilder::build(const AstNode &N) {
+Expected<ENodePtr> TreeBuilder::build(const AstNode &Root) {
+  RecursionLimit::Level Level(Limit);
+  if (!Level)
+    return nestedTooDeeply(Root.Loc);
+  // Python evaluates a chain from its innermost operand out: the left
+  // operand of each binary operator before its right one.
+  std::vector<const AstNode *> Chain;
+  const AstNode *N = &Root;
+  while (N->K == AstNode::Binary || N->K == AstNode::Unary) {
+    Chain.push_back(N);
+    N = N->Args[0].get();
+  }
+  auto V = buildNode(*N);
+  if (!V)
+    return V;
+  ENodePtr Acc = *V;
+  for (auto It = Chain.rbegin(); It != Chain.rend(); ++It) {
+    const AstNode &Op = **It;
+    auto Next = Op.K == AstNode::Unary ? applyUnary(Op, std::move(Acc))
+                                       : applyBinary(Op, std::move(Acc));
+    if (!Next)
+      return Next;
+    Acc = std::move(*Next);
+  }
+  return Acc;
+}
+
+Expected<ENodePtr> TreeBuilder::buildNode(const AstNode &N) {
   switch (N.K) {
   case AstNode::IntLit:
     if (N.IntOverflow)
-      return makeError(ErrorKind::Value, N.Loc,
-                       "integer constant " + N.Text + " is too large");
+      return makeError(ErrorKind::Overflow, N.Loc,
+                       "integer constant " + sourceFragment(N.Text) +
+                           " is too large");
     return makeConst(PyConst::ofInt(N.IntValue), N.Loc);
   case AstNode::FloatLit:
     return makeConst(PyConst::ofFloat(N.FloatValue), N.Loc);
@@ -37,9 +65,8 @@ Expected<ENodePtr> TreeBuilder::build(const AstNode &N) {
   case AstNode::Name:
     return buildName(N);
   case AstNode::Unary:
-    return buildUnary(N);
   case AstNode::Binary:
-    return buildBinary(N);
+    return build(N); // build() walks chains
   case AstNode::Compare:
     return buildCompare(N);
   case AstNode::BoolOp:
@@ -72,7 +99,8 @@ Expected<ENodePtr> TreeBuilder::buildName(const AstNode &N) {
       N.Text == "prod" || N.Text == "min" || N.Text == "max" ||
       N.Text == "contains")
     return makeError(ErrorKind::Type, N.Loc,
-                     "function '" + N.Text + "' used as a value");
+                     "function '" + sourceFragment(N.Text) +
+                         "' used as a value");
   // As numexpr: a name missing from the signature is typed float64 while
   // the expression is built, and is an error only if it is still read
   // afterwards (a constant where() condition may drop it); Lowering
@@ -98,11 +126,7 @@ Expected<bool> TreeBuilder::truth(const ENodePtr &V, SourceLoc Loc) {
   return V->Value.truthy();
 }
 
-Expected<ENodePtr> TreeBuilder::buildUnary(const AstNode &N) {
-  auto A = build(*N.Args[0]);
-  if (!A)
-    return A;
-  ENodePtr X = *A;
+Expected<ENodePtr> TreeBuilder::applyUnary(const AstNode &N, ENodePtr X) {
   if (N.Text == "not") {
     auto T = truth(X, N.Loc);
     if (!T)
@@ -142,7 +166,8 @@ Expected<ENodePtr> TreeBuilder::buildUnary(const AstNode &N) {
   } else {
     // Python: -True is -1, +True is 1.
     if (V.asInt() == WideMin)
-      return makeError(ErrorKind::Value, N.Loc, "integer constant too large");
+      return makeError(ErrorKind::Overflow, N.Loc,
+                       "integer constant too large");
     R = PyConst::ofInt(N.Text == "-" ? -V.asInt() : V.asInt());
   }
   if (V.N != Np::None)
@@ -198,19 +223,16 @@ Expected<ENodePtr> TreeBuilder::binop(const std::string &Op, ENodePtr A,
   return makeOp(Op, {A, B}, Loc, Kind);
 }
 
-Expected<ENodePtr> TreeBuilder::buildBinary(const AstNode &N) {
-  auto L = build(*N.Args[0]);
-  if (!L)
-    return L;
+Expected<ENodePtr> TreeBuilder::applyBinary(const AstNode &N, ENodePtr L) {
   auto R = build(*N.Args[1]);
   if (!R)
     return R;
   SourceLoc Loc = N.OpLocs.empty() ? N.Loc : N.OpLocs[0];
   const std::string &Op = N.Text;
   if (Op == "/")
-    return trueDiv(*L, *R, Loc);
+    return trueDiv(L, *R, Loc);
   if (Op == "**")
-    return power(*L, *R, Loc);
+    return power(L, *R, Loc);
   static const std::map<std::string, std::string> Names = {
       {"+", "add"}, {"-", "sub"},     {"*", "mul"},     {"//", "floordiv"},
       {"%", "mod"}, {"<<", "lshift"}, {">>", "rshift"}, {"&", "and"},
@@ -220,7 +242,7 @@ Expected<ENodePtr> TreeBuilder::buildBinary(const AstNode &N) {
     return makeError(ErrorKind::Type, Loc, "unsupported operator '" + Op + "'");
   // numexpr's nodes have no reflected //, &, | or ^: a constant on the
   // left of an array is a TypeError there.
-  if ((*L)->K == ENode::Const && !(*L)->Value.Boxed &&
+  if (L->K == ENode::Const && !L->Value.Boxed &&
       ((*R)->K != ENode::Const || (*R)->Value.Boxed) &&
       (Op == "//" || Op == "&" || Op == "|" || Op == "^"))
     return makeError(ErrorKind::Type, Loc,
@@ -228,7 +250,7 @@ Expected<ENodePtr> TreeBuilder::buildBinary(const AstNode &N) {
                          "': a constant and an array expression (numexpr "
                          "has no reflected '" +
                          Op + "'; swap the operands)");
-  return binop(It->second, *L, *R, Loc);
+  return binop(It->second, L, *R, Loc);
 }
 
 Expected<ENodePtr> TreeBuilder::compare(const std::string &Op,
@@ -306,7 +328,8 @@ Expected<ENodePtr> TreeBuilder::buildCompare(const AstNode &N) {
 Expected<ENodePtr> TreeBuilder::buildAttribute(const AstNode &N) {
   if (N.Text != "real" && N.Text != "imag")
     return makeError(ErrorKind::Value, N.Loc,
-                     "attribute access is not allowed: '." + N.Text + "'");
+                     "attribute access is not allowed: '." +
+                         sourceFragment(N.Text) + "'");
   auto A = build(*N.Args[0]);
   if (!A)
     return A;

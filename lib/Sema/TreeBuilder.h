@@ -8,6 +8,7 @@
 #define NEJIT_SEMA_TREEBUILDER_H
 
 #include "Sema/SemaInternal.h"
+#include "Support/Stack.h"
 
 namespace nejit {
 namespace sema {
@@ -16,11 +17,18 @@ class TreeBuilder {
 public:
   TreeBuilder(const Signature &Sig, Optimization Opt) : Sig(Sig), Opt(Opt) {}
 
+  /// Chains of binary operators (through their left operands) and of unary
+  /// operators are built iteratively, from the innermost operand out; other
+  /// nesting (calls, right operands) recurses, bounded by the stack left.
   Expected<ENodePtr> build(const AstNode &N);
 
 private:
   const Signature &Sig;
   Optimization Opt;
+  RecursionLimit Limit;
+
+  /// A node that heads no chain (build() walks those).
+  Expected<ENodePtr> buildNode(const AstNode &N);
 
   Expected<ENodePtr> buildName(const AstNode &N);
 
@@ -30,7 +38,8 @@ private:
   /// nodes refuse, which is how it rejects and/or/not/if on arrays).
   Expected<bool> truth(const ENodePtr &V, SourceLoc Loc);
 
-  Expected<ENodePtr> buildUnary(const AstNode &N);
+  /// The unary operator N applied to its built operand X.
+  Expected<ENodePtr> applyUnary(const AstNode &N, ENodePtr X);
 
   /// `a and b`, `a or b`: Python asks for the truth of each operand but the
   /// last; numexpr's nodes have none, so only constants may stand there.
@@ -58,7 +67,9 @@ private:
   /// sqrt(A) of A's kind, float64 for an integer A.
   Expected<ENodePtr> sqrtOf(ENodePtr A, SourceLoc Loc);
 
-  Expected<ENodePtr> buildBinary(const AstNode &N);
+  /// The binary operator N with its built left operand L (the right one is
+  /// built here).
+  Expected<ENodePtr> applyBinary(const AstNode &N, ENodePtr L);
 
   /// One comparison `L op R` (numexpr has only gt/ge: a < b is b > a).
   Expected<ENodePtr> compare(const std::string &Op, const AstNode &LA,

@@ -25,7 +25,7 @@ Expected<ENodePtr> TreeBuilder::buildCall(const AstNode &N) {
   if (!IsReduction && !N.Keywords.empty())
     return makeError(ErrorKind::Type, N.KeywordLocs[0],
                      Name + "() got an unexpected keyword argument '" +
-                         N.Keywords[0].first + "'");
+                         sourceFragment(N.Keywords[0].first) + "'");
   if (IsReduction)
     return buildReduction(N);
   if (Name == "where" || Name == "contains") {
@@ -40,7 +40,8 @@ Expected<ENodePtr> TreeBuilder::buildCall(const AstNode &N) {
   }
   const FunctionInfo *Fn = lookupFunction(Name);
   if (!Fn)
-    return makeError(ErrorKind::Type, N.Loc, "unknown function '" + Name + "'");
+    return makeError(ErrorKind::Type, N.Loc,
+                     "unknown function '" + sourceFragment(Name) + "'");
   return buildFunction(N, *Fn);
 }
 
@@ -170,7 +171,7 @@ Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N) {
     } else {
       return makeError(ErrorKind::Type, N.KeywordLocs[I],
                        N.Text + "() got an unexpected keyword argument '" +
-                           KW.first + "'");
+                           sourceFragment(KW.first) + "'");
     }
   }
   if (!Arg)

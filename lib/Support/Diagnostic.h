@@ -37,7 +37,7 @@ public:
 /// Text from the expression made safe to quote in a message: control
 /// characters and malformed UTF-8 escaped as \xNN, at most MaxChars
 /// characters (then "...").
-std::string sourceFragment(std::string_view Text, size_t MaxChars = 40);
+std::string sourceFragment(std::string_view Text, size_t MaxChars = 60);
 
 /// A positioned error of the given kind.
 llvm::Error makeError(ErrorKind Kind, SourceLoc Loc, const llvm::Twine &Msg);
