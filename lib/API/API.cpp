@@ -460,11 +460,11 @@ static llvm::Error checkSignature(const Signature &Sig) {
                            std::to_string((unsigned)A.Type) + ")");
     auto [It, New] = Seen.emplace(A.Name, I);
     if (!New)
-      return makeError(ErrorKind::Value,
-                       "duplicate name '" + sourceFragment(A.Name) +
-                           "' in the signature (inputs " +
-                           std::to_string(It->second) + " and " +
-                           std::to_string(I) + ")");
+      return makeError(ErrorKind::Value, "duplicate name '" +
+                                             sourceFragment(A.Name) +
+                                             "' in the signature (inputs " +
+                                             std::to_string(It->second) +
+                                             " and " + std::to_string(I) + ")");
   }
   return llvm::Error::success();
 }

@@ -417,11 +417,10 @@ private:
     } else if (C.CodePoint < 0x20 || C.CodePoint == 0x7F ||
                (C.CodePoint >= 0x80 &&
                 !llvm::sys::unicode::isPrintable((int)C.CodePoint))) {
-      Msg = "invalid non-printable character U+" +
-            codePointHex(C.CodePoint);
+      Msg = "invalid non-printable character U+" + codePointHex(C.CodePoint);
     } else {
-      Msg = "invalid character '" +
-            std::string(Text.substr(Pos, C.Length)) + "'";
+      Msg =
+          "invalid character '" + std::string(Text.substr(Pos, C.Length)) + "'";
       if (C.CodePoint >= 0x80)
         Msg += " (U+" + codePointHex(C.CodePoint) + ")";
     }

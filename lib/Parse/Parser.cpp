@@ -36,10 +36,10 @@ namespace {
 /// An operator waiting for its right operand(s).
 struct PendingOp {
   enum Kind { Binary, Prefix, Compare, BoolOp, IfCond, IfElse } K;
-  int Prec;          ///< IfCond/IfElse: 0, below every operator
-  std::string Text;  ///< operator or keyword
-  SourceLoc Loc;     ///< Binary: the operator; Prefix, BoolOp, If*: the word
-  size_t Arity = 0;  ///< BoolOp: operands so far
+  int Prec;         ///< IfCond/IfElse: 0, below every operator
+  std::string Text; ///< operator or keyword
+  SourceLoc Loc;    ///< Binary: the operator; Prefix, BoolOp, If*: the word
+  size_t Arity = 0; ///< BoolOp: operands so far
   std::vector<std::string> Ops; ///< Compare: the chain's operators
   std::vector<SourceLoc> OpLocs;
 };
@@ -49,8 +49,8 @@ constexpr int PrecNot = 3, PrecCompare = 4, PrecUnary = 11, PrecPower = 12;
 /// The precedence of a left-associative binary operator; 0 if Op is none.
 int binaryPrec(const std::string &Op) {
   static const std::pair<const char *, int> Table[] = {
-      {"|", 5},  {"^", 6},  {"&", 7},   {"<<", 8}, {">>", 8}, {"+", 9},
-      {"-", 9},  {"*", 10}, {"/", 10},  {"//", 10}, {"%", 10}, {"@", 10}};
+      {"|", 5}, {"^", 6},  {"&", 7},  {"<<", 8},  {">>", 8}, {"+", 9},
+      {"-", 9}, {"*", 10}, {"/", 10}, {"//", 10}, {"%", 10}, {"@", 10}};
   for (const auto &[Name, Prec] : Table)
     if (Op == Name)
       return Prec;
@@ -128,14 +128,13 @@ private:
   }
   llvm::Error expectOp(const char *S) {
     if (!isOp(S))
-      return makeError(ErrorKind::Syntax, cur().Loc,
-                       std::string("expected '") + S + "'" +
-                           (cur().K == Token::End
-                                ? std::string(" before end of expression")
-                            : cur().K == Token::Newline
-                                ? std::string(" before end of line")
-                                : " but found '" + sourceFragment(cur().Text) +
-                                      "'"));
+      return makeError(
+          ErrorKind::Syntax, cur().Loc,
+          std::string("expected '") + S + "'" +
+              (cur().K == Token::End ? std::string(" before end of expression")
+               : cur().K == Token::Newline
+                   ? std::string(" before end of line")
+                   : " but found '" + sourceFragment(cur().Text) + "'"));
     ++Pos;
     return llvm::Error::success();
   }
@@ -172,8 +171,8 @@ private:
   llvm::Error operand(bool &WantOperand) {
     const Token &T = cur();
     bool IsNot = T.K == Token::Name && T.Text == "not";
-    bool IsSign = T.K == Token::Op &&
-                  (T.Text == "+" || T.Text == "-" || T.Text == "~");
+    bool IsSign =
+        T.K == Token::Op && (T.Text == "+" || T.Text == "-" || T.Text == "~");
     if (IsNot || IsSign) {
       int Prec = IsNot ? PrecNot : PrecUnary;
       if (!prefixAllowed(Prec))
@@ -503,8 +502,8 @@ private:
   llvm::Error startArgument() {
     Frame &F = frame();
     const Token *N = next();
-    F.InKeyword = cur().K == Token::Name && N && N->K == Token::Op &&
-                  N->Text == "=";
+    F.InKeyword =
+        cur().K == Token::Name && N && N->K == Token::Op && N->Text == "=";
     if (F.InKeyword) {
       F.KeywordLoc = cur().Loc;
       F.Keyword = cur().Text;

@@ -150,8 +150,7 @@ private:
     return makeError(ErrorKind::Overflow, Loc, "complex exponentiation");
   }
   llvm::Error floatOverflow() const {
-    return makeError(ErrorKind::Overflow, Loc,
-                     "numerical result out of range");
+    return makeError(ErrorKind::Overflow, Loc, "numerical result out of range");
   }
   llvm::Error bytesFormatting() const {
     return makeError(ErrorKind::Type, Loc,

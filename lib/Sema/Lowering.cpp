@@ -113,8 +113,7 @@ private:
     if (V.T == PyConst::Int && (V.I > INT64_MAX || V.I < INT64_MIN)) {
       // numexpr converts a Python int to the constant's typed kind: beyond
       // int64 that works for floating kinds only (C long: OverflowError).
-      if (T != DType::Float32 && T != DType::Float64 &&
-          T != DType::Complex128)
+      if (T != DType::Float32 && T != DType::Float64 && T != DType::Complex128)
         return makeError(ErrorKind::Overflow, Loc,
                          "integer constant too large for int64");
       I.Value = T == DType::Complex128

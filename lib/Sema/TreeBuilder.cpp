@@ -215,8 +215,7 @@ Expected<ENodePtr> TreeBuilder::applyUnary(const AstNode &N, ENodePtr X) {
   return makeConst(R, N.Loc);
 }
 
-Expected<ENodePtr> TreeBuilder::buildBoolOp(const AstNode &N,
-                                            ENodePtr First) {
+Expected<ENodePtr> TreeBuilder::buildBoolOp(const AstNode &N, ENodePtr First) {
   bool IsAnd = N.Text == "and";
   ENodePtr V;
   for (size_t I = 0; I < N.Args.size(); ++I) {
@@ -347,8 +346,7 @@ Expected<ENodePtr> TreeBuilder::compare(const std::string &Op,
   return binop("ne", L, R, Loc, DType::Bool);
 }
 
-Expected<ENodePtr> TreeBuilder::buildCompare(const AstNode &N,
-                                             ENodePtr First) {
+Expected<ENodePtr> TreeBuilder::buildCompare(const AstNode &N, ENodePtr First) {
   ENodePtr Left = std::move(First), Result;
   for (size_t I = 0; I < N.Ops.size(); ++I) {
     auto R = build(*N.Args[I + 1]);

@@ -79,10 +79,10 @@ std::optional<std::string_view> sourceLine(std::string_view Expr, int L) {
     size_t NL = Expr.find_first_of("\r\n", Start);
     if (NL == std::string_view::npos)
       return std::nullopt;
-    Start = NL + (Expr[NL] == '\r' && NL + 1 < Expr.size() &&
-                          Expr[NL + 1] == '\n'
-                      ? 2
-                      : 1);
+    Start =
+        NL + (Expr[NL] == '\r' && NL + 1 < Expr.size() && Expr[NL + 1] == '\n'
+                  ? 2
+                  : 1);
   }
   size_t End = Expr.find_first_of("\r\n", Start);
   return Expr.substr(Start, End == std::string_view::npos ? End : End - Start);
@@ -140,8 +140,8 @@ std::string formatDiagnostic(std::string_view Expr, SourceLoc Loc,
   for (size_t Pos = 0; Pos < Line->size();)
     Chars.push_back(showChar(*Line, Pos, /*KeepTab=*/true));
   // The caret's character (one past the end for an error at end of line).
-  size_t Caret = Loc.Column > 0 ? std::min<size_t>(Loc.Column - 1, Chars.size())
-                                : 0;
+  size_t Caret =
+      Loc.Column > 0 ? std::min<size_t>(Loc.Column - 1, Chars.size()) : 0;
   size_t Total = 0, CaretAt = 0;
   for (size_t I = 0; I < Chars.size(); ++I) {
     if (I == Caret)
