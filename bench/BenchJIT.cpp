@@ -4,11 +4,15 @@
 /// for a kernel, and where that time goes.
 ///
 ///   BM_Cold/<expr>       compile() + first run of an expression never seen
-///                        (unique variable names, so nothing is cached; the
+///                        (unique variable names and a unique
+///                        NEJIT_CACHE_KEY_SALT, so nothing is cached; the
 ///                        disk cache is a fresh empty directory)
 ///   BM_DiskHit/<expr>    compile() + first run of an expression compiled
 ///                        before, after clearCache(): the object file is
 ///                        linked from the on-disk cache
+///   BM_RenamedHit/<expr> compile() + first run of a text never seen whose
+///                        kernel is compiled: new variable names and new
+///                        literal values (the front end and a lookup)
 ///   BM_MemoryHit/<expr>  compile() of an expression compiled before
 ///   BM_MemoryHitRun      compile() + run of 16 elements, all cached
 ///   BM_Stage_*           the stages of a cold compile, one at a time:
@@ -30,9 +34,11 @@
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 using namespace nejit;
@@ -75,12 +81,24 @@ std::atomic<uint64_t> Unique{0};
 struct Instance {
   std::string Expr;
   Signature Sig;
+  std::string Salt; ///< NEJIT_CACHE_KEY_SALT for it
 };
 
+/// New names: a new text. Names and literals are not part of the kernel's
+/// cache key, so a unique salt makes it a new kernel too.
 Instance fresh(const ExprCase &C) {
   uint64_t U = Unique++;
   std::string A = "a" + std::to_string(U), B = "b" + std::to_string(U);
-  return {instantiate(C.Text, A, B), {{A, C.Type}, {B, C.Type}}};
+  return {instantiate(C.Text, A, B),
+          {{A, C.Type}, {B, C.Type}},
+          "bench " + std::to_string(getpid()) + " " + std::to_string(U)};
+}
+
+Kernel compileWithSalt(const Instance &I) {
+  setenv("NEJIT_CACHE_KEY_SALT", I.Salt.c_str(), 1);
+  Kernel K = compile(I.Expr, I.Sig);
+  unsetenv("NEJIT_CACHE_KEY_SALT");
+  return K;
 }
 
 /// 16 elements of either dtype: enough for one vector body and a tail.
@@ -108,8 +126,55 @@ void BM_Cold(benchmark::State &State, const ExprCase *C) {
     State.PauseTiming();
     Instance I = fresh(*C);
     State.ResumeTiming();
-    runSmall(compile(I.Expr, I.Sig), S);
+    runSmall(compileWithSalt(I), S);
   }
+}
+
+/// Expr with other literal values where they are kernel parameters: digits
+/// appended to each literal, except divisors and exponents (which stay in
+/// the kernel, so they must stay the same).
+std::string otherLiterals(const std::string &Expr) {
+  std::string Out;
+  for (size_t P = 0; P < Expr.size();) {
+    char Ch = Expr[P];
+    bool NameChar = P > 0 && (std::isalnum((unsigned char)Expr[P - 1]) ||
+                              Expr[P - 1] == '_');
+    if (!std::isdigit((unsigned char)Ch) || NameChar) {
+      Out += Ch;
+      ++P;
+      continue;
+    }
+    size_t End = P;
+    while (End < Expr.size() &&
+           (std::isdigit((unsigned char)Expr[End]) || Expr[End] == '.'))
+      ++End;
+    std::string Lit = Expr.substr(P, End - P);
+    bool Kept =
+        Out.size() >= 1 &&
+        (Out.back() == '/' || Out.back() == '%' ||
+         (Out.size() >= 2 && Out.back() == '*' && Out[Out.size() - 2] == '*'));
+    bool Int = Lit.find('.') == std::string::npos;
+    Out += Kept ? Lit : Int ? "1" + Lit : Lit + "01";
+    P = End;
+  }
+  return Out;
+}
+
+/// A new text for a compiled kernel: other names, other literals.
+void BM_RenamedHit(benchmark::State &State, const ExprCase *C) {
+  Small S;
+  Instance Warm = fresh(*C);
+  runSmall(compile(Warm.Expr, Warm.Sig), S);
+  uint64_t Before = cacheStats().Compiles;
+  for (auto _ : State) {
+    State.PauseTiming();
+    Instance I = fresh(*C);
+    std::string E = otherLiterals(I.Expr);
+    State.ResumeTiming();
+    runSmall(compile(E, I.Sig), S);
+  }
+  if (cacheStats().Compiles != Before)
+    State.SkipWithError("a renamed expression compiled a new kernel");
 }
 
 void BM_DiskHit(benchmark::State &State, const ExprCase *C) {
@@ -119,13 +184,13 @@ void BM_DiskHit(benchmark::State &State, const ExprCase *C) {
   Small S;
   for (int64_t N = 0; N < State.max_iterations; ++N) {
     Insts.push_back(fresh(*C));
-    runSmall(compile(Insts.back().Expr, Insts.back().Sig), S);
+    runSmall(compileWithSalt(Insts.back()), S);
   }
   clearCache();
   size_t Idx = 0;
   for (auto _ : State) {
     const Instance &I = Insts[Idx++];
-    runSmall(compile(I.Expr, I.Sig), S);
+    runSmall(compileWithSalt(I), S);
   }
   if (cacheStats().DiskHits == 0)
     State.SkipWithError("no disk hits: is NEJIT_CACHE=0 set?");
@@ -247,6 +312,10 @@ void registerAll() {
     benchmark::RegisterBenchmark(("BM_DiskHit/" + N).c_str(), BM_DiskHit, &C)
         ->Unit(benchmark::kMicrosecond)
         ->Iterations(100);
+    benchmark::RegisterBenchmark(("BM_RenamedHit/" + N).c_str(), BM_RenamedHit,
+                                 &C)
+        ->Unit(benchmark::kMicrosecond)
+        ->Iterations(2000);
     benchmark::RegisterBenchmark(("BM_MemoryHit/" + N).c_str(), BM_MemoryHit,
                                  &C)
         ->Unit(benchmark::kMicrosecond);

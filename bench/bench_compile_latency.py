@@ -7,8 +7,11 @@ hit, i.e. the per-call overhead) -- against numexpr's first-call cost.
     .venv/bin/python bench/bench_compile_latency.py [--reps 21] [--json]
 
 Each cold or disk-hit sample is a new expression: the template's variables
-get new names (a17, b17, ...), which makes a new cache key for the very same
-code. Cold samples run in a fresh process with an empty cache directory;
+get new names (a17, b17, ...) and NEJIT_CACHE_KEY_SALT a new value (names
+and literals are not part of the kernel cache key, so the salt is what makes
+the very same code a new kernel). The "renamed" samples are new texts for a
+kernel compiled in the process: new names and new literal values (the front
+end and a lookup). Cold samples run in a fresh process with an empty cache directory;
 disk-hit samples in another fresh process that reuses the directory an
 earlier process filled. Both processes warm the engine first with an
 unrelated expression, whose cost is reported apart ("first evaluate in a
@@ -52,6 +55,19 @@ def _instance(template, tag):
     return template.format(a=names[0], b=names[1]), names
 
 
+def _other_literals(expr, r):
+    """expr with its literal values changed where they are kernel
+    parameters (not after // or %, nor exponents), e.g. 2*a -> 2.0625*a."""
+    import re
+
+    def change(m):
+        before = expr[:m.start()]
+        if before.endswith(("//", "%", "**")):
+            return m.group(0)
+        return repr(float(m.group(0)) + (r + 1) / 16)
+    return re.sub(r"(?<![\w.])\d+(\.\d+)?", change, expr)
+
+
 def _time_first_calls(evaluate, salt, reps):
     """{name: [microseconds]} of the first evaluate of each instance, wall
     clock; {name + " cpu": [...]} the same in CPU time of this thread (the
@@ -62,8 +78,10 @@ def _time_first_calls(evaluate, salt, reps):
         a, b = _arrays(dtype)
         times, cpu = [], []
         for r in range(reps):
-            expr, (na, nb) = _instance(template, "%s_%d" % (salt, r))
+            tag = "%s_%d" % (salt, r)
+            expr, (na, nb) = _instance(template, tag)
             local = {na: a, nb: b}
+            os.environ["NEJIT_CACHE_KEY_SALT"] = tag
             t0 = time.perf_counter_ns()
             c0 = time.thread_time_ns()
             evaluate(expr, local_dict=local)
@@ -71,6 +89,23 @@ def _time_first_calls(evaluate, salt, reps):
             times.append((time.perf_counter_ns() - t0) / 1e3)
         out[name] = times
         out[name + " cpu"] = cpu
+        # New texts of the kernel the first sample compiled. (Integer
+        # templates keep their literals: a float literal changes the type.)
+        os.environ["NEJIT_CACHE_KEY_SALT"] = "%s_0" % salt
+        times, cpu = [], []
+        for r in range(reps):
+            expr, (na, nb) = _instance(template, "%s_r%d" % (salt, r))
+            if dtype != "i4":
+                expr = _other_literals(expr, r)
+            local = {na: a, nb: b}
+            t0 = time.perf_counter_ns()
+            c0 = time.thread_time_ns()
+            evaluate(expr, local_dict=local)
+            cpu.append((time.thread_time_ns() - c0) / 1e3)
+            times.append((time.perf_counter_ns() - t0) / 1e3)
+        out[name + " renamed"] = times
+        out[name + " renamed cpu"] = cpu
+        os.environ.pop("NEJIT_CACHE_KEY_SALT", None)
     return out
 
 
@@ -97,8 +132,11 @@ def worker(mode, salt, reps):
 
 def _child(mode, salt, reps, env):
     full = dict(os.environ)
-    for k in ("NEJIT_CACHE", "NEJIT_CACHE_DIR"):
+    for k in ("NEJIT_CACHE", "NEJIT_CACHE_DIR", "NEJIT_CACHE_KEY_SALT"):
         full.pop(k, None)
+    # What LLVM costs: the default tier would answer new expressions with
+    # the interpreter (bench/bench_first_contact.py measures that).
+    full["NEJIT_TIER"] = "jit"
     full.update(env)
     full["PYTHONPATH"] = str(ROOT / "bindings" / "python") + os.pathsep + \
         full.get("PYTHONPATH", "")
@@ -208,6 +246,8 @@ def main():
             "nejit cold cpu": med(cold["times"][name + " cpu"]),
             "nejit disk hit": med(disk["times"][name]),
             "nejit disk hit cpu": med(disk["times"][name + " cpu"]),
+            "nejit renamed": med(cold["times"][name + " renamed"]),
+            "nejit renamed cpu": med(cold["times"][name + " renamed cpu"]),
             "numexpr first call": med(nx["times"][name]) if nx else None,
             "numexpr first call cpu": med(nx["times"][name + " cpu"])
             if nx else None,
@@ -236,12 +276,14 @@ def main():
     print("First call of a never-seen expression, median of %d, us "
           "(load average %.1f):" % (args.reps, result["load"][0]))
     print("(wall clock / CPU time of the calling thread)")
-    print("| expr | nejit cold | nejit disk hit | numexpr first call |")
-    print("|---|---|---|---|")
+    print("| expr | nejit cold | nejit disk hit | nejit renamed "
+          "| numexpr first call |")
+    print("|---|---|---|---|---|")
     for row in table:
-        print("| %s | %s / %s | %s / %s | %s / %s |" % (
+        print("| %s | %s / %s | %s / %s | %s / %s | %s / %s |" % (
             row["expr"], fmt(row["nejit cold"]), fmt(row["nejit cold cpu"]),
             fmt(row["nejit disk hit"]), fmt(row["nejit disk hit cpu"]),
+            fmt(row["nejit renamed"]), fmt(row["nejit renamed cpu"]),
             fmt(row["numexpr first call"]),
             fmt(row["numexpr first call cpu"])))
     print("\nOnce per process, us:")

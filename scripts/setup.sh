@@ -2,7 +2,9 @@
 # Brings a checkout from nothing to a built nejit that `.venv/bin/python -c
 # "import nejit"` can load:
 #   1. Debian packages (LLVM 19, Sleef, fmt, GoogleTest, ...), if missing;
-#   2. .venv/ with requirements.txt installed, if the file changed;
+#   2. .venv/ with requirements.txt installed, if the file changed, and MKL
+#      (requirements-mkl.txt, for the optional VML backend) unless
+#      NEJIT_INSTALL_MKL=0;
 #   3. CMake + Ninja configure (if needed) and build into build/;
 #   4. a .pth file so the venv imports nejit from bindings/python/.
 # Every step checks before it acts, so a second run only costs a ninja no-op:
@@ -14,6 +16,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 BUILD_DIR="$ROOT/build"
+# ccache keys on paths relative to the checkout, so a fresh clone elsewhere
+# reuses the objects an earlier build of the same sources left.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
 VENV="$ROOT/.venv"
 LLVM_BIN=/usr/lib/llvm-19/bin
 
@@ -21,7 +26,7 @@ log() { printf '[setup] %s\n' "$*"; }
 
 # --- 1. Debian packages ------------------------------------------------------
 DEB_PACKAGES=(
-  llvm-19-dev llvm-19-tools libomp-19-dev clang-19
+  llvm-19-dev llvm-19-tools libomp-19-dev clang-19 libclang-rt-19-dev
   libzstd-dev libsleef-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   ninja-build ccache cmake g++
@@ -81,6 +86,37 @@ if [[ "$(cat "$STAMP" 2>/dev/null || true)" != "$want_hash" ]]; then
   echo "$want_hash" >"$STAMP"
 else
   log "Python requirements: up to date"
+fi
+
+# --- 2b. Intel MKL for the VML backend (optional) ---------------------------
+# MKL's wheel puts its libraries in .venv/lib (nejit finds them through the
+# interpreter's sys.prefix). --no-deps because the SEQUENTIAL threading layer
+# nejit selects never loads intel-openmp or tbb. The threading layers and
+# cluster libraries nejit never loads are removed afterwards (about 145 of
+# 687 MB). Keyed by a stamp like requirements.txt, so a second run is free.
+MKL_STAMP="$VENV/.requirements-mkl.sha256"
+if [[ "${NEJIT_INSTALL_MKL:-1}" != 0 ]]; then
+  mkl_hash="$( { cat requirements-mkl.txt; "$VENV/bin/python" -VV; } | sha256sum | cut -d' ' -f1)"
+  if [[ "$(cat "$MKL_STAMP" 2>/dev/null || true)" != "$mkl_hash" ]]; then
+    log "installing requirements-mkl.txt into .venv (--no-deps)"
+    # Optional: a failed download leaves nejit on Sleef (the VML tests then
+    # report as skipped) and is retried on the next run.
+    if "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
+         -q --no-deps -r requirements-mkl.txt; then
+      for lib in "$VENV"/lib/libmkl_{intel,gnu,tbb}_thread.so.* \
+                 "$VENV"/lib/libmkl_intel_ilp64.so.* "$VENV"/lib/libmkl_scalapack_*.so.* \
+                 "$VENV"/lib/libmkl_blacs_*.so.* "$VENV"/lib/libmkl_cdft_core.so.*; do
+        rm -f "$lib"
+      done
+      echo "$mkl_hash" >"$MKL_STAMP"
+    else
+      log "warning: installing MKL failed; the VML backend stays unavailable"
+    fi
+  else
+    log "MKL (VML backend): up to date"
+  fi
+else
+  log "MKL (VML backend): skipped (NEJIT_INSTALL_MKL=0)"
 fi
 
 # --- 3. Configure and build --------------------------------------------------

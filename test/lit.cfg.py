@@ -49,6 +49,10 @@ for _var in ("HOME", "TMPDIR", "TMP", "TEMP", "XDG_CACHE_HOME"):
 for _var, _value in os.environ.items():
     if _var.startswith("NEJIT_"):
         config.environment[_var] = _value
+# The default math backend depends on whether MKL is installed and on the CPU
+# vendor; tests see Sleef unless they ask for --backend=vml, whose code
+# nejit-dis prints without loading MKL.
+config.environment["NEJIT_VML"] = "0"
 
 # Code generation differs by host ISA; let tests say `REQUIRES: avx512f`.
 try:

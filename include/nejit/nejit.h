@@ -56,9 +56,21 @@ struct Arg {
 /// The inputs of a kernel, in the order the kernel receives them.
 using Signature = std::vector<Arg>;
 
-/// Accuracy of transcendental functions: High = Sleef u10 (<= 1 ULP),
-/// Low = Sleef u35 (<= 3.5 ULP), Fast = the fastest variant available.
+/// Accuracy of transcendental functions: High = Sleef u10 (<= 1 ULP) or
+/// VML HA, Low = Sleef u35 (<= 3.5 ULP) or VML LA (<= 4 ULP), Fast = the
+/// fastest variant available (Sleef u35, or VML EP: about half the
+/// mantissa's bits correct). docs/accuracy.md has the measured bounds.
 enum class Accuracy : uint8_t { High, Low, Fast };
+/// Which library computes the transcendental functions.
+///  - Auto: Intel MKL's VML for the functions where it measured better on
+///    this kind of CPU (docs/performance.md) when MKL can be loaded, every
+///    function VML covers when NEJIT_VML=1, Sleef otherwise and when
+///    NEJIT_VML=0;
+///  - Sleef: always Sleef;
+///  - VML: VML for every function it covers (compile() throws Error when MKL
+///    cannot be loaded; dis() prints the code without loading MKL).
+/// A kernel that calls VML runs as a loop over cache-sized blocks.
+enum class MathBackend : uint8_t { Auto, Sleef, VML };
 /// numexpr's `optimization=` keyword: only Aggressive expands powers.
 enum class Optimization : uint8_t { None, Moderate, Aggressive };
 
@@ -67,6 +79,7 @@ struct Options {
   Optimization Opt = Optimization::Aggressive;
   /// LLVM optimization level for the generated code, 0..3.
   int OptLevel = 2;
+  MathBackend Backend = MathBackend::Auto;
 };
 
 /// What went wrong; the Python binding maps each to numexpr's exception type.
@@ -113,6 +126,9 @@ enum class Stage : uint8_t {
   LLVM,    ///< LLVM IR as emitted
   OptLLVM, ///< LLVM IR after LLVM's optimization pipeline
   Asm,     ///< host assembly
+  /// The IR CodeGen compiles and the JIT cache key names: OptIR with its
+  /// constants lifted into run-time parameters, inputs by position.
+  KernelIR,
 };
 NEJIT_API std::optional<Stage> parseStage(std::string_view Name);
 
@@ -199,8 +215,26 @@ struct CacheStats {
   uint64_t Entries = 0;   ///< kernels held in memory now
   uint64_t CodeBytes = 0; ///< JIT code and data bytes held now
   double CompileSeconds = 0; ///< total time spent compiling
+  /// Runs answered by the interpreter tier (NEJIT_TIER=interp|auto).
+  uint64_t Tier1Runs = 0;
+  /// Kernel variants the background compiler finished (NEJIT_TIER=auto).
+  uint64_t BackgroundCompiles = 0;
+  /// Interpreted kernel variants whose JIT code the background compiler
+  /// installed (their next runs use it).
+  uint64_t Swaps = 0;
 };
 NEJIT_API CacheStats cacheStats();
+
+/// Which code runs kernels. Auto (the default): the interpreter, which needs
+/// no compilation, until a kernel proves hot and its JIT code, compiled on a
+/// background thread, is ready. Interp: the interpreter wherever it can run
+/// the kernel (not byte strings), else the JIT. Jit: always JIT code. The
+/// results are the same in every tier. Starts from NEJIT_TIER
+/// (interp|jit|auto).
+enum class Tier : uint8_t { Auto, Interp, Jit };
+/// Sets the tier for every later run; returns the previous one.
+NEJIT_API Tier setTier(Tier T);
+NEJIT_API Tier getTier();
 /// Drops every cached kernel held in memory (running kernels keep theirs).
 NEJIT_API void clearCache();
 
@@ -210,6 +244,27 @@ NEJIT_API int setNumThreads(int N);
 NEJIT_API int getNumThreads();
 NEJIT_API int maxThreads();
 NEJIT_API int detectNumberOfCores();
+
+/// Intel MKL's vector math library (VML) as nejit finds it. MKL is never
+/// linked: libmkl_rt is looked up in NEJIT_MKL_LIB (a file or a directory),
+/// else in lib/ of every prefix given to addVmlSearchPrefix (the Python
+/// package passes sys.prefix, where `pip install mkl` puts it), of
+/// $CONDA_PREFIX and of $VIRTUAL_ENV, else by the dynamic linker's search.
+struct VmlStatus {
+  bool Available = false; ///< MKL is loaded and nejit can call VML
+  std::string Version;    ///< MKL_Get_Version_String()
+  std::string Library;    ///< the path that was loaded (or last tried)
+  std::string Problem;    ///< why it is not available (empty if it is)
+};
+/// Loads MKL on the first call (once per process, thread-safe; about 20 ms).
+NEJIT_API VmlStatus vmlStatus();
+/// Only prefixes added before MKL is first looked for are searched.
+NEJIT_API void addVmlSearchPrefix(std::string_view Prefix);
+/// numexpr's VML thread setting. nejit calls VML with MKL's sequential
+/// layer inside its own threads (setNumThreads), so this is recorded and
+/// returned, not used. setVmlNumThreads returns the previous value.
+NEJIT_API int setVmlNumThreads(int N);
+NEJIT_API int getVmlNumThreads();
 
 /// "nejit 0.1.0 (LLVM 19.1.7, Sleef 3.5.1, <cpu>, <vector width>)".
 NEJIT_API std::string versionString();

@@ -2,17 +2,23 @@
 /// \file
 /// The one place where errors cross the boundary: everything below returns
 /// llvm::Error, everything here throws nejit::Error. A Kernel is the typed,
-/// optimized IR of one (expression, signature, options); its machine code is
-/// compiled per operand layout on first use and cached by the JIT.
+/// optimized IR of one (expression, signature, options) and the values of
+/// its lifted constants; its machine code belongs to a body shared by every
+/// expression of the same structure, compiled per operand layout on first
+/// use and cached by the JIT.
 //===----------------------------------------------------------------------===//
 #include "API/Internal.h"
 
 #include "CodeGen/CodeGen.h"
+#include "CodeGen/VmlMath.h"
+#include "Interp/Interpreter.h"
+#include "Interp/Tier.h"
 #include "JIT/Engine.h"
 #include "Parse/Parser.h"
 #include "Runtime/Driver.h"
 #include "Runtime/Helpers.h"
 #include "Runtime/Threads.h"
+#include "Runtime/Vml.h"
 #include "Sema/Sema.h"
 #include "Transforms/Passes.h"
 
@@ -20,13 +26,12 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <atomic>
+#include <cstdlib>
 #include <cstring>
-#include <dlfcn.h>
-#include <link.h>
 #include <map>
 #include <mutex>
 #include <pthread.h>
-#include <sys/stat.h>
 #include <unordered_map>
 
 #ifndef NEJIT_VERSION_STRING
@@ -127,9 +132,10 @@ std::optional<DType> parseDType(std::string_view S, int64_t *ItemSize) {
 
 std::optional<Stage> parseStage(std::string_view Name) {
   static const std::pair<const char *, Stage> Names[] = {
-      {"ast", Stage::AST},          {"ir", Stage::IR},
-      {"opt-ir", Stage::OptIR},     {"llvm", Stage::LLVM},
-      {"opt-llvm", Stage::OptLLVM}, {"asm", Stage::Asm}};
+      {"ast", Stage::AST},           {"ir", Stage::IR},
+      {"opt-ir", Stage::OptIR},      {"llvm", Stage::LLVM},
+      {"opt-llvm", Stage::OptLLVM},  {"asm", Stage::Asm},
+      {"kernel-ir", Stage::KernelIR}};
   for (const auto &[N, S] : Names)
     if (Name == N)
       return S;
@@ -162,17 +168,35 @@ template <typename T> static T unwrap(Expected<T> V, std::string_view Expr) {
 // Kernel
 //===----------------------------------------------------------------------===//
 
-class Kernel::Impl {
+namespace {
+/// What all expressions of one structure share (whatever their variable
+/// names and lifted constants): the kernel IR CodeGen compiles, the text
+/// that names it in the caches, and its compiled layout variants.
+class KernelBody {
 public:
-  std::string Expr;
+  ir::Function IR;     ///< internal::kernelIR's: constants lifted
+  std::string KeyText; ///< kernelKeyText(IR) + options + salt
   Options Opts;
-  std::string AstText;
-  ir::Function InitialIR, IR;
-  std::string IRText;
   bool MayStream = false; ///< codegen::benefitsFromStreaming(IR)
   jit::HostTarget Target;
 
-  runtime::KernelFn variant(const codegen::KernelSpec &Spec) const;
+  /// The machine code for one layout variant (compiled on first use).
+  /// Expr is only for error messages.
+  runtime::KernelFn variant(const codegen::KernelSpec &Spec,
+                            std::string_view Expr) const;
+  /// The variant's code if it is compiled, else null (never compiles).
+  runtime::KernelFn readyVariant(const std::string &Key) const {
+    std::lock_guard<std::mutex> Lock(Mutex);
+    auto It = Variants.find(Key);
+    return It == Variants.end()
+               ? nullptr
+               : reinterpret_cast<runtime::KernelFn>(It->second->entry());
+  }
+
+  /// The interpreter tier over IR (lifted constants are broadcast inputs
+  /// to it as to the JIT code): null when it cannot run this kernel.
+  std::unique_ptr<const interp::Program> Tier1;
+  mutable interp::TierState Tier;
 
 private:
   mutable std::mutex Mutex;
@@ -180,12 +204,97 @@ private:
       Variants;
 };
 
+/// A lifted constant as the kernel reads it: one element of its type.
+struct ParamSlot {
+  alignas(16) unsigned char Bytes[16] = {};
+  int64_t Size = 0;
+};
+
+ParamSlot paramSlot(const ir::Scalar &V) {
+  ParamSlot P;
+  P.Size = dtypeSize(V.Type);
+  auto Put = [&](auto X) { std::memcpy(P.Bytes, &X, sizeof X); };
+  switch (V.Type) {
+  case DType::Bool:
+    Put((uint8_t)V.B);
+    break;
+  case DType::Int32:
+    Put((int32_t)V.I);
+    break;
+  case DType::Int64:
+    Put((int64_t)V.I);
+    break;
+  case DType::Float32:
+    Put((float)V.F);
+    break;
+  case DType::Float64:
+    Put(V.F);
+    break;
+  case DType::Complex128: {
+    double Parts[2] = {V.C.real(), V.C.imag()};
+    std::memcpy(P.Bytes, Parts, sizeof Parts);
+    break;
+  }
+  case DType::Bytes: // never lifted
+    break;
+  }
+  return P;
+}
+} // namespace
+
+class Kernel::Impl {
+public:
+  std::string Expr;
+  Options Opts;
+  std::string AstText;
+  ir::Function InitialIR, IR;
+  jit::HostTarget Target;
+  /// Shared with every expression of the same structure.
+  std::shared_ptr<const KernelBody> Body;
+  /// The values of Body->IR's parameters for this expression.
+  std::vector<ParamSlot> Params;
+};
+
 namespace internal {
+
+Expected<MathBackend> resolveBackend(const ir::Function &F, const Options &O,
+                                     bool RequireMkl) {
+  switch (O.Backend) {
+  case MathBackend::Sleef:
+    return MathBackend::Sleef;
+  case MathBackend::VML:
+    if (RequireMkl) {
+      const runtime::VmlLibrary &L = runtime::vmlLibrary();
+      if (!L.Loaded)
+        return makeError(ErrorKind::Runtime,
+                         "the VML backend needs Intel MKL: " + L.Problem);
+    }
+    return MathBackend::VML;
+  case MathBackend::Auto:
+    break;
+  }
+  runtime::VmlSwitch Switch = runtime::vmlSwitch();
+  if (Switch == runtime::VmlSwitch::Off)
+    return MathBackend::Sleef;
+  bool Wanted = false;
+  for (const ir::Inst &I : F.Insts)
+    Wanted |=
+        Switch == runtime::VmlSwitch::On
+            ? codegen::vmlFunction(I.Op, I.Type).has_value()
+            : codegen::vmlPreferred(I.Op, I.Type, O.Acc, runtime::cpuIsIntel());
+  // Only a kernel that would call VML loads MKL.
+  if (!Wanted || !runtime::vmlLibrary().Loaded)
+    return MathBackend::Sleef;
+  return Switch == runtime::VmlSwitch::On ? MathBackend::VML
+                                          : MathBackend::Auto;
+}
 
 codegen::CodeGenOptions codegenOptions(const Options &O,
                                        const jit::HostTarget &T) {
   codegen::CodeGenOptions C;
   C.Acc = O.Acc;
+  C.Backend = O.Backend;
+  C.IntelCpu = runtime::cpuIsIntel();
   C.VectorBits = T.VectorBits;
   C.Isa.HasAVX512F = T.hasFeature("avx512f");
   C.Isa.HasAVX2 = T.hasFeature("avx2");
@@ -197,6 +306,8 @@ codegen::CodeGenOptions codegenOptions(const Options &O,
 codegen::KernelSpec contiguousSpec(const ir::Function &F) {
   codegen::KernelSpec S;
   S.Layouts.assign(1 + F.Inputs.size(), codegen::Layout::Contiguous);
+  for (size_t K = 1 + F.numUserInputs(); K < S.Layouts.size(); ++K)
+    S.Layouts[K] = codegen::Layout::Broadcast;
   // A reduction's usual form folds everything into one output element.
   if (ir::isReduction(F.result().Op))
     S.Layouts[0] = codegen::Layout::Broadcast;
@@ -232,70 +343,8 @@ buildModule(const ir::Function &F, const codegen::KernelSpec &Spec,
 
 } // namespace internal
 
-/// The identity of the binary nejit is linked into: its GNU build ID, else
-/// its path, size and modification time. Part of the disk cache key, because
-/// the version number does not change when the code generator does: without
-/// it, a rebuilt nejit would load kernels an older code generator wrote.
-static const std::string &buildIdentity() {
-  static const std::string Id = [] {
-    Dl_info Info;
-    if (!dladdr(reinterpret_cast<void *>(&buildIdentity), &Info) ||
-        !Info.dli_fbase)
-      return std::string("unknown");
-    struct Search {
-      const void *Base;
-      std::string Hex;
-    } S{Info.dli_fbase, {}};
-    dl_iterate_phdr(
-        [](struct dl_phdr_info *I, size_t, void *Data) -> int {
-          auto &S = *static_cast<Search *>(Data);
-          bool Mine = false;
-          for (int P = 0; P < I->dlpi_phnum && !Mine; ++P)
-            Mine = I->dlpi_phdr[P].p_type == PT_LOAD &&
-                   I->dlpi_phdr[P].p_offset == 0 &&
-                   (const void *)(I->dlpi_addr + I->dlpi_phdr[P].p_vaddr) ==
-                       S.Base;
-          if (!Mine)
-            return 0;
-          for (int P = 0; P < I->dlpi_phnum; ++P) {
-            const ElfW(Phdr) &Ph = I->dlpi_phdr[P];
-            if (Ph.p_type != PT_NOTE)
-              continue;
-            const char *Note = (const char *)(I->dlpi_addr + Ph.p_vaddr);
-            const char *End = Note + Ph.p_memsz;
-            while (Note + sizeof(ElfW(Nhdr)) <= End) {
-              auto *N = reinterpret_cast<const ElfW(Nhdr) *>(Note);
-              const char *Name = Note + sizeof(ElfW(Nhdr));
-              const char *Desc = Name + ((N->n_namesz + 3) & ~3u);
-              if (N->n_type == NT_GNU_BUILD_ID && N->n_namesz == 4 &&
-                  std::memcmp(Name, "GNU", 4) == 0 &&
-                  Desc + N->n_descsz <= End) {
-                static const char Digits[] = "0123456789abcdef";
-                for (unsigned B = 0; B < N->n_descsz; ++B) {
-                  S.Hex += Digits[(unsigned char)Desc[B] >> 4];
-                  S.Hex += Digits[(unsigned char)Desc[B] & 15];
-                }
-                return 1;
-              }
-              Note = Desc + ((N->n_descsz + 3) & ~3u);
-            }
-          }
-          return 1;
-        },
-        &S);
-    if (!S.Hex.empty())
-      return S.Hex;
-    struct stat St;
-    std::string Path = Info.dli_fname ? Info.dli_fname : "";
-    if (!Path.empty() && stat(Path.c_str(), &St) == 0)
-      return Path + " " + std::to_string((long long)St.st_size) + " " +
-             std::to_string((long long)St.st_mtime);
-    return std::string("unknown");
-  }();
-  return Id;
-}
-
-runtime::KernelFn Kernel::Impl::variant(const codegen::KernelSpec &Spec) const {
+runtime::KernelFn KernelBody::variant(const codegen::KernelSpec &Spec,
+                                      std::string_view Expr) const {
   std::string Key = Spec.key();
   {
     std::lock_guard<std::mutex> Lock(Mutex);
@@ -304,10 +353,9 @@ runtime::KernelFn Kernel::Impl::variant(const codegen::KernelSpec &Spec) const {
       return reinterpret_cast<runtime::KernelFn>(It->second->entry());
   }
   runtime::registerHelpers();
-  std::string CacheKey = IRText + "\nlayout " + Key + "\naccuracy " +
-                         std::to_string((int)Opts.Acc) + "\nvector-bits " +
+  std::string CacheKey = KeyText + "\nlayout " + Key + "\nvector-bits " +
                          std::to_string(Target.VectorBits) + "\nbuild " +
-                         buildIdentity() + "\n";
+                         internal::buildIdentity() + "\n";
   auto Build = [&]() -> Expected<llvm::orc::ThreadSafeModule> {
     auto Ctx = std::make_unique<llvm::LLVMContext>();
     auto M = internal::buildModule(IR, Spec, Opts, Target, *Ctx);
@@ -324,6 +372,70 @@ runtime::KernelFn Kernel::Impl::variant(const codegen::KernelSpec &Spec) const {
   if (!Slot)
     Slot = *Code;
   return reinterpret_cast<runtime::KernelFn>(Slot->entry());
+}
+
+//===----------------------------------------------------------------------===//
+// Tiers (lib/Interp): which of interpreter and JIT code runs a variant
+//===----------------------------------------------------------------------===//
+
+/// The interpreter's program for a kernel, or null where it cannot run it
+/// with the JIT's results (no block kernels for this host, strings, ...).
+static std::unique_ptr<const interp::Program>
+buildTier1(const ir::Function &F, const Options &O, const jit::HostTarget &T) {
+  static const std::optional<interp::Isa> Isa =
+      interp::hostIsa(jit::hostTarget());
+  // The block kernels call Sleef: a kernel resolved to VML would give
+  // other results in the two tiers.
+  if (!Isa || !internal::isHost(T) || O.Backend == MathBackend::VML)
+    return nullptr;
+  return interp::Program::build(F, O.Acc, *Isa, T.VectorBits);
+}
+
+static_assert((int)Tier::Auto == (int)interp::TierMode::Auto &&
+                  (int)Tier::Interp == (int)interp::TierMode::Interp &&
+                  (int)Tier::Jit == (int)interp::TierMode::Jit,
+              "nejit::Tier and interp::TierMode must agree");
+
+/// Kernels this long are left to the interpreter under NEJIT_TIER=auto: LLVM
+/// compile time grows faster than linearly with them.
+static constexpr size_t MaxBackgroundInstructions = 2000;
+
+/// The interpreter, or the JIT code if it is compiled already, for this
+/// run under the interpreter tiers; nullopt: compile the JIT variant now
+/// (see Interp/Tier.h for the policy).
+static std::optional<runtime::KernelRef>
+tier1Kernel(const std::shared_ptr<const KernelBody> &B,
+            const codegen::KernelSpec &Spec, int64_t Elements) {
+  const KernelBody &K = *B;
+  interp::TierMode Mode = interp::tierMode();
+  if (!K.Tier1 || Mode == interp::TierMode::Jit)
+    return std::nullopt;
+  if (Mode == interp::TierMode::Auto) {
+    std::string Key = Spec.key();
+    if (runtime::KernelFn Ready = K.readyVariant(Key))
+      return runtime::KernelRef(Ready);
+    auto Queue = [&]() -> bool {
+      if (K.IR.Insts.size() > MaxBackgroundInstructions)
+        return false;
+      std::weak_ptr<const KernelBody> Weak = B;
+      return interp::enqueueBackground([Weak, Spec, Key] {
+        auto Held = Weak.lock();
+        if (!Held)
+          return;
+        bool Ok = true;
+        try {
+          Held->variant(Spec, "<background>");
+        } catch (...) {
+          Ok = false;
+        }
+        Held->Tier.finished(Key, Ok);
+      });
+    };
+    int64_t Steps = (int64_t)std::max<size_t>(1, K.Tier1->numSteps());
+    K.Tier.interpreted(Key, Elements * Steps + interp::PerRunWork, Queue);
+  }
+  interp::countTier1Run();
+  return K.Tier1->kernel();
 }
 
 Kernel::Kernel() = default;
@@ -401,7 +513,7 @@ void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
   R.Shape = Shape;
   R.ResultType = F.result().Type;
   R.Reduce = F.result().Op;
-  R.MayStreamOutput = K.MayStream;
+  R.MayStreamOutput = K.Body->MayStream;
   auto Add = [&](const ArrayView &V, int64_t Size) {
     R.Data.push_back(static_cast<char *>(V.Data));
     R.Strides.push_back(V.Strides ? V.Strides : NoStrides);
@@ -416,8 +528,24 @@ void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
     for (size_t Op = 0; Op < R.Strides.size(); ++Op)
       if (R.Strides[Op] == NoStrides)
         throw Error(ErrorKind::Value, "an operand has no strides");
-  runtime::run(
-      R, [&](const codegen::KernelSpec &Spec) { return K.variant(Spec); });
+  // The lifted constants: one element each, broadcast along every
+  // dimension.
+  llvm::SmallVector<int64_t, 8> ZeroStrides(std::max(NDim, 1), 0);
+  for (const ParamSlot &P : K.Params) {
+    R.Data.push_back(
+        const_cast<char *>(reinterpret_cast<const char *>(P.Bytes)));
+    R.Strides.push_back(ZeroStrides.data());
+    R.ElemSizes.push_back(P.Size);
+  }
+  int64_t Elements = 1;
+  for (int D = 0; D < NDim; ++D)
+    Elements *= Shape[D];
+  const std::shared_ptr<const KernelBody> &Body = K.Body;
+  runtime::run(R, [&](const codegen::KernelSpec &Spec) -> runtime::KernelRef {
+    if (auto Ref = tier1Kernel(Body, Spec, Elements))
+      return *Ref;
+    return Body->variant(Spec, K.Expr);
+  });
 }
 
 void Kernel::run(int64_t N, void *Out, const void *const *Inputs) const {
@@ -496,6 +624,33 @@ Expected<Frontend> runFrontend(std::string_view Expr, const Signature &Sig,
   return Out;
 }
 
+static std::atomic<int> LiftConstants{-1}; ///< -1: not read yet
+
+bool liftConstantsEnabled() {
+  int On = LiftConstants.load(std::memory_order_relaxed);
+  if (On < 0) {
+    const char *Env = std::getenv("NEJIT_LIFT_CONSTANTS");
+    On = !(Env && std::string_view(Env) == "0");
+    LiftConstants.store(On, std::memory_order_relaxed);
+  }
+  return On;
+}
+
+void setLiftConstantsForTesting(bool On) { LiftConstants.store(On); }
+
+KernelIR kernelIR(const ir::Function &OptIR) {
+  KernelIR K{OptIR, {}};
+  if (liftConstantsEnabled())
+    K.Params = transforms::liftConstants(K.IR);
+  return K;
+}
+
+std::string kernelKeyText(const ir::Function &KernelIR) {
+  ir::PrintOptions P;
+  P.Names = false;
+  return ir::print(KernelIR, P);
+}
+
 std::string disStage(std::string_view Expr, const std::string &AstText,
                      const ir::Function &InitialIR, const ir::Function &IR,
                      Stage S, const Options &Opts, const jit::HostTarget &T,
@@ -512,13 +667,24 @@ std::string disStage(std::string_view Expr, const std::string &AstText,
   default:
     break;
   }
+  KernelIR K = kernelIR(IR);
+  if (S == Stage::KernelIR) {
+    std::string Out = kernelKeyText(K.IR);
+    for (size_t P = 0; P < K.Params.size(); ++P)
+      Out += "param " + std::to_string(P) + " = " + K.Params[P].str() + "\n";
+    return Out;
+  }
+  Options Resolved = Opts;
+  Resolved.Backend =
+      unwrap(resolveBackend(K.IR, Opts, /*RequireMkl=*/false), Expr);
   llvm::LLVMContext Ctx;
-  codegen::KernelSpec Spec = contiguousSpec(IR);
+  codegen::KernelSpec Spec = contiguousSpec(K.IR);
   if (!Layouts.empty()) {
-    if (Layouts.size() != Spec.Layouts.size())
+    size_t UserOperands = 1 + K.IR.numUserInputs();
+    if (Layouts.size() != UserOperands)
       throw Error(ErrorKind::Value,
                   "--layout needs one code per operand (output first): " +
-                      std::to_string(Spec.Layouts.size()));
+                      std::to_string(UserOperands));
     for (size_t K = 0; K < Layouts.size(); ++K) {
       static const codegen::Layout All[] = {
           codegen::Layout::Contiguous, codegen::Layout::Broadcast,
@@ -534,7 +700,7 @@ std::string disStage(std::string_view Expr, const std::string &AstText,
                                           Layouts[K] + "' (use c, b, s, n)");
     }
   }
-  auto M = buildModule(IR, Spec, Opts, T, Ctx);
+  auto M = buildModule(K.IR, Spec, Resolved, T, Ctx);
   if (!M)
     throwError(M.takeError(), Expr);
   if (S == Stage::OptLLVM)
@@ -573,16 +739,21 @@ static std::string signatureKey(const Signature &Sig, const Options &O) {
   }
   K += '|';
   K += std::to_string((int)O.Acc) + std::to_string((int)O.Opt) +
-       std::to_string(O.OptLevel);
+       std::to_string(O.OptLevel) + std::to_string((int)O.Backend) +
+       (internal::liftConstantsEnabled() ? "L" : "");
   return K;
 }
 
-/// compile()'s cache of front-end results (and, through each Impl, of the
-/// kernel's compiled variants), keyed by (expression, signature, options).
+/// compile()'s caches: front-end results keyed by (expression, signature,
+/// options), and the kernel bodies they share, keyed by structure (the
+/// kernel IR without names or lifted values, plus the options CodeGen
+/// reads). A text never seen whose structure is known costs the front end
+/// and a lookup: no LLVM module is built.
 namespace {
 struct KernelCache {
   std::mutex Mutex;
   std::unordered_map<std::string, std::shared_ptr<const Kernel::Impl>> Map;
+  std::unordered_map<std::string, std::shared_ptr<const KernelBody>> Bodies;
 };
 KernelCache &kernelCache() {
   // Never destroyed (kernels may be compiled during exit). The lock is held
@@ -598,20 +769,92 @@ KernelCache &kernelCache() {
   }();
   return *C;
 }
+
+/// Opts.Backend (resolved) as the caches must tell kernels apart: the
+/// library, and for VML the CPU class Auto decides by and MKL's version.
+std::string mathKey(const Options &Opts) {
+  if (Opts.Backend == MathBackend::Sleef)
+    return "sleef";
+  return std::string(Opts.Backend == MathBackend::VML ? "vml" : "auto") +
+         (runtime::cpuIsIntel() ? " intel " : " other ") +
+         runtime::vmlLibrary().Version;
+}
+
+/// The body for KIR's structure: found in the cache, or made (which builds
+/// its LLVM module once, so that code generation errors surface at
+/// compile() rather than at the first run).
+std::shared_ptr<const KernelBody> findOrMakeBody(ir::Function KIR,
+                                                 const Options &Opts,
+                                                 std::string_view Salt,
+                                                 std::string_view Expr) {
+  KernelCache &KC = kernelCache();
+  std::string Key = internal::kernelKeyText(KIR) + "accuracy " +
+                    std::to_string((int)Opts.Acc) + "\nopt-level " +
+                    std::to_string(Opts.OptLevel) + "\nmath " + mathKey(Opts) +
+                    "\n";
+  if (!Salt.empty())
+    Key += "salt " + std::string(Salt) + "\n";
+  {
+    std::lock_guard<std::mutex> Lock(KC.Mutex);
+    auto It = KC.Bodies.find(Key);
+    if (It != KC.Bodies.end())
+      return It->second;
+  }
+  std::string Problem = ir::verify(KIR);
+  if (!Problem.empty())
+    throwError(makeError(ErrorKind::Runtime,
+                         "internal error: invalid kernel IR: " + Problem),
+               Expr);
+  auto Body = std::make_shared<KernelBody>();
+  Body->IR = std::move(KIR);
+  Body->KeyText = Key;
+  Body->Opts = Opts;
+  Body->MayStream = codegen::benefitsFromStreaming(Body->IR);
+  Body->Target = jit::hostTarget();
+  Body->Tier1 = buildTier1(Body->IR, Opts, Body->Target);
+  if (!Body->Tier1) {
+    // Surface code generation errors now rather than at the first run (a
+    // kernel the interpreter runs has a block kernel for every operation,
+    // so CodeGen emits all of them).
+    llvm::LLVMContext Ctx;
+    auto M = internal::buildModule(Body->IR, internal::contiguousSpec(Body->IR),
+                                   Opts, Body->Target, Ctx);
+    if (!M)
+      throwError(M.takeError(), Expr);
+  }
+  std::lock_guard<std::mutex> Lock(KC.Mutex);
+  if (KC.Bodies.size() > 8192)
+    KC.Bodies.clear();
+  auto &Slot = KC.Bodies[Key];
+  if (!Slot)
+    Slot = std::move(Body);
+  return Slot;
+}
 } // namespace
+
+/// NEJIT_CACHE_KEY_SALT, appended to every cache key: how a benchmark
+/// compiles the very same kernel cold again. Read at every compile(), so
+/// that it may change between calls.
+static std::string_view cacheKeySalt() {
+  const char *S = std::getenv("NEJIT_CACHE_KEY_SALT");
+  return S ? S : "";
+}
 
 Kernel compile(std::string_view Expr, const Signature &Sig,
                const Options &Opts) {
   KernelCache &KC = kernelCache();
-  std::mutex &Mutex = KC.Mutex;
-  auto &Cache = KC.Map;
   std::string Key(Expr);
   Key += '\0';
   Key += signatureKey(Sig, Opts);
+  std::string_view Salt = cacheKeySalt();
+  if (!Salt.empty()) {
+    Key += '\0';
+    Key += Salt;
+  }
   {
-    std::lock_guard<std::mutex> Lock(Mutex);
-    auto It = Cache.find(Key);
-    if (It != Cache.end())
+    std::lock_guard<std::mutex> Lock(KC.Mutex);
+    auto It = KC.Map.find(Key);
+    if (It != KC.Map.end())
       return Kernel(It->second);
   }
   if (Opts.OptLevel < 0 || Opts.OptLevel > 3)
@@ -624,20 +867,16 @@ Kernel compile(std::string_view Expr, const Signature &Sig,
   Impl->AstText = std::move(FE.AstText);
   Impl->InitialIR = std::move(FE.InitialIR);
   Impl->IR = std::move(FE.IR);
-  Impl->IRText = ir::print(Impl->IR);
-  Impl->MayStream = codegen::benefitsFromStreaming(Impl->IR);
-  {
-    // Surface code generation errors now rather than at the first run.
-    llvm::LLVMContext Ctx;
-    auto M = internal::buildModule(Impl->IR, internal::contiguousSpec(Impl->IR),
-                                   Opts, Impl->Target, Ctx);
-    if (!M)
-      throwError(M.takeError(), Expr);
-  }
-  std::lock_guard<std::mutex> Lock(Mutex);
-  if (Cache.size() > 8192)
-    Cache.clear();
-  auto &Slot = Cache[Key];
+  Impl->Opts.Backend = unwrap(
+      internal::resolveBackend(Impl->IR, Opts, /*RequireMkl=*/true), Expr);
+  internal::KernelIR KIR = internal::kernelIR(Impl->IR);
+  for (const ir::Scalar &V : KIR.Params)
+    Impl->Params.push_back(paramSlot(V));
+  Impl->Body = findOrMakeBody(std::move(KIR.IR), Impl->Opts, Salt, Expr);
+  std::lock_guard<std::mutex> Lock(KC.Mutex);
+  if (KC.Map.size() > 8192)
+    KC.Map.clear();
+  auto &Slot = KC.Map[Key];
   if (!Slot)
     Slot = std::move(Impl);
   return Kernel(Slot);
@@ -674,17 +913,31 @@ CacheStats cacheStats() {
   C.Entries = S.Entries;
   C.CodeBytes = S.CodeBytes;
   C.CompileSeconds = S.CompileSeconds;
+  interp::TierCounters T = interp::tierCounters();
+  C.Tier1Runs = T.Tier1Runs;
+  C.BackgroundCompiles = T.BackgroundCompiles;
+  C.Swaps = T.Swaps;
   return C;
 }
 
+Tier setTier(Tier T) {
+  Tier Old = getTier();
+  interp::setTierMode((interp::TierMode)T);
+  return Old;
+}
+
+Tier getTier() { return (Tier)interp::tierMode(); }
+
 void clearCache() {
-  // Each cached Kernel::Impl holds its variants' code: drop those too, or
+  // Each cached kernel body holds its variants' code: drop those too, or
   // nothing would be released (nor reloaded from disk on the next compile).
   std::unordered_map<std::string, std::shared_ptr<const Kernel::Impl>> Old;
+  std::unordered_map<std::string, std::shared_ptr<const KernelBody>> OldBodies;
   {
     KernelCache &KC = kernelCache();
     std::lock_guard<std::mutex> Lock(KC.Mutex);
     Old.swap(KC.Map);
+    OldBodies.swap(KC.Bodies);
   }
   jit::clearMemoryCache();
 }
@@ -699,6 +952,29 @@ int setNumThreads(int N) {
 int getNumThreads() { return runtime::numThreads(); }
 int maxThreads() { return runtime::maxThreads(); }
 int detectNumberOfCores() { return runtime::coreCount(); }
+
+VmlStatus vmlStatus() {
+  const runtime::VmlLibrary &L = runtime::vmlLibrary();
+  VmlStatus S;
+  S.Available = L.Loaded;
+  S.Version = L.Version;
+  S.Library = L.Path;
+  S.Problem = L.Problem;
+  return S;
+}
+
+void addVmlSearchPrefix(std::string_view Prefix) {
+  runtime::addVmlSearchPrefix(std::string(Prefix));
+}
+
+int setVmlNumThreads(int N) {
+  if (N < 1)
+    throw Error(ErrorKind::Value, "number of VML threads must be positive");
+  int Old = runtime::vmlNumThreads();
+  runtime::setVmlNumThreads(N);
+  return Old;
+}
+int getVmlNumThreads() { return runtime::vmlNumThreads(); }
 
 const char *version() { return NEJIT_VERSION_STRING; }
 

@@ -24,16 +24,49 @@ struct Frontend {
 Expected<Frontend> runFrontend(std::string_view Expr, const Signature &Sig,
                                const Options &Opts);
 
+/// Options::Backend as this process serves F: Auto becomes Sleef when
+/// NEJIT_VML=0, when nothing in F would go to VML or when MKL cannot be
+/// loaded (it is loaded here if F needs it), and VML when NEJIT_VML=1.
+/// Backend::VML stays VML; with RequireMkl it is an error without MKL.
+Expected<MathBackend> resolveBackend(const ir::Function &F, const Options &O,
+                                     bool RequireMkl);
+
+/// The kernel CodeGen compiles for an optimized IR: a copy with its
+/// constants lifted into trailing parameters (transforms::liftConstants),
+/// and their values in parameter order. Unlifted when lifting is off.
+struct KernelIR {
+  ir::Function IR;
+  std::vector<ir::Scalar> Params;
+};
+KernelIR kernelIR(const ir::Function &OptIR);
+
+/// The name-free text that identifies a kernel IR in the caches (inputs by
+/// position, lifted constants as "param K").
+std::string kernelKeyText(const ir::Function &KernelIR);
+
+/// Whether compile() and dis() lift constants out of kernels: on, unless
+/// the environment says NEJIT_LIFT_CONSTANTS=0. The switch exists so that
+/// tests can compare both ways; it is part of compile()'s cache key.
+bool liftConstantsEnabled();
+void setLiftConstantsForTesting(bool On);
+
+/// The identity of the binary nejit is linked into: its GNU build ID, else
+/// its path, size and modification time. Part of the JIT cache key.
+const std::string &buildIdentity();
+
 /// The kernel module for one layout variant, prepared for target T.
 Expected<std::unique_ptr<llvm::Module>>
 buildModule(const ir::Function &F, const codegen::KernelSpec &Spec,
             const Options &O, const jit::HostTarget &T, llvm::LLVMContext &Ctx);
 
-/// Every operand contiguous.
+/// Every operand contiguous, lifted constants broadcast (and a reduction's
+/// output: one accumulator).
 codegen::KernelSpec contiguousSpec(const ir::Function &F);
 
-/// Layouts: one code per operand (output first) from codegen::layoutCode,
-/// e.g. "ncb"; empty means every operand contiguous.
+/// Layouts: one code per operand (output first, then the signature's
+/// inputs; lifted constants are always broadcast) from codegen::layoutCode,
+/// e.g. "ncb"; empty means every operand contiguous. The LLVM stages show
+/// the kernel as compiled: constants lifted (see kernelIR).
 std::string disStage(std::string_view Expr, const std::string &AstText,
                      const ir::Function &InitialIR, const ir::Function &IR,
                      Stage S, const Options &Opts, const jit::HostTarget &T,

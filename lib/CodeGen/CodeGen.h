@@ -48,6 +48,11 @@ struct KernelSpec {
 
 struct CodeGenOptions {
   Accuracy Acc = Accuracy::High;
+  /// Resolved by the API: Sleef, VML (every function VML covers) or Auto
+  /// (the functions vmlPreferred gives VML on this CPU).
+  MathBackend Backend = MathBackend::Sleef;
+  bool IntelCpu = false; ///< the CPU vendor, for Backend::Auto
+
   unsigned VectorBits = 512; ///< host SIMD register width
   IsaInfo Isa;
 };

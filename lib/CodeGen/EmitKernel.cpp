@@ -183,8 +183,10 @@ Expected<std::unique_ptr<Module>> emitKernel(const ir::Function &F,
                                              LLVMContext &Ctx,
                                              const std::string &Name) {
   auto M = std::make_unique<Module>("nejit." + Name, Ctx);
-  KernelEmitter E(F, Spec, Opts, Ctx, *M);
-  auto Fn = E.emit(Name);
+  // With calls that VML serves the kernel is a loop over blocks.
+  Expected<Function *> Fn =
+      usesVmlBlocks(F, Opts) ? emitVmlKernel(F, Spec, Opts, Ctx, *M, Name)
+                             : KernelEmitter(F, Spec, Opts, Ctx, *M).emit(Name);
   if (!Fn)
     return Fn.takeError();
   std::string Problems;

@@ -52,6 +52,20 @@ int64_t streamingAlignment(int64_t ElemBytes, unsigned VF);
 /// DRAM latency. Memory-bound ones are left to the hardware prefetcher.
 int64_t prefetchDistance(const ir::Function &F);
 
+struct VmlPlan;
+struct VmlReduction;
+
+/// Whether VML computes instruction I under Opts (Backend VML: every
+/// function VML covers; Auto: the ones vmlPreferred gives it).
+bool vmlServes(const ir::Inst &I, const CodeGenOptions &Opts);
+/// Whether F has a call VML serves: then it is emitted as a block loop.
+bool usesVmlBlocks(const ir::Function &F, const CodeGenOptions &Opts);
+/// The block-loop kernel for F (EmitVmlBlocks.cpp).
+llvm::Expected<llvm::Function *>
+emitVmlKernel(const ir::Function &F, const KernelSpec &Spec,
+              const CodeGenOptions &Opts, llvm::LLVMContext &Ctx,
+              llvm::Module &M, const std::string &Name);
+
 /// Emits one kernel: the operand table, the loops (EmitKernel.cpp) and each
 /// instruction's lowering in them (EmitInst.cpp and the Emit*.cpp files it
 /// routes to).
@@ -63,6 +77,12 @@ public:
       : F(F), Spec(Spec), Opts(Opts), Ctx(Ctx), M(M), B(Ctx) {}
 
   llvm::Expected<llvm::Function *> emit(const std::string &Name);
+  /// The kernel as a loop over blocks whose calls VML serves
+  /// (EmitVmlBlocks.cpp); Spec holds P's buffers after the NumOperands
+  /// real operands.
+  llvm::Expected<llvm::Function *> emitVmlBlocks(const std::string &Name,
+                                                 unsigned NumOperands,
+                                                 const VmlPlan &P);
 
 private:
   using Value = llvm::Value;
@@ -174,7 +194,9 @@ private:
 
   //===--- operands (OperandLayout.cpp) ----------------------------------===//
   /// Base pointers and strides of every operand, broadcast inputs hoisted.
-  llvm::Error loadOperandTable(llvm::Function *Fn);
+  /// Buffers: layouts past the operands' (the VML block loop's buffers,
+  /// which it adds itself).
+  llvm::Error loadOperandTable(llvm::Function *Fn, size_t Buffers = 0);
   /// Address of lane L of operand K at the current index.
   Value *address(unsigned K, DType T, int64_t ItemSize, unsigned Lane);
   Val loadScalarAt(Value *Ptr, DType T);
@@ -232,6 +254,23 @@ private:
   // RealMath, for ComplexMath's formulas.
   Value *call(llvm::StringRef Op, llvm::ArrayRef<Value *> Args) override;
   std::pair<Value *, Value *> sinCos(Value *X) override;
+
+  //===--- VML block loops (EmitVmlBlocks.cpp) ---------------------------===//
+  VmlReduction allocateVmlBuffers(const VmlPlan &P, const ResultPlan &RP,
+                                  unsigned FullVF);
+  /// Stage S of the current block: its vector loop and scalar tail.
+  void emitVmlStage(const VmlPlan &P, int S, Value *Len, unsigned FullVF,
+                    const ResultPlan &RP, const VmlReduction &R);
+  /// One iteration of stage S at VF lanes: the values it Needs, the call
+  /// operands it stores, and in the last stage the result (or the
+  /// accumulator in AccSlot).
+  void emitVmlStageBody(const VmlPlan &P, int S, const std::vector<bool> &Need,
+                        const ResultPlan &RP, llvm::AllocaInst *AccSlot,
+                        llvm::AllocaInst *AccSlotIm);
+  void storeToBuffer(unsigned K, Val V, DType T);
+  void emitVmlCall(const VmlPlan &P, int Id, Value *Len32);
+  void finishVmlReduction(const ResultPlan &RP, const VmlReduction &R,
+                          Value *Out, unsigned FullVF);
 
   //===--- reductions (EmitReduction.cpp) --------------------------------===//
   ResultPlan planResult() const;

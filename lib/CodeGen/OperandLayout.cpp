@@ -38,11 +38,11 @@ std::string KernelSpec::key() const {
   return K;
 }
 
-llvm::Error KernelEmitter::loadOperandTable(Function *Fn) {
+llvm::Error KernelEmitter::loadOperandTable(Function *Fn, size_t Buffers) {
   Type *I64 = B.getInt64Ty(), *Ptr = B.getPtrTy();
   Value *PtrsArg = Fn->getArg(1), *StridesArg = Fn->getArg(2);
   unsigned NumOperands = 1 + (unsigned)F.Inputs.size();
-  if (Spec.Layouts.size() != NumOperands)
+  if (Spec.Layouts.size() != NumOperands + Buffers)
     return makeError(ErrorKind::Runtime, "kernel layout does not match the "
                                          "signature");
   for (unsigned K = 0; K < NumOperands; ++K) {

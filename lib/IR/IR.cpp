@@ -113,8 +113,20 @@ Scalar Scalar::castTo(DType T) const {
 }
 
 static std::string formatDouble(double V, bool Single) {
-  if (std::isnan(V))
-    return "nan";
+  if (std::isnan(V)) {
+    // Sign and payload too: the text is the cache key, and NaNs differing
+    // in either are different constants.
+    uint64_t Bits;
+    std::memcpy(&Bits, &V, sizeof Bits);
+    std::string S = (Bits >> 63) ? "-nan" : "nan";
+    uint64_t Payload = Bits & 0x000fffffffffffffULL;
+    if (Payload != 0x0008000000000000ULL) {
+      char Buf[32];
+      std::snprintf(Buf, sizeof Buf, "(0x%llx)", (unsigned long long)Payload);
+      S += Buf;
+    }
+    return S;
+  }
   if (std::isinf(V))
     return V > 0 ? "inf" : "-inf";
   // Shortest text that reads back to the same value.
@@ -192,12 +204,19 @@ static std::string typeName(DType T, int64_t ItemSize) {
   return dtypeName(T);
 }
 
-std::string print(const Function &F) {
+std::string print(const Function &F, const PrintOptions &Opts) {
+  auto InputName = [&](int Index) {
+    if (F.isParam(Index))
+      return "param " + std::to_string(Index - F.numUserInputs());
+    if (!Opts.Names)
+      return "#" + std::to_string(Index);
+    return F.Inputs[Index].Name;
+  };
   std::string Out = "kernel(";
   for (size_t I = 0; I < F.Inputs.size(); ++I) {
     if (I)
       Out += ", ";
-    Out += F.Inputs[I].Name + ": " +
+    Out += InputName((int)I) + ": " +
            typeName(F.Inputs[I].Type, F.Inputs[I].ItemSize);
   }
   Out += ")";
@@ -206,10 +225,14 @@ std::string print(const Function &F) {
   Out += " {\n";
   for (size_t I = 0; I < F.Insts.size(); ++I) {
     const Inst &In = F.Insts[I];
-    Out += "  %" + std::to_string(I) + " = " + opcodeName(In.Op) + " " +
+    bool Param = In.Op == Opcode::Input && F.isParam(In.InputIndex);
+    Out += "  %" + std::to_string(I) + " = " +
+           (Param ? "param" : opcodeName(In.Op)) + " " +
            typeName(In.Type, In.ItemSize);
-    if (In.Op == Opcode::Input)
-      Out += " " + F.Inputs[In.InputIndex].Name;
+    if (Param)
+      Out += " " + std::to_string(In.InputIndex - F.numUserInputs());
+    else if (In.Op == Opcode::Input)
+      Out += " " + InputName(In.InputIndex);
     else if (In.Op == Opcode::Const)
       Out += " " + In.Value.str();
     for (size_t J = 0; J < In.Operands.size(); ++J)
@@ -233,6 +256,8 @@ std::string verify(const Function &F) {
   };
   if (F.Result < 0 || F.Result >= (int)F.Insts.size())
     return "no result instruction";
+  if (F.NumParams < 0 || F.NumParams > (int)F.Inputs.size())
+    return "more lifted constants than inputs";
   for (size_t I = 0; I < F.Insts.size(); ++I) {
     const Inst &In = F.Insts[I];
     int Arity = opcodeArity(In.Op);

@@ -63,6 +63,14 @@ struct Function {
   Signature Inputs;
   std::vector<Inst> Insts;
   int Result = -1;
+  /// The last NumParams inputs are constants lifted out of the body by
+  /// transforms::liftConstants: run-time operands the caller supplies
+  /// (broadcast), not part of the user's signature.
+  int NumParams = 0;
+
+  /// Inputs the user's signature has (the rest are lifted constants).
+  int numUserInputs() const { return (int)Inputs.size() - NumParams; }
+  bool isParam(int InputIndex) const { return InputIndex >= numUserInputs(); }
 
   const Inst &result() const { return Insts[Result]; }
   int add(Inst I) {
@@ -71,8 +79,16 @@ struct Function {
   }
 };
 
-/// Deterministic text form; the JIT cache key is built from it.
-std::string print(const Function &F);
+struct PrintOptions {
+  /// Print inputs by name (lit tests, debugging). Without names they are
+  /// printed by position ("#0"), so that the text identifies the kernel's
+  /// structure whatever its variables are called: the JIT cache key.
+  bool Names = true;
+};
+
+/// Deterministic text form. Lifted constants print as "param K: TYPE" in
+/// the header and "%3 = param f8 K" in the body.
+std::string print(const Function &F, const PrintOptions &Opts = {});
 
 /// Checks structural invariants (operand order, operand types per opcode,
 /// reductions only as the result). Returns an empty string when valid,

@@ -3,6 +3,7 @@
 /// See Symbols.h.
 //===----------------------------------------------------------------------===//
 #include "JIT/Symbols.h"
+#include "Runtime/Vml.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
@@ -86,6 +87,19 @@ Expected<void *> resolveExternalSymbol(StringRef Name) {
     return createStringError(inconvertibleErrorCode(),
                              "symbol '%s' not found in libsleef.so.3",
                              CName.c_str());
+  }
+  if (runtime::isVmlSymbolName(CName.c_str())) {
+    const runtime::VmlLibrary &L = runtime::vmlLibrary();
+    if (!L.Loaded)
+      return createStringError(inconvertibleErrorCode(),
+                               "cannot resolve '%s': MKL (VML) is not "
+                               "loaded: %s",
+                               CName.c_str(), L.Problem.c_str());
+    if (void *Addr = runtime::vmlSymbol(CName.c_str()))
+      return Addr;
+    return createStringError(inconvertibleErrorCode(),
+                             "symbol '%s' not found in %s", CName.c_str(),
+                             L.Path.c_str());
   }
   if (void *Addr = dlsym(RTLD_DEFAULT, CName.c_str()))
     return Addr;

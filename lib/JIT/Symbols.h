@@ -2,7 +2,8 @@
 //-*-===//
 /// \file
 /// The definition generator that gives JIT'd kernels their external symbols:
-/// Sleef from an explicitly opened libsleef, runtime helpers from a table the
+/// Sleef from an explicitly opened libsleef, MKL's VML from the libmkl_rt
+/// that Runtime/Vml loads, runtime helpers from a table the
 /// Runtime fills, and libc/libm through dlsym. Python loads extension modules
 /// RTLD_LOCAL, so a process-wide symbol search cannot see any of them reliably.
 //===----------------------------------------------------------------------===//

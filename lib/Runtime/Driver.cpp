@@ -26,9 +26,12 @@ namespace {
 /// order and merging dimensions that are contiguous with each other.
 /// Small inline vectors: a call on small arrays must not allocate.
 using DimVector = llvm::SmallVector<int64_t, 6>;
+/// One entry per operand.
+using OpVector = llvm::SmallVector<int64_t, InlineOperands>;
+using PtrVector = llvm::SmallVector<char *, InlineOperands>;
 struct Space {
-  DimVector Shape;                         ///< outermost first
-  llvm::SmallVector<DimVector, 6> Strides; ///< [operand][dim]
+  DimVector Shape;                                      ///< outermost first
+  llvm::SmallVector<DimVector, InlineOperands> Strides; ///< [operand][dim]
 };
 
 Space simplify(llvm::ArrayRef<int> Dims, const RunRequest &R,
@@ -102,7 +105,7 @@ int threadsFor(int64_t Work) {
 }
 
 /// Byte offsets of outer position Pos (row-major over all but the last dim).
-void outerOffsets(const Space &S, int64_t Pos, DimVector &Off) {
+void outerOffsets(const Space &S, int64_t Pos, OpVector &Off) {
   size_t NOps = S.Strides.size();
   Off.assign(NOps, 0);
   for (int D = (int)S.Shape.size() - 2; D >= 0; --D) {
@@ -200,7 +203,7 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
   std::iota(Dims.begin(), Dims.end(), 0);
   Space S = simplify(Dims, R, 0);
   size_t NOps = R.Data.size();
-  DimVector Inner(NOps);
+  OpVector Inner(NOps);
   for (size_t K = 0; K < NOps; ++K)
     Inner[K] = S.Shape.empty() ? R.ElemSizes[K] : S.Strides[K].back();
   int64_t Len = S.Shape.empty() ? 1 : S.Shape.back();
@@ -210,7 +213,7 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
   // Stream only one long run: each kernel call ends with an sfence, which
   // waits for the write-combining buffers, so a call per row would pay it
   // thousands of times.
-  KernelFn Fn = Variant(
+  KernelRef Fn = Variant(
       specFor(S, R, Outer == 1 && shouldStream(R, Len * R.ElemSizes[0])));
   int Threads = threadsFor(Len * Outer);
 
@@ -225,7 +228,7 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
 #pragma omp parallel for num_threads(Threads) schedule(static)
     for (int64_t C = 0; C < NumChunks; ++C) {
       int64_t Start = C * Chunk, N = std::min(Chunk, Len - Start);
-      llvm::SmallVector<char *, 6> P(NOps);
+      PtrVector P(NOps);
       for (size_t K = 0; K < NOps; ++K)
         P[K] = R.Data[K] + Start * Inner[K];
       Fn(N, P.data(), Inner.data());
@@ -242,8 +245,8 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
   const int64_t TileRows = Tile ? 8 : 1;
   const int64_t TileCols = Tile ? 256 : Len;
   auto Block = [&](int64_t B) {
-    DimVector Off;
-    llvm::SmallVector<char *, 6> P(NOps);
+    OpVector Off;
+    PtrVector P(NOps);
     int64_t RowEnd = std::min(Outer, (B + 1) * TileRows);
     for (int64_t Col = 0; Col < Len; Col += TileCols)
       for (int64_t Pos = B * TileRows; Pos < RowEnd; ++Pos) {
@@ -266,15 +269,15 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
 
 /// Reduces the input positions of `Red` (one output element) starting at
 /// byte offsets Base, for outer positions [Begin, End) of Red, into A.
-void reduceRange(KernelFn Fn, const Space &Red, const RunRequest &R,
-                 const DimVector &Base, int64_t Begin, int64_t End,
+void reduceRange(const KernelRef &Fn, const Space &Red, const RunRequest &R,
+                 const OpVector &Base, int64_t Begin, int64_t End,
                  int64_t LineBegin, int64_t LineEnd, Acc &A) {
   size_t NOps = R.Data.size();
-  DimVector Inner(NOps, 0);
+  OpVector Inner(NOps, 0);
   for (size_t K = 1; K < NOps; ++K)
     Inner[K] = Red.Shape.empty() ? 0 : Red.Strides[K].back();
-  llvm::SmallVector<char *, 6> P(NOps);
-  DimVector Off;
+  PtrVector P(NOps);
+  OpVector Off;
   for (int64_t Pos = Begin; Pos < End; ++Pos) {
     outerOffsets(Red, Pos, Off);
     P[0] = reinterpret_cast<char *>(A.Bytes);
@@ -305,8 +308,8 @@ Space withUnitInner(Space S) {
 void runAccumulate(const RunRequest &R, const VariantFn &Variant,
                    const Space &Red, const Space &Out) {
   size_t NOps = R.Data.size();
-  KernelFn Fn = Variant(specFor(Out, R));
-  DimVector Inner(NOps);
+  KernelRef Fn = Variant(specFor(Out, R));
+  OpVector Inner(NOps);
   for (size_t K = 0; K < NOps; ++K)
     Inner[K] = Out.Strides[K].back();
   int64_t Len = Out.Shape.back();
@@ -322,7 +325,7 @@ void runAccumulate(const RunRequest &R, const VariantFn &Variant,
   Acc Identity;
   setIdentity(Identity, R.ResultType, R.Reduce);
   Space OutAll = withUnitInner(Out);
-  DimVector Off;
+  OpVector Off;
   for (int64_t Pos = 0, N = OutOuter * Len; Pos < N; ++Pos) {
     outerOffsets(OutAll, Pos, Off);
     storeAcc(R.Data[0] + Off[0], Identity, R.ResultType);
@@ -338,8 +341,8 @@ void runAccumulate(const RunRequest &R, const VariantFn &Variant,
     int64_t RowBegin = SplitRows ? C : 0, RowEnd = SplitRows ? C + 1 : OutOuter;
     int64_t ColBegin = SplitRows ? 0 : C * Step;
     int64_t Cols = SplitRows ? Len : std::min(Step, Len - ColBegin);
-    DimVector RowOff, RedOff;
-    llvm::SmallVector<char *, 6> P(NOps);
+    OpVector RowOff, RedOff;
+    PtrVector P(NOps);
     for (int64_t Row = RowBegin; Row < RowEnd; ++Row) {
       outerOffsets(Out, Row, RowOff); // over all but the innermost dim
       for (int64_t Pos = 0; Pos < RedCount; ++Pos) {
@@ -395,7 +398,7 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
   if (Red.Shape.empty())
     for (size_t K = 1; K < NOps; ++K)
       Spec.Layouts[K] = Layout::Broadcast;
-  KernelFn Fn = Variant(Spec);
+  KernelRef Fn = Variant(Spec);
 
   int64_t Line = Red.Shape.empty() ? 1 : Red.Shape.back();
   int64_t RedOuter = 1;
@@ -410,7 +413,7 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
   int Threads = threadsFor(Work);
   if (OutCount == 1) {
     // One result: split the reduced space into chunks with partials.
-    DimVector Base(NOps, 0);
+    OpVector Base(NOps, 0);
     int64_t Chunks = Threads == 1 ? 1 : Threads * 4;
     bool SplitLine = RedOuter < Chunks;
     int64_t Span = SplitLine ? Line : RedOuter;
@@ -444,7 +447,7 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
     return;
   }
   auto One = [&](int64_t Pos) {
-    DimVector Off;
+    OpVector Off;
     outerOffsets(OutAll, Pos, Off);
     Acc A;
     setIdentity(A, R.ResultType, R.Reduce);

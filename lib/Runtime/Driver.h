@@ -22,15 +22,44 @@ namespace nejit::runtime {
 
 using KernelFn = void (*)(int64_t N, char *const *Ptrs, const int64_t *Strides);
 
-/// Gives the compiled kernel for one layout variant (may compile).
-using VariantFn = llvm::function_ref<KernelFn(const codegen::KernelSpec &)>;
+/// A serial kernel over an index range as the driver calls it: JIT code, or
+/// a function with a context (lib/Interp's interpreter), with KernelFn's
+/// arguments and meaning either way.
+class KernelRef {
+public:
+  using ContextFn = void (*)(const void *Ctx, int64_t N, char *const *Ptrs,
+                             const int64_t *Strides);
+  KernelRef(KernelFn Fn) : Plain(Fn) {}
+  KernelRef(ContextFn Fn, const void *Ctx) : WithContext(Fn), Ctx(Ctx) {}
+  void operator()(int64_t N, char *const *Ptrs, const int64_t *Strides) const {
+    if (WithContext)
+      WithContext(Ctx, N, Ptrs, Strides);
+    else
+      Plain(N, Ptrs, Strides);
+  }
+
+private:
+  KernelFn Plain = nullptr;
+  ContextFn WithContext = nullptr;
+  const void *Ctx = nullptr;
+};
+
+/// Gives the kernel for one layout variant (may compile).
+using VariantFn = llvm::function_ref<KernelRef(const codegen::KernelSpec &)>;
+
+/// Inline capacity of the per-operand vectors: a call on small arrays must
+/// not allocate, and lifted constants are operands too (three inputs and
+/// four literals are eight operands).
+constexpr unsigned InlineOperands = 10;
 
 struct RunRequest {
   int NDim = 0;
   const int64_t *Shape = nullptr;
-  llvm::SmallVector<char *, 6> Data; ///< [0] = out, [1 + i] = inputs
-  llvm::SmallVector<const int64_t *, 6> Strides; ///< per operand, NDim entries
-  llvm::SmallVector<int64_t, 6> ElemSizes;       ///< per operand, bytes
+  /// [0] = out, [1 + i] = inputs (then the kernel's lifted constants)
+  llvm::SmallVector<char *, InlineOperands> Data;
+  /// Per operand, NDim entries.
+  llvm::SmallVector<const int64_t *, InlineOperands> Strides;
+  llvm::SmallVector<int64_t, InlineOperands> ElemSizes; ///< per operand, bytes
   DType ResultType = DType::Float64;
   ir::Opcode Reduce = ir::Opcode::Input; ///< a reduction opcode, or Input
   /// The kernel is memory-bound: large outputs may use Layout::Streaming.

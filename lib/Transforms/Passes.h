@@ -29,6 +29,13 @@ void eliminateDeadCode(ir::Function &F);
 /// The whole pipeline, in order; see Pipeline.cpp.
 void runPipeline(ir::Function &F);
 
+/// Not part of the pipeline: applied to the copy of the optimized IR that
+/// CodeGen compiles and the JIT cache key names. Turns each constant whose
+/// value does not shape the generated code into an input appended to
+/// F.Inputs (counted in F.NumParams), to be passed at run time with a
+/// broadcast layout. Returns the lifted values, in parameter order.
+std::vector<ir::Scalar> liftConstants(ir::Function &F);
+
 } // namespace nejit::transforms
 
 #endif // NEJIT_TRANSFORMS_PASSES_H

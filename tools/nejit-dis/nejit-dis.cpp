@@ -1,11 +1,15 @@
 //===- tools/nejit-dis/nejit-dis.cpp - Print every compilation stage -----===//
 /// \file
-/// nejit-dis [--emit=ast|ir|opt-ir|llvm|opt-llvm|asm] [--sig a:f8,b:i4,s:S5]
-///           [--accuracy=high|low|fast] [--optimization=none|moderate|
-///           aggressive] [-O0..-O3] [--mcpu=CPU] [--mattr=+f1,-f2]
-///           [--layout=CODES] EXPR
+/// nejit-dis [--emit=ast|ir|opt-ir|kernel-ir|llvm|opt-llvm|asm]
+///           [--sig a:f8,b:i4,s:S5]
+///           [--accuracy=high|low|fast] [--backend=auto|sleef|vml]
+///           [--optimization=none|moderate|aggressive] [-O0..-O3]
+///           [--mcpu=CPU] [--mattr=+f1,-f2] [--layout=CODES] EXPR
 /// --layout picks the kernel variant to print: one code per operand, output
 /// first: c contiguous, b broadcast, s strided, n streaming (output only).
+/// kernel-ir is what the JIT compiles and caches: opt-ir with its literals
+/// lifted into parameters (always broadcast) and inputs by position.
+/// --backend=vml prints the VML block loop without loading MKL.
 /// Prints one stage for EXPR; errors go to stderr as positioned diagnostics
 /// and the exit status is 1. Deliberately parses its own flags: LLVM's
 /// option registry is process-wide and not ours to touch.
@@ -21,15 +25,17 @@
 using namespace nejit;
 
 static int usage(const char *Msg) {
-  std::fprintf(stderr,
-               "nejit-dis: %s\n"
-               "usage: nejit-dis [--emit=ast|ir|opt-ir|llvm|opt-llvm|asm] "
-               "[--sig NAME:DTYPE,...] [--accuracy=high|low|fast]\n"
-               "                 [--optimization=none|moderate|aggressive] "
-               "[-O0..-O3] [--mcpu=CPU] [--mattr=FEATURES]\n"
-               "                 [--layout=c|b|s|n per operand, output first] "
-               "EXPR|-\n",
-               Msg);
+  std::fprintf(
+      stderr,
+      "nejit-dis: %s\n"
+      "usage: nejit-dis [--emit=ast|ir|opt-ir|kernel-ir|llvm|opt-llvm|asm] "
+      "[--sig NAME:DTYPE,...] [--accuracy=high|low|fast]\n"
+      "                 [--backend=auto|sleef|vml]\n"
+      "                 [--optimization=none|moderate|aggressive] "
+      "[-O0..-O3] [--mcpu=CPU] [--mattr=FEATURES]\n"
+      "                 [--layout=c|b|s|n per operand, output first] "
+      "EXPR|-\n",
+      Msg);
   return 2;
 }
 
@@ -94,6 +100,15 @@ int main(int Argc, char **Argv) {
         Opts.Acc = Accuracy::Fast;
       else
         return usage("accuracy must be high, low or fast");
+    } else if (auto V = Value("--backend")) {
+      if (*V == "auto")
+        Opts.Backend = MathBackend::Auto;
+      else if (*V == "sleef")
+        Opts.Backend = MathBackend::Sleef;
+      else if (*V == "vml")
+        Opts.Backend = MathBackend::VML;
+      else
+        return usage("backend must be auto, sleef or vml");
     } else if (auto V = Value("--optimization")) {
       if (*V == "none")
         Opts.Opt = Optimization::None;

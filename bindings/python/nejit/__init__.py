@@ -22,7 +22,7 @@ from .necompiler import NumExpr, disassemble
 from .utils import (MAX_THREADS, _init_num_threads, detect_number_of_cores,
                     detect_number_of_threads, get_num_threads,
                     get_vml_num_threads, get_vml_version, set_num_threads,
-                    set_vml_accuracy_mode, set_vml_num_threads, use_vml)
+                    set_vml_accuracy_mode, set_vml_num_threads, vml_status)
 
 __all__ = [
     # numexpr's API
@@ -34,7 +34,19 @@ __all__ = [
     # nejit's own
     "compile", "Kernel", "cache_stats", "clear_cache", "variable_names",
     "release_memory", "pool_stats",
+    "vml_status",
+    "set_tier", "get_tier",
 ]
+
+
+def __getattr__(name):
+    # use_vml loads MKL to answer, so it is computed on first access rather
+    # than at import (PEP 562); see utils.py.
+    if name == "use_vml":
+        value = utils.use_vml
+        globals()["use_vml"] = value
+        return value
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
 
 __version__ = version.version
 __BLOCK_SIZE1__ = 1024
@@ -50,8 +62,11 @@ _OPTIMIZATIONS = ("none", "moderate", "aggressive")
 _ACCURACIES = {"high": 0, "low": 1, "fast": 2}
 
 
+_BACKENDS = {"auto": 0, "sleef": 1, "vml": 2}
+
+
 def compile(expr, signature, *, optimization="aggressive", accuracy=None,
-            opt_level=2):
+            opt_level=2, backend="auto"):
     """Compile ``expr`` for a signature and return a :class:`Kernel`.
 
     ``signature`` is a list of ``(name, dtype)`` pairs (or a dict) in the
@@ -61,12 +76,16 @@ def compile(expr, signature, *, optimization="aggressive", accuracy=None,
     uint32 -> int64, float16 -> float32, complex64 -> complex128).
     ``optimization`` is numexpr's ('none', 'moderate', 'aggressive');
     ``accuracy`` is 'high', 'low', 'fast' or None (the current
-    set_vml_accuracy_mode); ``opt_level`` is LLVM's, 0..3.
+    set_vml_accuracy_mode); ``opt_level`` is LLVM's, 0..3; ``backend`` is
+    the math library for transcendental functions: 'auto' (VML where it
+    measured better on this CPU and MKL is available, see docs/accuracy.md),
+    'sleef', or 'vml' (every function VML covers; RuntimeError without MKL).
 
     The kernel is callable with arrays positionally or by name (keywords
     out=, order='K', casting='safe'), has ``result_dtype`` (a numpy dtype),
     ``signature``, ``reduction``, ``reduction_axis`` and ``dis(stage)`` with
-    stage in 'ast', 'ir', 'opt-ir', 'llvm', 'opt-llvm', 'asm'.
+    stage in 'ast', 'ir', 'opt-ir', 'kernel-ir', 'llvm', 'opt-llvm', 'asm'
+    ('kernel-ir': the kernel as cached, literals lifted into parameters).
     Compiled kernels are cached process-wide (and on disk by the C++ core).
     """
     import numpy
@@ -86,9 +105,12 @@ def compile(expr, signature, *, optimization="aggressive", accuracy=None,
         acc = _ACCURACIES[accuracy]
     else:
         raise ValueError("accuracy must be one of None, 'high', 'low', 'fast'")
+    if backend not in _BACKENDS:
+        raise ValueError("backend must be one of 'auto', 'sleef', 'vml'")
     return _nejit.compile(expr, sig, accuracy=acc,
                           optimization=_OPTIMIZATIONS.index(optimization),
-                          opt_level=int(opt_level))
+                          opt_level=int(opt_level),
+                          backend=_BACKENDS[backend])
 
 
 def pool_stats():
@@ -103,12 +125,34 @@ def pool_stats():
 
 def cache_stats():
     """Counters of the JIT cache as a dict: hits, misses, disk_hits,
-    compiles, evictions, entries, code_bytes, compile_seconds; plus
-    evaluate_expressions, the expressions held by evaluate()'s own
-    per-expression cache."""
+    compiles, evictions, entries, code_bytes, compile_seconds; of the tiers:
+    tier1_runs (runs the interpreter answered), background_compiles (kernels
+    the background compiler finished), swaps (kernels that moved from the
+    interpreter to their JIT code); plus evaluate_expressions, the
+    expressions held by evaluate()'s own per-expression cache."""
     stats = dict(_nejit.cache_stats())
     stats["evaluate_expressions"] = _nejit._expr_cache_size()
     return stats
+
+
+_TIERS = ("auto", "interp", "jit")
+
+
+def set_tier(tier):
+    """Choose which code runs kernels and return the previous choice:
+    'auto' (the default: the interpreter, which needs no compilation, until
+    a kernel proves hot and its JIT code, compiled in the background, is
+    ready), 'interp' (the interpreter wherever it can run a kernel) or
+    'jit' (always compiled code). Results are the same in every tier. The
+    environment variable NEJIT_TIER sets the initial choice."""
+    if tier not in _TIERS:
+        raise ValueError("tier must be one of %s" % (_TIERS,))
+    return _TIERS[_nejit.set_tier(_TIERS.index(tier))]
+
+
+def get_tier():
+    """The current tier: 'auto', 'interp' or 'jit' (see set_tier)."""
+    return _TIERS[_nejit.get_tier()]
 
 
 def clear_cache():
@@ -138,7 +182,9 @@ def print_versions():
     uname = platform.uname()
     print("Platform:          %s-%s-%s" % (sys.platform, uname.machine,
                                             uname.version))
-    print("VML available?     %s" % use_vml)
+    print("VML available?     %s" % utils.use_vml)
+    if utils.use_vml:
+        print("VML/MKL version:   %s" % get_vml_version())
     print("Number of threads used by default: %d (out of %d detected cores)"
           % (nthreads, ncores))
     print("Maximum number of threads: %s" % MAX_THREADS)

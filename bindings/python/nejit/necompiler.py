@@ -13,7 +13,7 @@ from . import _nejit
 from ._nejit import evaluate, re_evaluate, validate
 from ._sanitize import check as _check_sanitized
 from .expressions import ExpressionNode
-from .utils import use_vml
+from . import utils as _utils
 
 __all__ = ["NumExpr", "disassemble", "evaluate", "re_evaluate", "validate",
            "getContext", "getExprNames", "getType", "getArguments"]
@@ -68,12 +68,51 @@ def getType(a):
     raise ValueError("unknown type %s" % a.dtype.name)
 
 
+# The operations numexpr 2.14.2 runs through VML when it has it
+# (numexpr.necompiler.vml_functions), by their IR names.
+_NUMEXPR_VML_OPS = frozenset((
+    "div", "inv", "pow", "sqrt", "sin", "cos", "tan", "arcsin", "arccos",
+    "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "log",
+    "log1p", "log10", "log2", "exp", "expm1", "absolute", "conjugate",
+    "arctan2", "fmod", "ceil", "floor", "isnan", "isfinite", "isinf",
+    "hypot", "round", "trunc", "nextafter", "copysign", "signbit", "sign",
+    "minimum", "maximum"))
+
+
+_FUNC_OPS = {"abs": "absolute", "conj": "conjugate"}
+
+
+def _uses_numexpr_vml_op(text, names):
+    """Whether text, typed as numexpr's getExprNames types it (every
+    variable double), has an operation numexpr would give VML."""
+    try:
+        ir = _nejit.dis(text, [(n, "f8", 0) for n in names], "ir")
+    except Exception:
+        # numexpr builds the tree without typing it, so an expression that
+        # does not type (arctan2(a)) still names its functions: look for
+        # calls and operators in the text.
+        import re
+        calls = {_FUNC_OPS.get(f, f)
+                 for f in re.findall(r"([A-Za-z_]\w*)\s*\(", text)}
+        ops = {"div"} if "/" in text else set()
+        ops |= {"pow"} if "**" in text else set()
+        return bool((calls | ops) & _NUMEXPR_VML_OPS)
+    for line in ir.splitlines():
+        # "  %3 = sin f8 %2"
+        parts = line.split()
+        if len(parts) >= 3 and parts[1] == "=" and parts[2] in _NUMEXPR_VML_OPS:
+            return True
+    return False
+
+
 def getExprNames(text, context=None, sanitize=True):
-    """(sorted variable names, uses VML) like numexpr's getExprNames."""
+    """(sorted variable names, uses VML) like numexpr's getExprNames: the
+    second is True when VML is available and the expression has an
+    operation that numexpr would compute with VML."""
     if sanitize:
         _check_sanitized(text)
     names = sorted(set(_nejit.variable_names(text)))
-    return names, False if not use_vml else False
+    return names, bool(_utils.use_vml) and _uses_numexpr_vml_op(text, names)
 
 
 def getArguments(names, local_dict=None, global_dict=None, _frame_depth=2):

@@ -2,9 +2,14 @@
 
 nejit runs kernels on OpenMP threads inside its C++ runtime; these functions
 keep numexpr's names, environment variables and return values on top of it.
-There is no VML backend: the accuracy mode selects nejit's own variant of the
-transcendental functions (Sleef u10 for 'high', u35 for 'low', the fastest
-for 'fast').
+
+Transcendental functions come from Sleef or, when Intel MKL is installed
+(``pip install mkl``, or ``pip install nejit[mkl]``), from MKL's VML. MKL is
+looked for in ``NEJIT_MKL_LIB``, else in this interpreter's prefix, and
+loaded on first need (``use_vml``, ``get_vml_version()`` or a kernel that
+calls VML); ``NEJIT_VML=0`` turns it off, ``NEJIT_VML=1`` gives VML every
+function it covers. The accuracy mode maps to VML's HA/LA/EP modes and to
+Sleef's u10/u35/fastest variants.
 """
 
 import logging
@@ -15,7 +20,39 @@ from . import _nejit, version
 
 log = logging.getLogger(__name__)
 
-use_vml = False
+
+def _register_prefixes():
+    # Where `pip install mkl` puts libmkl_rt: {sys.prefix}/lib (a venv's own
+    # prefix first, then the interpreter it was made from).
+    for prefix in dict.fromkeys((sys.prefix, sys.base_prefix,
+                                 sys.exec_prefix)):
+        if prefix:
+            _nejit.add_vml_search_prefix(prefix)
+
+
+_register_prefixes()
+
+
+def vml_status():
+    """nejit's view of MKL as a dict: available (bool), version, library
+    (the path loaded or last tried) and problem (why it is unavailable).
+    Loads MKL on the first call."""
+    return dict(_nejit.vml_status())
+
+
+def _use_vml():
+    return bool(_nejit.vml_status()["available"])
+
+
+def __getattr__(name):
+    # ``use_vml`` is computed on first access (PEP 562) so that importing
+    # nejit does not pay MKL's ~20 ms load.
+    if name == "use_vml":
+        value = _use_vml()
+        globals()["use_vml"] = value
+        return value
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
 
 
 def _max_threads_from_env():
@@ -131,10 +168,18 @@ _ACCURACY_NAMES = {v: k for k, v in _ACCURACY.items()}
 
 
 def set_vml_accuracy_mode(mode):
-    """Select the accuracy of transcendental functions: 'high' (<= 1 ULP),
-    'low' (<= 3.5 ULP), 'fast', or None (back to the default, 'high').
-    Returns the previous mode. Applies to expressions compiled afterwards
-    (each mode has its own compiled kernels)."""
+    """Select the accuracy of transcendental functions and return the
+    previous mode ('high', 'low' or 'fast'), as numexpr does:
+
+    - 'high': VML HA (<= 1 ULP; measured <= 0.5x in docs/accuracy.md) or
+      Sleef u10 (<= 1 ULP) -- the default;
+    - 'low': VML LA (<= 4 ULP) or Sleef u35 (<= 3.5 ULP);
+    - 'fast': VML EP (about half the mantissa's bits) or Sleef's fastest;
+    - None: back to the default, 'high'.
+
+    Applies to expressions compiled afterwards (each mode has its own
+    compiled kernels). nejit passes the mode to each VML call, so MKL's own
+    process-wide mode (vmlSetMode) is left alone."""
     if mode not in (None, "low", "high", "fast"):
         raise ValueError(
             "mode argument must be one of: None, 'high', 'low', 'fast'")
@@ -143,18 +188,36 @@ def set_vml_accuracy_mode(mode):
 
 
 def set_vml_num_threads(nthreads):
-    """No VML in nejit: does nothing (numexpr without VML does the same)."""
+    """Record numexpr's VML thread count; returns None as numexpr does.
+
+    numexpr calls VML on blocks from its own threads, and this sets MKL's
+    threads inside each such call. nejit does the same but always with
+    MKL's sequential threading layer: its blocks are already split across
+    set_num_threads() threads, and MKL threads inside them would only
+    oversubscribe the cores (and MKL's OpenMP runtime would take over
+    nejit's). So the value is kept for get_vml_num_threads() and otherwise
+    has no effect; use set_num_threads() to change parallelism."""
+    if not _use_vml():
+        return None  # numexpr without VML ignores the call
+    nthreads = int(nthreads)
+    if nthreads < 1:
+        raise ValueError("nthreads must be a positive integer")
+    _nejit.set_vml_num_threads(nthreads)
     return None
 
 
 def get_vml_num_threads():
-    """No VML in nejit: None."""
-    return None
+    """The value last given to set_vml_num_threads (1 until then) when MKL
+    is available, else None (as numexpr without VML)."""
+    if not _use_vml():
+        return None
+    return _nejit.get_vml_num_threads()
 
 
 def get_vml_version():
-    """No VML in nejit: None."""
-    return None
+    """MKL's version string when MKL is available, else None."""
+    status = _nejit.vml_status()
+    return status["version"] if status["available"] else None
 
 
 class CacheDict(dict):

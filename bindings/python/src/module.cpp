@@ -222,6 +222,29 @@ static nejit::Signature signatureFrom(
   return S;
 }
 
+/// MKL is loaded by the first vml_status() (or the first kernel that needs
+/// it), not at import: it costs about 20 ms.
+static void defineVmlApi(py::module_ &m) {
+  m.def("add_vml_search_prefix",
+        [](const std::string &P) { nejit::addVmlSearchPrefix(P); });
+  m.def("vml_status", []() {
+    nejit::VmlStatus V;
+    {
+      py::gil_scoped_release NoGil;
+      V = nejit::vmlStatus();
+    }
+    py::dict D;
+    D["available"] = V.Available;
+    D["version"] = V.Version;
+    D["library"] = V.Library;
+    D["problem"] = V.Problem;
+    return D;
+  });
+  m.def("set_vml_num_threads",
+        [](int N) { return nejit::setVmlNumThreads(N); });
+  m.def("get_vml_num_threads", []() { return nejit::getVmlNumThreads(); });
+}
+
 PYBIND11_MODULE(_nejit, m) {
   m.doc() = "nejit's C++ core: an LLVM ORC JIT for numexpr-style array "
             "expressions";
@@ -278,7 +301,7 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
             std::optional<nejit::Stage> S = nejit::parseStage(Stage);
             if (!S)
               throw py::value_error("unknown stage '" + Stage +
-                                    "' (ast, ir, opt-ir, llvm, opt-llvm, asm)");
+                                    "' (ast, ir, opt-ir, kernel-ir, llvm, opt-llvm, asm)");
             std::string Text;
             {
               py::gil_scoped_release NoGil;
@@ -287,7 +310,8 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
             return Text;
           },
           py::arg("stage") = "opt-ir",
-          "The text of one compilation stage: ast, ir, opt-ir, llvm, "
+          "The text of one compilation stage: ast, ir, opt-ir, kernel-ir "
+          "(as cached: literals lifted, inputs by position), llvm, "
           "opt-llvm or asm.")
       .def("__repr__", [](const PyKernel &K) {
         return "<nejit.Kernel '" + K.K.expression() + "' -> " +
@@ -298,12 +322,13 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
       "compile",
       [](const std::string &Expr,
          const std::vector<std::tuple<std::string, std::string, int64_t>> &Sig,
-         int Accuracy, int Optimization, int OptLevel) {
+         int Accuracy, int Optimization, int OptLevel, int Backend) {
         nejit::Signature S = signatureFrom(Sig);
         nejit::Options O;
         O.Acc = Accuracy < 0 ? currentAccuracy() : nejit::Accuracy(Accuracy);
         O.Opt = nejit::Optimization(Optimization);
         O.OptLevel = OptLevel;
+        O.Backend = nejit::MathBackend(Backend);
         nejit::Kernel K;
         {
           py::gil_scoped_release NoGil;
@@ -313,6 +338,7 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
       },
       py::arg("expr"), py::arg("signature"), py::arg("accuracy") = -1,
       py::arg("optimization") = 2, py::arg("opt_level") = 2,
+      py::arg("backend") = 0,
       "Compile expr for [(name, dtype code, item size)] (codes as "
       "nejit::parseDType reads them).");
 
@@ -320,7 +346,7 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
       "dis",
       [](const std::string &Expr,
          const std::vector<std::tuple<std::string, std::string, int64_t>> &Sig,
-         const std::string &Stage, int Optimization) {
+         const std::string &Stage, int Optimization, int Backend) {
         nejit::Signature S = signatureFrom(Sig);
         std::optional<nejit::Stage> St = nejit::parseStage(Stage);
         if (!St)
@@ -328,10 +354,11 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
         nejit::Options O;
         O.Acc = currentAccuracy();
         O.Opt = nejit::Optimization(Optimization);
+        O.Backend = nejit::MathBackend(Backend);
         return nejit::dis(Expr, S, *St, O);
       },
       py::arg("expr"), py::arg("signature"), py::arg("stage"),
-      py::arg("optimization") = 2);
+      py::arg("optimization") = 2, py::arg("backend") = 0);
 
   m.def("variable_names",
         [](const std::string &Expr) { return nejit::variableNames(Expr); });
@@ -347,9 +374,14 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
     D["entries"] = S.Entries;
     D["code_bytes"] = S.CodeBytes;
     D["compile_seconds"] = S.CompileSeconds;
+    D["tier1_runs"] = S.Tier1Runs;
+    D["background_compiles"] = S.BackgroundCompiles;
+    D["swaps"] = S.Swaps;
     return D;
   });
   m.def("clear_cache", []() { nejit::clearCache(); });
+  m.def("set_tier", [](int T) { return (int)nejit::setTier(nejit::Tier(T)); });
+  m.def("get_tier", []() { return (int)nejit::getTier(); });
 
   m.def("set_num_threads", [](int N) { return nejit::setNumThreads(N); });
   m.def("get_num_threads", []() { return nejit::getNumThreads(); });
@@ -363,6 +395,8 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
     return Old;
   });
   m.def("get_accuracy", []() { return int(currentAccuracy()); });
+
+  defineVmlApi(m);
 
   m.def("version", []() { return std::string(nejit::version()); });
   m.def("version_string", []() { return nejit::versionString(); });

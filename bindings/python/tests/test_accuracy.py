@@ -109,8 +109,24 @@ def _ulps(got, ref, dtype):
     return out
 
 
-def measure(name, dtype, mode, n=N, seed=0):
-    """Max ULP error of nejit's name(dtype) in mode, over n sampled points."""
+def _run(expr, env, mode, backend):
+    """expr over env in accuracy mode: through evaluate() (and
+    set_vml_accuracy_mode) for the default backend, else through a kernel
+    compiled for that backend ('sleef' or 'vml')."""
+    if backend == "auto":
+        old = nejit.set_vml_accuracy_mode(mode)
+        try:
+            return nejit.evaluate(expr, local_dict=env)
+        finally:
+            nejit.set_vml_accuracy_mode(old)
+    k = nejit.compile(expr, [(k, v.dtype) for k, v in env.items()],
+                      accuracy=mode, backend=backend)
+    return k(**env)
+
+
+def measure(name, dtype, mode, n=N, seed=0, backend="auto"):
+    """Max ULP error of nejit's name(dtype) in mode, over n sampled points
+    (with backend: 'auto', 'sleef' or 'vml')."""
     rng = np.random.default_rng(seed)
     binary = name in BINARY
     mpf, npf, sampler = (BINARY if binary else UNARY)[name]
@@ -123,11 +139,7 @@ def measure(name, dtype, mode, n=N, seed=0):
             b = b.astype("f4")[: len(a)]
             a = a[: len(b)]
     env = {"a": a} if not binary else {"a": a, "b": b}
-    old = nejit.set_vml_accuracy_mode(mode)
-    try:
-        got = nejit.evaluate(_expr(name, binary), local_dict=env)
-    finally:
-        nejit.set_vml_accuracy_mode(old)
+    got = _run(_expr(name, binary), env, mode, backend)
     if dtype == "f4":
         with np.errstate(all="ignore"):
             ref = npf(*(x.astype("f8") for x in env.values()))
@@ -150,7 +162,7 @@ def _complex_sample(rng, n):
     return re + 1j * im
 
 
-def measure_complex(name, mode, n=N // 2, seed=0):
+def measure_complex(name, mode, n=N // 2, seed=0, backend="auto"):
     """Max normwise error of complex name, in units of 2^-53."""
     rng = np.random.default_rng(seed)
     z = _complex_sample(rng, n)
@@ -161,11 +173,7 @@ def measure_complex(name, mode, n=N // 2, seed=0):
     else:
         env = {"a": z}
         ref = [COMPLEX_MP[name](M.mpc(x)) for x in z]
-    old = nejit.set_vml_accuracy_mode(mode)
-    try:
-        got = nejit.evaluate(_expr(name, name == "pow"), local_dict=env)
-    finally:
-        nejit.set_vml_accuracy_mode(old)
+    got = _run(_expr(name, name == "pow"), env, mode, backend)
     # pow = exp(w log z) is conditioned by |w log z|: an error of one ULP
     # in that exponent is |w log z| ULPs in the result, for any method.
     # Its error is reported relative to max(1, |w log z|).

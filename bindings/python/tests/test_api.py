@@ -58,7 +58,9 @@ def test_cache_stats():
     ne.evaluate("x*17.25 + 1")
     ne.compile("x*17.25 + 1", [("x", "f8")])
     s2 = ne.cache_stats()
-    assert s2["hits"] + s2["misses"] > s["hits"] + s["misses"]
+    # The run was answered by the JIT's cache or by the interpreter tier.
+    assert (s2["hits"] + s2["misses"] + s2["tier1_runs"]
+            > s["hits"] + s["misses"] + s["tier1_runs"])
 
 
 def test_numexpr_object_with_E():
@@ -115,9 +117,15 @@ def test_threads_api():
 
 
 def test_vml_api():
-    assert ne.use_vml is False
-    assert ne.get_vml_version() is None
+    # numexpr's answers with and without VML (test_vml.py has the rest).
+    assert ne.use_vml is ne.vml_status()["available"]
+    if ne.use_vml:
+        assert ne.get_vml_version().startswith("Intel")
+    else:
+        assert ne.get_vml_version() is None
     assert ne.set_vml_num_threads(2) is None
+    assert ne.get_vml_num_threads() == (2 if ne.use_vml else None)
+    ne.set_vml_num_threads(1)
     old = ne.set_vml_accuracy_mode("low")
     assert old in ("high", None)
     assert ne.set_vml_accuracy_mode("fast") == "low"
@@ -182,6 +190,6 @@ def test_disable_cache():
 
 
 def test_utils_and_submodules():
-    assert ne.utils.get_vml_num_threads() is None
+    assert ne.utils.get_vml_num_threads() == (1 if ne.use_vml else None)
     names, uses_vml = ne.necompiler.getExprNames("b*a + c", {})
     assert names == ["a", "b", "c"] and uses_vml is False

@@ -190,9 +190,12 @@ def test_complex_special_values(func):
         want = getattr(np, {"abs": "absolute"}.get(func, func))(z)
     got = got.astype(complex)
     want = want.astype(complex)
+    # Subnormal results may differ in their last place (VML's exp of
+    # -720-25j): one subnormal ULP absolute.
     for g, w in ((got.real, want.real), (got.imag, want.imag)):
         ok = (np.isnan(g) & np.isnan(w)) | (g == w) | (
-            np.abs(g - w) <= 1e-13 * np.maximum(np.abs(g), np.abs(w)))
+            np.abs(g - w) <= 1e-13 * np.maximum(np.abs(g), np.abs(w))) | (
+            np.abs(g - w) <= 5e-324)
         assert ok.all(), list(zip(z[~ok], got[~ok], want[~ok]))[:5]
 
 
