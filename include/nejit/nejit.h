@@ -8,6 +8,7 @@
 #ifndef NEJIT_NEJIT_H
 #define NEJIT_NEJIT_H
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -89,7 +90,10 @@ enum class ErrorKind : uint8_t {
   Type,           ///< TypeError: an operation on the wrong kind of operand
   Key,            ///< KeyError: a variable missing from the signature
   NotImplemented, ///< NotImplementedError: a type combination numexpr lacks
-  Runtime, ///< RuntimeError: misuse at run time (e.g. reduction not last)
+  Runtime,  ///< RuntimeError: misuse at run time (e.g. reduction not last)
+  Overflow, ///< OverflowError: a constant beyond its type's range (an
+            ///< integer beyond int64 where numexpr needs a C long, or a
+            ///< folded float result out of range)
 };
 
 /// The one error type that crosses the API boundary. what() is the full
@@ -190,9 +194,17 @@ public:
   /// the result type; Inputs[i] has signature()[i]'s type. For a reduction,
   /// Out's strides are 0 along the reduced dimensions (all of them for
   /// axis=None) and its elements are overwritten with the result.
-  /// All-zero Shape entries give an empty run. Throws Error on misuse.
+  /// All-zero Shape entries give an empty run. Throws Error on misuse,
+  /// and (ValueError's "iterator is too large") when the element count or
+  /// an operand's byte span does not fit in int64.
+  ///
+  /// With Cancel, the run reads *Cancel between kernel calls (each covers
+  /// at most 65536 elements: a few milliseconds at most) and returns early
+  /// once it is true, Out then partly written; the caller tells a cancelled
+  /// run from a finished one by reading *Cancel afterwards.
   void run(int NDim, const int64_t *Shape, const ArrayView &Out,
-           const ArrayView *Inputs) const;
+           const ArrayView *Inputs,
+           const std::atomic<bool> *Cancel = nullptr) const;
   /// Convenience: contiguous 1-D arrays of N elements (Out: 1 element for
   /// a reduction).
   void run(int64_t N, void *Out, const void *const *Inputs) const;
@@ -217,8 +229,9 @@ public:
   outputShapes(const std::vector<std::vector<int64_t>> &InputShapes) const;
   /// Runs with one view per output (each of outputShapes()' shape and its
   /// output's type) and one per input (its own shape and type). Nothing is
-  /// written when it throws.
-  void run(const NdArray *Outputs, const NdArray *Inputs) const;
+  /// written when it throws. Cancel as for the run() above.
+  void run(const NdArray *Outputs, const NdArray *Inputs,
+           const std::atomic<bool> *Cancel = nullptr) const;
 
   std::shared_ptr<const Impl> impl() const { return I; }
 
@@ -259,8 +272,26 @@ struct CacheStats {
   uint64_t Entries = 0;   ///< kernels held in memory now
   uint64_t CodeBytes = 0; ///< JIT code and data bytes held now
   double CompileSeconds = 0; ///< total time spent compiling
+  /// Runs answered by the interpreter tier (NEJIT_TIER=interp|auto).
+  uint64_t Tier1Runs = 0;
+  /// Kernel variants the background compiler finished (NEJIT_TIER=auto).
+  uint64_t BackgroundCompiles = 0;
+  /// Interpreted kernel variants whose JIT code the background compiler
+  /// installed (their next runs use it).
+  uint64_t Swaps = 0;
 };
 NEJIT_API CacheStats cacheStats();
+
+/// Which code runs kernels. Auto (the default): the interpreter, which needs
+/// no compilation, until a kernel proves hot and its JIT code, compiled on a
+/// background thread, is ready. Interp: the interpreter wherever it can run
+/// the kernel (not byte strings), else the JIT. Jit: always JIT code. The
+/// results are the same in every tier. Starts from NEJIT_TIER
+/// (interp|jit|auto).
+enum class Tier : uint8_t { Auto, Interp, Jit };
+/// Sets the tier for every later run; returns the previous one.
+NEJIT_API Tier setTier(Tier T);
+NEJIT_API Tier getTier();
 /// Drops every cached kernel held in memory (running kernels keep theirs).
 NEJIT_API void clearCache();
 

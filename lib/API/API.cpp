@@ -12,6 +12,8 @@
 
 #include "CodeGen/CodeGen.h"
 #include "CodeGen/VmlMath.h"
+#include "Interp/Interpreter.h"
+#include "Interp/Tier.h"
 #include "JIT/Engine.h"
 #include "Parse/Parser.h"
 #include "Parse/Program.h"
@@ -186,6 +188,19 @@ public:
   /// Expr is only for error messages.
   runtime::KernelFn variant(const codegen::KernelSpec &Spec,
                             std::string_view Expr) const;
+  /// The variant's code if it is compiled, else null (never compiles).
+  runtime::KernelFn readyVariant(const std::string &Key) const {
+    std::lock_guard<std::mutex> Lock(Mutex);
+    auto It = Variants.find(Key);
+    return It == Variants.end()
+               ? nullptr
+               : reinterpret_cast<runtime::KernelFn>(It->second->entry());
+  }
+
+  /// The interpreter tier over IR (lifted constants are broadcast inputs
+  /// to it as to the JIT code): null when it cannot run this kernel.
+  std::unique_ptr<const interp::Program> Tier1;
+  mutable interp::TierState Tier;
 
 private:
   mutable std::mutex Mutex;
@@ -383,6 +398,70 @@ runtime::KernelFn KernelBody::variant(const codegen::KernelSpec &Spec,
   return reinterpret_cast<runtime::KernelFn>(Slot->entry());
 }
 
+//===----------------------------------------------------------------------===//
+// Tiers (lib/Interp): which of interpreter and JIT code runs a variant
+//===----------------------------------------------------------------------===//
+
+/// The interpreter's program for a kernel, or null where it cannot run it
+/// with the JIT's results (no block kernels for this host, strings, ...).
+static std::unique_ptr<const interp::Program>
+buildTier1(const ir::Function &F, const Options &O, const jit::HostTarget &T) {
+  static const std::optional<interp::Isa> Isa =
+      interp::hostIsa(jit::hostTarget());
+  // The block kernels call Sleef: a kernel resolved to VML would give
+  // other results in the two tiers.
+  if (!Isa || !internal::isHost(T) || O.Backend == MathBackend::VML)
+    return nullptr;
+  return interp::Program::build(F, O.Acc, *Isa, T.VectorBits);
+}
+
+static_assert((int)Tier::Auto == (int)interp::TierMode::Auto &&
+                  (int)Tier::Interp == (int)interp::TierMode::Interp &&
+                  (int)Tier::Jit == (int)interp::TierMode::Jit,
+              "nejit::Tier and interp::TierMode must agree");
+
+/// Kernels this long are left to the interpreter under NEJIT_TIER=auto: LLVM
+/// compile time grows faster than linearly with them.
+static constexpr size_t MaxBackgroundInstructions = 2000;
+
+/// The interpreter, or the JIT code if it is compiled already, for this
+/// run under the interpreter tiers; nullopt: compile the JIT variant now
+/// (see Interp/Tier.h for the policy).
+static std::optional<runtime::KernelRef>
+tier1Kernel(const std::shared_ptr<const KernelBody> &B,
+            const codegen::KernelSpec &Spec, int64_t Elements) {
+  const KernelBody &K = *B;
+  interp::TierMode Mode = interp::tierMode();
+  if (!K.Tier1 || Mode == interp::TierMode::Jit)
+    return std::nullopt;
+  if (Mode == interp::TierMode::Auto) {
+    std::string Key = Spec.key();
+    if (runtime::KernelFn Ready = K.readyVariant(Key))
+      return runtime::KernelRef(Ready);
+    auto Queue = [&]() -> bool {
+      if (K.IR.Insts.size() > MaxBackgroundInstructions)
+        return false;
+      std::weak_ptr<const KernelBody> Weak = B;
+      return interp::enqueueBackground([Weak, Spec, Key] {
+        auto Held = Weak.lock();
+        if (!Held)
+          return;
+        bool Ok = true;
+        try {
+          Held->variant(Spec, "<background>");
+        } catch (...) {
+          Ok = false;
+        }
+        Held->Tier.finished(Key, Ok);
+      });
+    };
+    int64_t Steps = (int64_t)std::max<size_t>(1, K.Tier1->numSteps());
+    K.Tier.interpreted(Key, Elements * Steps + interp::PerRunWork, Queue);
+  }
+  interp::countTier1Run();
+  return K.Tier1->kernel();
+}
+
 Kernel::Kernel() = default;
 Kernel::Kernel(std::shared_ptr<const Impl> I) : I(std::move(I)) {}
 Kernel::~Kernel() = default;
@@ -442,11 +521,17 @@ std::optional<int> Kernel::reductionAxis() const {
 }
 
 void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
-                 const ArrayView *Inputs) const {
+                 const ArrayView *Inputs,
+                 const std::atomic<bool> *Cancel) const {
   const Impl &K = checked(I);
   const ir::Function &F = K.IR;
   if (NDim < 0 || (NDim > 0 && !Shape))
     throw Error(ErrorKind::Value, "invalid iteration shape");
+  for (int D = 0; D < NDim; ++D)
+    if (Shape[D] < 0)
+      throw Error(ErrorKind::Value, "negative extent " +
+                                        std::to_string(Shape[D]) +
+                                        " in dimension " + std::to_string(D));
   if (K.Plan)
     return internal::runPlanOnOneShape(*this, NDim, Shape, Out, Inputs);
   if (auto Axis = reductionAxis(); Axis && *Axis >= std::max(NDim, 1))
@@ -458,6 +543,7 @@ void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
   R.ResultType = F.result().Type;
   R.Reduce = F.result().Op;
   R.MayStreamOutput = K.Body->MayStream;
+  R.Cancel = Cancel;
   auto Add = [&](const ArrayView &V, int64_t Size) {
     R.Data.push_back(static_cast<char *>(V.Data));
     R.Strides.push_back(V.Strides ? V.Strides : NoStrides);
@@ -481,10 +567,20 @@ void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
     R.Strides.push_back(ZeroStrides.data());
     R.ElemSizes.push_back(P.Size);
   }
-  const KernelBody &Body = *K.Body;
-  runtime::run(R, [&](const codegen::KernelSpec &Spec) {
-    return Body.variant(Spec, K.Expr);
-  });
+  // Elements only weighs the interpreter's work: saturate rather than wrap
+  // (runtime::run refuses iteration spaces that overflow).
+  int64_t Elements = 1;
+  for (int D = 0; D < NDim; ++D)
+    if (__builtin_mul_overflow(Elements, Shape[D], &Elements))
+      Elements = INT64_MAX;
+  const std::shared_ptr<const KernelBody> &Body = K.Body;
+  if (llvm::Error E = runtime::run(
+          R, [&](const codegen::KernelSpec &Spec) -> runtime::KernelRef {
+            if (auto Ref = tier1Kernel(Body, Spec, Elements))
+              return *Ref;
+            return Body->variant(Spec, K.Expr);
+          }))
+    throwError(std::move(E), {});
 }
 
 void Kernel::run(int64_t N, void *Out, const void *const *Inputs) const {
@@ -525,10 +621,11 @@ std::vector<std::vector<int64_t>> Kernel::outputShapes(
   return unwrap(internal::outputShapes(K.IR, InputShapes), K.Expr);
 }
 
-void Kernel::run(const NdArray *Outputs, const NdArray *Inputs) const {
+void Kernel::run(const NdArray *Outputs, const NdArray *Inputs,
+                 const std::atomic<bool> *Cancel) const {
   const Impl &K = checked(I);
-  llvm::Error E = K.Plan ? K.Plan->run(Outputs, Inputs)
-                         : internal::runOneLoop(*this, Outputs, Inputs);
+  llvm::Error E = K.Plan ? K.Plan->run(Outputs, Inputs, Cancel)
+                         : internal::runOneLoop(*this, Outputs, Inputs, Cancel);
   if (E)
     throwError(std::move(E), K.Expr);
 }
@@ -539,11 +636,37 @@ void Kernel::run(const NdArray *Outputs, const NdArray *Inputs) const {
 
 namespace internal {
 
+/// A signature the front end can trust: known dtypes (a DType cast from an
+/// out-of-range integer crashed code generation), distinct names.
+static llvm::Error checkSignature(const Signature &Sig) {
+  std::unordered_map<std::string_view, size_t> Seen;
+  for (size_t I = 0; I < Sig.size(); ++I) {
+    const Arg &A = Sig[I];
+    if ((unsigned)A.Type > (unsigned)DType::Bytes)
+      return makeError(ErrorKind::Value,
+                       "input '" + sourceFragment(A.Name) +
+                           "' has an invalid dtype (DType value " +
+                           std::to_string((unsigned)A.Type) + ")");
+    auto [It, New] = Seen.emplace(A.Name, I);
+    if (!New)
+      return makeError(ErrorKind::Value, "duplicate name '" +
+                                             sourceFragment(A.Name) +
+                                             "' in the signature (inputs " +
+                                             std::to_string(It->second) +
+                                             " and " + std::to_string(I) + ")");
+  }
+  return llvm::Error::success();
+}
+
 Expected<Frontend> runFrontend(std::string_view Expr, const Signature &Sig,
                                const Options &Opts) {
+  if (auto E = checkSignature(Sig))
+    return E;
   auto Ast = parseProgram(Expr);
   if (!Ast)
     return Ast.takeError();
+  // The AST's text is printed on demand (disStage): a 10,000-term sum's is
+  // 1.4 MB, and kernels are cached.
   Frontend Out;
   Out.AstText = printProgram(*Ast);
   auto F = buildProgramIR(*Ast, Sig, Opts.Opt);
@@ -596,6 +719,8 @@ std::string disStage(std::string_view Expr, const std::string &AstText,
                      std::string_view Layouts) {
   switch (S) {
   case Stage::AST:
+    if (AstText.empty())
+      return printAst(*unwrap(parseExpression(Expr), Expr));
     return AstText;
   case Stage::IR:
     return ir::print(InitialIR);
@@ -765,7 +890,11 @@ std::shared_ptr<const KernelBody> findOrMakeBody(ir::Function KIR,
   Body->Opts = Opts;
   Body->MayStream = codegen::benefitsFromStreaming(Body->IR);
   Body->Target = jit::hostTarget();
-  {
+  Body->Tier1 = buildTier1(Body->IR, Opts, Body->Target);
+  if (!Body->Tier1) {
+    // Surface code generation errors now rather than at the first run (a
+    // kernel the interpreter runs has a block kernel for every operation,
+    // so CodeGen emits all of them).
     llvm::LLVMContext Ctx;
     auto M = internal::buildModule(Body->IR, internal::contiguousSpec(Body->IR),
                                    Opts, Body->Target, Ctx);
@@ -898,8 +1027,20 @@ CacheStats cacheStats() {
   C.Entries = S.Entries;
   C.CodeBytes = S.CodeBytes;
   C.CompileSeconds = S.CompileSeconds;
+  interp::TierCounters T = interp::tierCounters();
+  C.Tier1Runs = T.Tier1Runs;
+  C.BackgroundCompiles = T.BackgroundCompiles;
+  C.Swaps = T.Swaps;
   return C;
 }
+
+Tier setTier(Tier T) {
+  Tier Old = getTier();
+  interp::setTierMode((interp::TierMode)T);
+  return Old;
+}
+
+Tier getTier() { return (Tier)interp::tierMode(); }
 
 void clearCache() {
   // Each cached kernel body holds its variants' code: drop those too, or

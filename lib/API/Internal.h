@@ -108,7 +108,7 @@ outputShapes(const ir::Function &Program,
 /// broadcast to the loop's shape, a reduced output's strides 0 along the
 /// reduced dimensions, then the original run().
 llvm::Error runOneLoop(const Kernel &K, const NdArray *Outs,
-                       const NdArray *Ins);
+                       const NdArray *Ins, const std::atomic<bool> *Cancel);
 
 /// The original run() of a plan kernel: every input of the one iteration
 /// shape; the output of that shape too, or 0-d.

@@ -150,7 +150,8 @@ PlanRunner::outputShapes(llvm::ArrayRef<plan::Shape> InputShapes) const {
 
 llvm::Error PlanRunner::runReduce(size_t PassIndex,
                                   const std::vector<plan::Shape> &S,
-                                  const NdArray *Ins, Buffers &Buf) const {
+                                  const NdArray *Ins, Buffers &Buf,
+                                  const std::atomic<bool> *Cancel) const {
   const plan::Pass &P = Plan.Passes[PassIndex];
   const ir::Function &Body = P.Body;
   // Reductions over the same operand shape and axes share one loop.
@@ -181,6 +182,7 @@ llvm::Error PlanRunner::runReduce(size_t PassIndex,
     R.Shape = G.Shape.data();
     R.Reduced = G.Reduced;
     R.NumOperands = codegen::numOperands(F);
+    R.Cancel = Cancel;
     std::vector<plan::Shape> Strides(F.Inputs.size());
     for (size_t In = 0; In < F.Inputs.size(); ++In) {
       const Arg &A = F.Inputs[In];
@@ -233,7 +235,8 @@ llvm::Error PlanRunner::runReduce(size_t PassIndex,
 llvm::Error PlanRunner::runElementwise(size_t PassIndex,
                                        const std::vector<plan::Shape> &S,
                                        const NdArray *Outs, const NdArray *Ins,
-                                       Buffers &Buf) const {
+                                       Buffers &Buf,
+                                       const std::atomic<bool> *Cancel) const {
   const plan::Pass &P = Plan.Passes[PassIndex];
   // Outputs of one shape share one loop.
   auto Groups = groupBy(P.Body.Outputs.size(), [&](int O) {
@@ -286,14 +289,17 @@ llvm::Error PlanRunner::runElementwise(size_t PassIndex,
       R.Strides[Op] = Strides[Op].data();
     R.ResultType = F.result().Type;
     R.MayStreamOutput = codegen::benefitsFromStreaming(F);
-    runtime::run(R, [&](const codegen::KernelSpec &Spec) {
-      return passVariant(*K, Spec);
-    });
+    R.Cancel = Cancel;
+    if (auto E = runtime::run(R, [&](const codegen::KernelSpec &Spec) {
+          return passVariant(*K, Spec);
+        }))
+      return E;
   }
   return llvm::Error::success();
 }
 
-llvm::Error PlanRunner::run(const NdArray *Outs, const NdArray *Ins) const {
+llvm::Error PlanRunner::run(const NdArray *Outs, const NdArray *Ins,
+                            const std::atomic<bool> *Cancel) const {
   std::vector<plan::Shape> InShapes;
   for (size_t I = 0; I < Program.Inputs.size(); ++I)
     InShapes.push_back(shapeOf(Ins[I]));
@@ -324,10 +330,12 @@ llvm::Error PlanRunner::run(const NdArray *Outs, const NdArray *Ins) const {
   }
   for (size_t K = 0; K < Plan.Passes.size(); ++K) {
     auto E = Plan.Passes[K].K == plan::Pass::Reduce
-                 ? runReduce(K, *Shapes, Ins, Buf)
-                 : runElementwise(K, *Shapes, Outs, Ins, Buf);
+                 ? runReduce(K, *Shapes, Ins, Buf, Cancel)
+                 : runElementwise(K, *Shapes, Outs, Ins, Buf, Cancel);
     if (E)
       return E;
+    if (Cancel && Cancel->load(std::memory_order_relaxed))
+      return llvm::Error::success(); // the caller reads *Cancel
   }
   // Outputs that are reduced values themselves: copied out.
   for (size_t O = 0; O < Plan.Outputs.size(); ++O) {
@@ -398,7 +406,7 @@ outputShapes(const ir::Function &Program,
 }
 
 llvm::Error runOneLoop(const Kernel &K, const NdArray *Outs,
-                       const NdArray *Ins) {
+                       const NdArray *Ins, const std::atomic<bool> *Cancel) {
   const ir::Function &F = programIR(K);
   std::vector<plan::Shape> InShapes;
   for (size_t I = 0; I < F.Inputs.size(); ++I)
@@ -442,8 +450,8 @@ llvm::Error runOneLoop(const Kernel &K, const NdArray *Outs,
                          : plan::Shape(Shape.size(), 0);
     Views[I] = {Ins[I].Data, Strides[I].data()};
   }
-  K.run((int)Shape.size(), Shape.data(), ArrayView{Outs[0].Data, OutStrides.data()},
-        Views.data());
+  K.run((int)Shape.size(), Shape.data(),
+        ArrayView{Outs[0].Data, OutStrides.data()}, Views.data(), Cancel);
   return llvm::Error::success();
 }
 

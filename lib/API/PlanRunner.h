@@ -38,8 +38,10 @@ public:
   Expected<std::vector<plan::Shape>>
   outputShapes(llvm::ArrayRef<plan::Shape> InputShapes) const;
 
-  /// Runs every pass; Outputs must have outputShapes()' shapes.
-  llvm::Error run(const NdArray *Outs, const NdArray *Ins) const;
+  /// Runs every pass; Outputs must have outputShapes()' shapes. With
+  /// Cancel, stops between kernel calls once it is true.
+  llvm::Error run(const NdArray *Outs, const NdArray *Ins,
+                  const std::atomic<bool> *Cancel = nullptr) const;
 
   /// LLVM IR or assembly of every pass (in its folded/contiguous form).
   std::string disPasses(Stage S, const jit::HostTarget &T) const;
@@ -54,11 +56,13 @@ private:
 
   struct Buffers;
   llvm::Error runReduce(size_t PassIndex, const std::vector<plan::Shape> &S,
-                        const NdArray *Ins, Buffers &Buf) const;
+                        const NdArray *Ins, Buffers &Buf,
+                        const std::atomic<bool> *Cancel) const;
   llvm::Error runElementwise(size_t PassIndex,
                              const std::vector<plan::Shape> &S,
                              const NdArray *Outs, const NdArray *Ins,
-                             Buffers &Buf) const;
+                             Buffers &Buf,
+                             const std::atomic<bool> *Cancel) const;
 };
 
 } // namespace nejit::internal

@@ -1,8 +1,8 @@
 //===- Parse/Program.cpp - Programs of several statements -----------------===//
 /// \file
-/// The text is lexed once; statements end at `;` and at a newline outside
-/// brackets that no backslash joins, and each statement's tokens go to the
-/// expression parser.
+/// The text is lexed once; statements end at `;` outside brackets and at the
+/// lexer's Newline tokens, and each statement's tokens go to the expression
+/// parser.
 //===----------------------------------------------------------------------===//
 #include "Parse/Program.h"
 #include "Parse/Lexer.h"
@@ -11,26 +11,6 @@
 namespace nejit {
 
 namespace {
-
-/// Where each line of Text starts.
-std::vector<size_t> lineStarts(std::string_view Text) {
-  std::vector<size_t> Starts{0};
-  for (size_t I = 0; I < Text.size(); ++I)
-    if (Text[I] == '\n')
-      Starts.push_back(I + 1);
-  return Starts;
-}
-
-/// Whether the lines From..To-1 (1-based) all end in a joining backslash.
-bool joined(std::string_view Text, const std::vector<size_t> &Starts, int From,
-            int To) {
-  for (int L = From; L < To; ++L) {
-    size_t NewLine = Starts[L] - 1; // the '\n' ending line L
-    if (NewLine == 0 || Text[NewLine - 1] != '\\')
-      return false;
-  }
-  return true;
-}
 
 bool isKeywordName(const std::string &S) {
   static const char *const Words[] = {
@@ -87,11 +67,10 @@ Expected<ProgramAst> parseProgram(std::string_view Text) {
   if (!Lexed)
     return Lexed.takeError();
   std::vector<Token> &Toks = *Lexed;
-  std::vector<size_t> Starts = lineStarts(Text);
-  // Split at `;` and at unjoined newlines outside brackets.
+  // Statements end at `;` outside brackets and at the lexer's Newline
+  // tokens (line ends outside brackets that no backslash joins).
   std::vector<std::pair<size_t, size_t>> Ranges; // [begin, end) tokens
-  std::vector<bool> EndsWithSemicolon;
-  bool Statements = false;
+  bool Statements = false, LastIsSemicolon = false;
   int Depth = 0;
   size_t Begin = 0;
   for (size_t I = 0; I + 1 < Toks.size(); ++I) {
@@ -100,22 +79,16 @@ Expected<ProgramAst> parseProgram(std::string_view Text) {
       ++Depth;
     else if ((isOp(T, ")") || isOp(T, "]") || isOp(T, "}")) && Depth > 0)
       --Depth;
-    if (Depth == 0 && (isOp(T, ";") || isOp(T, "=")))
+    bool Ends = T.K == Token::Newline || (Depth == 0 && isOp(T, ";"));
+    // Without an assignment or a `;` the text is one expression (whose
+    // line ends are errors, as in Python's eval input).
+    if (Depth == 0 && (isOp(T, "=") || isOp(T, ";")))
       Statements = true;
-    if (Depth == 0 && isOp(T, ";")) {
-      Ranges.push_back({Begin, I});
-      EndsWithSemicolon.push_back(true);
-      Begin = I + 1;
+    if (!Ends)
       continue;
-    }
-    const Token &Next = Toks[I + 1];
-    if (Depth == 0 && Next.K != Token::End && Next.Loc.Line > T.Loc.Line &&
-        !joined(Text, Starts, T.Loc.Line, Next.Loc.Line)) {
-      Statements = true;
-      Ranges.push_back({Begin, I + 1});
-      EndsWithSemicolon.push_back(false);
-      Begin = I + 1;
-    }
+    Ranges.push_back({Begin, I});
+    LastIsSemicolon = isOp(T, ";");
+    Begin = I + 1;
   }
   ProgramAst P;
   if (!Statements) {
@@ -127,12 +100,11 @@ Expected<ProgramAst> parseProgram(std::string_view Text) {
     return P;
   }
   // A last `;` ends the last statement (Python allows it).
-  if (Begin + 1 < Toks.size() || Ranges.empty() || !EndsWithSemicolon.back())
+  if (Begin + 1 < Toks.size() || !LastIsSemicolon)
     Ranges.push_back({Begin, Toks.size() - 1});
-  for (size_t R = 0; R < Ranges.size(); ++R) {
-    auto [B, E] = Ranges[R];
+  for (auto [B, E] : Ranges) {
     std::vector<Token> Part(Toks.begin() + B, Toks.begin() + E);
-    const Token &Stop = Toks[E]; // the `;`, the next statement or the end
+    const Token &Stop = Toks[E]; // the `;`, the newline or the end
     auto S = parseStatement(std::move(Part), Stop);
     if (!S)
       return S.takeError();

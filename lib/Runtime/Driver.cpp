@@ -2,10 +2,12 @@
 /// \file
 /// All threading of nejit is here, in code compiled ahead of time: the JIT
 /// emits a serial kernel over an index range and this file calls it per
-/// chunk inside `#pragma omp parallel for`.
+/// chunk inside `#pragma omp parallel for`. A run stops early between
+/// kernel calls when its cancellation flag is set.
 //===----------------------------------------------------------------------===//
 #include "Runtime/Driver.h"
 #include "Runtime/Threads.h"
+#include "Support/Diagnostic.h"
 
 #include "llvm/ADT/SmallVector.h"
 
@@ -22,6 +24,10 @@ using codegen::Layout;
 
 namespace {
 
+bool cancelled(const std::atomic<bool> *Cancel) {
+  return Cancel && Cancel->load(std::memory_order_relaxed);
+}
+
 /// An iteration space after dropping unit dimensions, ordering by memory
 /// order and merging dimensions that are contiguous with each other.
 /// Small inline vectors: a call on small arrays must not allocate.
@@ -33,6 +39,24 @@ struct Space {
   DimVector Shape;                                      ///< outermost first
   llvm::SmallVector<DimVector, InlineOperands> Strides; ///< [operand][dim]
 };
+
+/// Calls Fn over N elements in pieces of at most CancelGrain, advancing each
+/// operand by its inner stride, and stops before a piece once Cancel is set.
+void callPieces(const KernelRef &Fn, int64_t N, char *const *P,
+                const int64_t *Inner, size_t NOps,
+                const std::atomic<bool> *Cancel) {
+  if (N <= CancelGrain) {
+    Fn(N, P, Inner);
+    return;
+  }
+  PtrVector Q(P, P + NOps);
+  for (int64_t Done = 0; Done < N && !cancelled(Cancel); Done += CancelGrain) {
+    int64_t Piece = std::min(CancelGrain, N - Done);
+    Fn(Piece, Q.data(), Inner);
+    for (size_t K = 0; K < NOps; ++K)
+      Q[K] += Piece * Inner[K];
+  }
+}
 
 Space simplify(llvm::ArrayRef<int> Dims, const RunRequest &R,
                int OrderOperand) {
@@ -50,8 +74,11 @@ Space simplify(llvm::ArrayRef<int> Dims, const RunRequest &R,
   });
   for (int D : Kept) {
     bool Merge = !S.Shape.empty();
-    for (size_t K = 0; K < NOps && Merge; ++K)
-      Merge = S.Strides[K].back() == R.Strides[K][D] * R.Shape[D];
+    for (size_t K = 0; K < NOps && Merge; ++K) {
+      int64_t Next;
+      Merge = !__builtin_mul_overflow(R.Strides[K][D], R.Shape[D], &Next) &&
+              S.Strides[K].back() == Next;
+    }
     if (Merge) {
       S.Shape.back() *= R.Shape[D];
       for (size_t K = 0; K < NOps; ++K)
@@ -88,8 +115,10 @@ KernelSpec specFor(const Space &S, const RunRequest &R,
 /// Whether an output of Bytes bytes at Data should bypass the caches: only
 /// when it is far larger than the caches, so that nobody expects to read it
 /// back from them, and element-aligned, so that a peel can align it.
-bool shouldStream(const RunRequest &R, int64_t Bytes) {
-  int64_t Elem = R.ElemSizes[0];
+bool shouldStream(const RunRequest &R, int64_t Len) {
+  int64_t Elem = R.ElemSizes[0], Bytes;
+  if (__builtin_mul_overflow(Len, Elem, &Bytes))
+    Bytes = INT64_MAX;
   return R.MayStreamOutput && Bytes >= StreamingThreshold && Elem > 1 &&
          reinterpret_cast<uintptr_t>(R.Data[0]) % Elem == 0;
 }
@@ -213,13 +242,12 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
   // Stream only one long run: each kernel call ends with an sfence, which
   // waits for the write-combining buffers, so a call per row would pay it
   // thousands of times.
-  KernelFn Fn = Variant(
-      specFor(S, R, Outer == 1 && shouldStream(R, Len * R.ElemSizes[0])));
+  KernelRef Fn = Variant(specFor(S, R, Outer == 1 && shouldStream(R, Len)));
   int Threads = threadsFor(Len * Outer);
 
   if (Outer == 1) {
     if (Threads == 1) {
-      Fn(Len, R.Data.data(), Inner.data());
+      callPieces(Fn, Len, R.Data.data(), Inner.data(), NOps, R.Cancel);
       return;
     }
     // Chunk starts on 64-element boundaries keep vector loops aligned.
@@ -231,7 +259,7 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
       PtrVector P(NOps);
       for (size_t K = 0; K < NOps; ++K)
         P[K] = R.Data[K] + Start * Inner[K];
-      Fn(N, P.data(), Inner.data());
+      callPieces(Fn, N, P.data(), Inner.data(), NOps, R.Cancel);
     }
     return;
   }
@@ -248,12 +276,13 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
     OpVector Off;
     PtrVector P(NOps);
     int64_t RowEnd = std::min(Outer, (B + 1) * TileRows);
-    for (int64_t Col = 0; Col < Len; Col += TileCols)
+    for (int64_t Col = 0; Col < Len && !cancelled(R.Cancel); Col += TileCols)
       for (int64_t Pos = B * TileRows; Pos < RowEnd; ++Pos) {
         outerOffsets(S, Pos, Off);
         for (size_t K = 0; K < NOps; ++K)
           P[K] = R.Data[K] + Off[K] + Col * Inner[K];
-        Fn(std::min(TileCols, Len - Col), P.data(), Inner.data());
+        callPieces(Fn, std::min(TileCols, Len - Col), P.data(), Inner.data(),
+                   NOps, R.Cancel);
       }
   };
   int64_t Blocks = (Outer + TileRows - 1) / TileRows;
@@ -269,7 +298,7 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
 
 /// Reduces the input positions of `Red` (one output element) starting at
 /// byte offsets Base, for outer positions [Begin, End) of Red, into A.
-void reduceRange(KernelFn Fn, const Space &Red, const RunRequest &R,
+void reduceRange(const KernelRef &Fn, const Space &Red, const RunRequest &R,
                  const OpVector &Base, int64_t Begin, int64_t End,
                  int64_t LineBegin, int64_t LineEnd, Acc &A) {
   size_t NOps = R.Data.size();
@@ -278,12 +307,12 @@ void reduceRange(KernelFn Fn, const Space &Red, const RunRequest &R,
     Inner[K] = Red.Shape.empty() ? 0 : Red.Strides[K].back();
   PtrVector P(NOps);
   OpVector Off;
-  for (int64_t Pos = Begin; Pos < End; ++Pos) {
+  for (int64_t Pos = Begin; Pos < End && !cancelled(R.Cancel); ++Pos) {
     outerOffsets(Red, Pos, Off);
     P[0] = reinterpret_cast<char *>(A.Bytes);
     for (size_t K = 1; K < NOps; ++K)
       P[K] = R.Data[K] + Base[K] + Off[K] + LineBegin * Inner[K];
-    Fn(LineEnd - LineBegin, P.data(), Inner.data());
+    callPieces(Fn, LineEnd - LineBegin, P.data(), Inner.data(), NOps, R.Cancel);
   }
 }
 
@@ -308,7 +337,7 @@ Space withUnitInner(Space S) {
 void runAccumulate(const RunRequest &R, const VariantFn &Variant,
                    const Space &Red, const Space &Out) {
   size_t NOps = R.Data.size();
-  KernelFn Fn = Variant(specFor(Out, R));
+  KernelRef Fn = Variant(specFor(Out, R));
   OpVector Inner(NOps);
   for (size_t K = 0; K < NOps; ++K)
     Inner[K] = Out.Strides[K].back();
@@ -345,12 +374,12 @@ void runAccumulate(const RunRequest &R, const VariantFn &Variant,
     PtrVector P(NOps);
     for (int64_t Row = RowBegin; Row < RowEnd; ++Row) {
       outerOffsets(Out, Row, RowOff); // over all but the innermost dim
-      for (int64_t Pos = 0; Pos < RedCount; ++Pos) {
+      for (int64_t Pos = 0; Pos < RedCount && !cancelled(R.Cancel); ++Pos) {
         outerOffsets(RedAll, Pos, RedOff);
         for (size_t K = 0; K < NOps; ++K)
           P[K] =
               R.Data[K] + RowOff[K] + (K ? RedOff[K] : 0) + ColBegin * Inner[K];
-        Fn(Cols, P.data(), Inner.data());
+        callPieces(Fn, Cols, P.data(), Inner.data(), NOps, R.Cancel);
       }
     }
   };
@@ -398,7 +427,7 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
   if (Red.Shape.empty())
     for (size_t K = 1; K < NOps; ++K)
       Spec.Layouts[K] = Layout::Broadcast;
-  KernelFn Fn = Variant(Spec);
+  KernelRef Fn = Variant(Spec);
 
   int64_t Line = Red.Shape.empty() ? 1 : Red.Shape.back();
   int64_t RedOuter = 1;
@@ -443,16 +472,20 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
     setIdentity(Total, R.ResultType, R.Reduce);
     for (int64_t C = 0; C < Chunks; ++C)
       combineInto(Total, Partial[C], R.ResultType, R.Reduce);
-    storeAcc(R.Data[0], Total, R.ResultType);
+    if (!cancelled(R.Cancel)) // a partial total is no result
+      storeAcc(R.Data[0], Total, R.ResultType);
     return;
   }
   auto One = [&](int64_t Pos) {
+    if (cancelled(R.Cancel))
+      return;
     OpVector Off;
     outerOffsets(OutAll, Pos, Off);
     Acc A;
     setIdentity(A, R.ResultType, R.Reduce);
     reduceRange(Fn, Red, R, Off, 0, RedOuter, 0, Line, A);
-    storeAcc(R.Data[0] + Off[0], A, R.ResultType);
+    if (!cancelled(R.Cancel))
+      storeAcc(R.Data[0] + Off[0], A, R.ResultType);
   };
   if (Threads == 1) {
     for (int64_t Pos = 0; Pos < OutCount; ++Pos)
@@ -466,10 +499,65 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
 
 } // namespace
 
-void run(const RunRequest &R, const VariantFn &Variant) {
+/// Whether every operand's byte span fits in int64, exactly: the sum over
+/// dimensions of (extent - 1) * |stride|, plus the element size.
+static bool spansFit(const RunRequest &R) {
+  for (size_t K = 0; K < R.Data.size(); ++K) {
+    int64_t Span = R.ElemSizes[K];
+    for (int D = 0; D < R.NDim; ++D) {
+      int64_t St = R.Strides[K][D], Ext;
+      if (St == INT64_MIN ||
+          __builtin_mul_overflow(R.Shape[D] - 1, St < 0 ? -St : St, &Ext) ||
+          __builtin_add_overflow(Span, Ext, &Span))
+        return false;
+    }
+  }
+  return true;
+}
+
+llvm::Error checkSpace(const RunRequest &R) {
+  bool Empty = false, Overflow = false;
   int64_t Total = 1;
-  for (int D = 0; D < R.NDim; ++D)
-    Total *= R.Shape[D];
+  uint64_t Steps = 0; // sum of (extent - 1) <= Total - 1
+  for (int D = 0; D < R.NDim; ++D) {
+    int64_t E = R.Shape[D];
+    if (E < 0)
+      return makeError(ErrorKind::Value,
+                       "negative extent in the iteration shape");
+    Empty |= E == 0;
+    Overflow |= __builtin_mul_overflow(Total, E, &Total);
+    Steps += uint64_t(E) - 1;
+  }
+  if (Empty)
+    return llvm::Error::success();
+  // numpy's message for an iteration space larger than npy_intp.
+  if (Overflow)
+    return makeError(ErrorKind::Value, "iterator is too large");
+  // Offsets reached while running are partial sums of each operand's
+  // (extent - 1) * |stride|. Cheap bound first (the per-call path runs
+  // this): Steps * the largest |stride| + the largest element.
+  uint64_t MaxStride = 0, MaxElem = 0, Bound;
+  for (size_t K = 0; K < R.Data.size(); ++K) {
+    MaxElem = std::max(MaxElem, uint64_t(R.ElemSizes[K]));
+    for (int D = 0; D < R.NDim; ++D) {
+      int64_t St = R.Strides[K][D];
+      MaxStride = std::max(MaxStride, St < 0 ? 0 - uint64_t(St) : uint64_t(St));
+    }
+  }
+  if (!__builtin_mul_overflow(Steps, MaxStride, &Bound) &&
+      Bound <= uint64_t(INT64_MAX) - MaxElem)
+    return llvm::Error::success();
+  if (!spansFit(R))
+    return makeError(ErrorKind::Value, "iterator is too large");
+  return llvm::Error::success();
+}
+
+llvm::Error run(const RunRequest &R, const VariantFn &Variant) {
+  if (llvm::Error E = checkSpace(R))
+    return E;
+  int64_t Total = 1; // cannot overflow unless an extent is 0 (checkSpace)
+  for (int D = 0; D < R.NDim && Total != 0; ++D)
+    Total = R.Shape[D] == 0 ? 0 : Total * R.Shape[D];
   bool IsReduction = ir::isReduction(R.Reduce);
   if (Total == 0) {
     if (IsReduction) {
@@ -482,7 +570,8 @@ void run(const RunRequest &R, const VariantFn &Variant) {
           Kept.push_back(D);
       int64_t OutCount = 1;
       for (int D : Kept)
-        OutCount *= R.Shape[D];
+        if (__builtin_mul_overflow(OutCount, R.Shape[D], &OutCount))
+          return makeError(ErrorKind::Value, "iterator is too large");
       for (int64_t Pos = 0; Pos < OutCount; ++Pos) {
         int64_t Off = 0, P = Pos;
         for (int I = (int)Kept.size() - 1; I >= 0; --I) {
@@ -492,12 +581,13 @@ void run(const RunRequest &R, const VariantFn &Variant) {
         storeAcc(R.Data[0] + Off, A, R.ResultType);
       }
     }
-    return;
+    return llvm::Error::success();
   }
   if (IsReduction)
     runReduction(R, Variant);
   else
     runElementwise(R, Variant);
+  return llvm::Error::success();
 }
 
 } // namespace nejit::runtime

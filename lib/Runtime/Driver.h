@@ -5,7 +5,8 @@
 /// as long as possible, each operand's innermost layout (contiguous,
 /// broadcast, strided) picks the kernel variant, and large runs are split
 /// into chunks run with OpenMP. Reductions get one partial accumulator per
-/// chunk, combined in a fixed order.
+/// chunk, combined in a fixed order. Every kernel call covers at most
+/// CancelGrain elements, so that a run can be cancelled between calls.
 //===----------------------------------------------------------------------===//
 #ifndef NEJIT_RUNTIME_DRIVER_H
 #define NEJIT_RUNTIME_DRIVER_H
@@ -15,15 +16,39 @@
 
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/Error.h"
 
+#include <atomic>
 #include <functional>
 
 namespace nejit::runtime {
 
 using KernelFn = void (*)(int64_t N, char *const *Ptrs, const int64_t *Strides);
 
-/// Gives the compiled kernel for one layout variant (may compile).
-using VariantFn = llvm::function_ref<KernelFn(const codegen::KernelSpec &)>;
+/// A serial kernel over an index range as the driver calls it: JIT code, or
+/// a function with a context (lib/Interp's interpreter), with KernelFn's
+/// arguments and meaning either way.
+class KernelRef {
+public:
+  using ContextFn = void (*)(const void *Ctx, int64_t N, char *const *Ptrs,
+                             const int64_t *Strides);
+  KernelRef(KernelFn Fn) : Plain(Fn) {}
+  KernelRef(ContextFn Fn, const void *Ctx) : WithContext(Fn), Ctx(Ctx) {}
+  void operator()(int64_t N, char *const *Ptrs, const int64_t *Strides) const {
+    if (WithContext)
+      WithContext(Ctx, N, Ptrs, Strides);
+    else
+      Plain(N, Ptrs, Strides);
+  }
+
+private:
+  KernelFn Plain = nullptr;
+  ContextFn WithContext = nullptr;
+  const void *Ctx = nullptr;
+};
+
+/// Gives the kernel for one layout variant (may compile).
+using VariantFn = llvm::function_ref<KernelRef(const codegen::KernelSpec &)>;
 
 /// Inline capacity of the per-operand vectors: a call on small arrays must
 /// not allocate, and lifted constants are operands too (three inputs and
@@ -42,14 +67,29 @@ struct RunRequest {
   ir::Opcode Reduce = ir::Opcode::Input; ///< a reduction opcode, or Input
   /// The kernel is memory-bound: large outputs may use Layout::Streaming.
   bool MayStreamOutput = false;
+  /// When set, the run reads it between kernel calls and stops early (the
+  /// output then partly written) once it is true.
+  const std::atomic<bool> *Cancel = nullptr;
 };
 
-/// Runs an elementwise kernel or a reduction. For a reduction, Out's strides
-/// are 0 along the reduced dimensions.
-void run(const RunRequest &R, const VariantFn &Variant);
+/// Checks that the iteration space is addressable: extents are not
+/// negative, and the element count and each operand's byte span fit in
+/// int64 (so no offset computed while running can overflow).
+llvm::Error checkSpace(const RunRequest &R);
+
+/// Runs an elementwise kernel or a reduction, after checkSpace (whose error
+/// it returns, having run nothing). For a reduction, Out's strides are 0
+/// along the reduced dimensions.
+llvm::Error run(const RunRequest &R, const VariantFn &Variant);
 
 /// Below this many elements a run stays on the calling thread.
 constexpr int64_t SerialThreshold = 32768;
+
+/// No kernel call covers more elements than this: at the slowest kernels'
+/// tens of nanoseconds per element a cancellation is seen within a few
+/// milliseconds, and the calls are long enough that their fixed cost does
+/// not show.
+constexpr int64_t CancelGrain = 1 << 16;
 
 /// Outputs of at least this many bytes are written with non-temporal stores.
 constexpr int64_t StreamingThreshold = 16 << 20;

@@ -175,6 +175,9 @@ private:
   void foldEach();
   void accumulateRows();
   bool innermostIsKept() const;
+  bool cancelled() const {
+    return R.Cancel && R.Cancel->load(std::memory_order_relaxed);
+  }
 };
 
 void PassRunner::buildTable() {
@@ -245,6 +248,8 @@ void PassRunner::foldSpace(const KernelHandle &Fn, const Space &Red,
     forEachState(State, [&](size_t O, char *const *P) {
       stateIdentity(R.Outputs[O].Kind, P);
     });
+    if (cancelled())
+      return;
     int64_t L0 = SplitLines ? B / Segs : B * LinesPer;
     int64_t L1 = SplitLines ? L0 + 1 : std::min(Outer, L0 + LinesPer);
     int64_t Begin = SplitLines ? (B % Segs) * BlockLen : 0;
@@ -364,7 +369,7 @@ void PassRunner::accumulateRows() {
     int64_t Cols = std::min(Step, Len - ColBegin);
     DimVector RowOff, RedOff;
     llvm::SmallVector<char *, 8> P(NOps);
-    for (int64_t Row = RowBegin; Row < RowEnd; ++Row) {
+    for (int64_t Row = RowBegin; Row < RowEnd && !cancelled(); ++Row) {
       outerOffsets(Out, Row, RowOff);
       for (int64_t Pos = 0; Pos < Count; ++Pos) {
         outerOffsets(Red, Pos, RedOff);

@@ -34,6 +34,9 @@ struct ReduceRequest {
   llvm::SmallVector<const int64_t *, 6> InputStrides;
   llvm::SmallVector<int64_t, 6> InputSizes; ///< element bytes
   std::vector<ReduceOutput> Outputs;
+  /// When set, read between blocks: once true the pass stops (its results
+  /// then meaningless; the caller reads *Cancel).
+  const std::atomic<bool> *Cancel = nullptr;
 };
 
 /// Elements per block of a one-result reduction: long enough that the

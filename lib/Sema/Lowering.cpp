@@ -2,7 +2,11 @@
 /// \file
 /// buildIR: builds the kinded tree, then gives every operation the numexpr
 /// signature it finds, lowering the tree to an ir::Function with casts on the
-/// operands that need them (constants are re-typed instead).
+/// operands that need them (constants are re-typed instead). The lowering
+/// keeps its own stack and lowers each shared node once (which also makes a
+/// program's temporaries, read by several statements, one instruction).
+/// Reductions are typed by numexpr's search where numexpr has them and by
+/// reductionKind() where it does not (Sema/Extensions.cpp).
 //===----------------------------------------------------------------------===//
 #include "Sema/Sema.h"
 #include "Sema/TreeBuilder.h"
@@ -19,30 +23,65 @@ class Lowering {
 public:
   explicit Lowering(ir::Function &F) : F(F) {}
 
-  /// Nodes lowered once however often they are read (a program's assigned
-  /// values: without this a chain of temporaries would grow exponentially).
-  std::map<const ENode *, int> Memo;
-  void share(const ENode *N) { Memo.emplace(N, -1); }
-
-  Expected<int> lower(const ENode &N) {
-    auto It = Memo.find(&N);
-    if (It == Memo.end())
-      return lowerNode(N);
-    if (It->second < 0) {
-      auto Id = lowerNode(N);
-      if (!Id)
-        return Id;
-      Memo[&N] = *Id;
+  /// Lowers the tree under Root in post-order with an explicit stack (a
+  /// 10,000-term sum is a chain 10,000 deep). A node the kinded tree shares
+  /// (power expansion reuses its squares) is lowered once: lowering it per
+  /// use made `(((a**50)**50)**50)**50` 6,250,000 instructions.
+  Expected<int> lower(const ENode &Root) {
+    if (Root.K != ENode::Op)
+      return leaf(Root);
+    std::vector<Pending> Stack;
+    if (auto E = start(Root, Stack))
+      return E;
+    int Result = -1;
+    while (!Stack.empty()) {
+      Pending &P = Stack.back();
+      if (P.Done) {
+        Result = P.DoneId;
+        Stack.pop_back();
+      } else if (P.NextKid == P.N->Kids.size()) {
+        Result = finish(P);
+        Stack.pop_back();
+      } else {
+        const ENode &Kid = *P.N->Kids[P.NextKid];
+        auto Taken = takeKid(P, Kid);
+        if (!Taken)
+          return Taken.takeError();
+        if (*Taken)
+          continue;
+        // An operation not lowered yet: its operand id arrives below.
+        if (auto E = start(Kid, Stack))
+          return E;
+        continue;
+      }
+      if (!Stack.empty())
+        addOperand(Stack.back(), Result);
     }
-    return Memo[&N];
+    return Result;
   }
 
-  Expected<int> lowerNode(const ENode &N) {
+private:
+  ir::Function &F;
+  std::map<int, int> InputInst;
+  std::map<const ENode *, int> Lowered;
+
+  /// An operation being lowered: its instruction so far and its next kid.
+  struct Pending {
+    const ENode *N;
+    ir::Inst I{ir::Opcode::Const, DType::Bool};
+    std::string Sig; ///< the typed signature found for N
+    size_t NextKid = 0;
+    bool Done = false; ///< lowered already (shared, or a folded reduction)
+    int DoneId = -1;
+  };
+
+  Expected<int> leaf(const ENode &N) {
     switch (N.K) {
     case ENode::Var: {
       if (N.VarIndex < 0)
         return makeError(ErrorKind::Key, N.Loc,
-                         "variable '" + N.Name + "' is not defined");
+                         "variable '" + sourceFragment(N.Name) +
+                             "' is not defined");
       auto It = InputInst.find(N.VarIndex);
       if (It != InputInst.end())
         return It->second;
@@ -59,14 +98,11 @@ public:
     case ENode::Raw:
       return makeError(ErrorKind::Value, N.Loc, "misplaced axis argument");
     case ENode::Op:
-      return lowerOp(N);
+      break;
     }
-    return -1;
+    return makeError(ErrorKind::Runtime, N.Loc,
+                     "internal error: an operation lowered as a leaf");
   }
-
-private:
-  ir::Function &F;
-  std::map<int, int> InputInst;
 
   Expected<int> constant(const PyConst &V, DType T, SourceLoc Loc) {
     if (V.N == Np::Array)
@@ -74,50 +110,45 @@ private:
                        "a numpy array made from constants (copy() or "
                        "ones_like() of a constant) cannot be part of an "
                        "expression");
-    if (V.T == PyConst::Int && (V.I > INT64_MAX || V.I < INT64_MIN))
-      return makeError(ErrorKind::Value, Loc,
-                       "integer constant too large for int64");
     ir::Inst I{ir::Opcode::Const, T};
-    I.Value = V.toScalar(T);
+    if (V.T == PyConst::Int && (V.I > INT64_MAX || V.I < INT64_MIN)) {
+      // numexpr converts a Python int to the constant's typed kind: beyond
+      // int64 that works for floating kinds only (C long: OverflowError).
+      if (T != DType::Float32 && T != DType::Float64 && T != DType::Complex128)
+        return makeError(ErrorKind::Overflow, Loc,
+                         "integer constant too large for int64");
+      I.Value = T == DType::Complex128
+                    ? ir::Scalar::ofComplex({(double)V.I, 0.0})
+                    : ir::Scalar::ofFloat(T, (double)V.I);
+    } else {
+      I.Value = V.toScalar(T);
+    }
     if (T == DType::Bytes)
       I.ItemSize = (int64_t)V.S.size();
     I.Loc = Loc;
     return F.add(std::move(I));
   }
 
-  /// Kid lowered and converted to Want: numexpr recasts constants rather
-  /// than emitting a cast.
-  Expected<int> lowerAs(const ENode &Kid, DType Want) {
-    if (Kid.K == ENode::Const && Kid.Type != Want)
-      return constant(Kid.Value, Want, Kid.Loc);
-    auto Sub = lower(Kid);
-    if (!Sub || Kid.Type == Want)
-      return Sub;
-    return cast(*Sub, Want, Kid.Loc);
-  }
-
-  int cast(int Id, DType To, SourceLoc Loc) {
-    if (F.Insts[Id].Type == To)
-      return Id;
-    ir::Inst C{ir::Opcode::Cast, To};
-    C.Operands = {Id};
-    C.Loc = Loc;
-    return F.add(std::move(C));
-  }
-
-  Expected<int> lowerReduction(const ENode &N, ir::Opcode Op);
-  /// nejit's rule for a reduction whose operand takes type Operand.
-  Expected<int> lowerNejitReduction(const ENode &N, ir::Opcode Op,
-                                    DType Operand);
-
-  /// A reduction of a constant: the result is 0-d, so any axis is out of
-  /// bounds; over all axes it is the constant's own value.
-  Expected<int> reduceConstant(const ENode &N, ir::Opcode Op, DType Want);
-
-  Expected<int> lowerOp(const ENode &N) {
+  /// Begins lowering the operation N: finds its typed signature and pushes
+  /// it (already done when shared and lowered, or a reduction of a
+  /// constant, which is the constant).
+  llvm::Error start(const ENode &N, std::vector<Pending> &Stack) {
+    Pending P;
+    P.N = &N;
+    auto Seen = Lowered.find(&N);
+    if (Seen != Lowered.end()) {
+      P.Done = true;
+      P.DoneId = Seen->second;
+      Stack.push_back(std::move(P));
+      return llvm::Error::success();
+    }
     auto Op = opcodeFor(N.Name);
-    if (Op && ir::isReduction(*Op))
-      return lowerReduction(N, *Op);
+    if (Op && ir::isReduction(*Op)) {
+      if (auto E = startReduction(N, *Op, P))
+        return E;
+      Stack.push_back(std::move(P));
+      return llvm::Error::success();
+    }
     std::string Base;
     for (const auto &K : N.Kids)
       Base += K->K == ENode::Raw ? 'n' : typecode(K->Type);
@@ -134,47 +165,81 @@ private:
     if (!Op)
       return makeError(ErrorKind::NotImplemented, N.Loc,
                        "no IR operation for '" + N.Name + "'");
-    ir::Inst I{*Op, N.Type};
-    I.Loc = N.Loc;
-    for (size_t K = 0; K < N.Kids.size(); ++K) {
-      auto Id = lowerAs(*N.Kids[K], typeOfCode((*Sig)[K]));
-      if (!Id)
-        return Id;
-      I.Operands.push_back(*Id);
+    P.Sig = *Sig;
+    P.I = ir::Inst{*Op, N.Type};
+    P.I.Loc = N.Loc;
+    Stack.push_back(std::move(P));
+    return llvm::Error::success();
+  }
+
+  /// Types the reduction N (opcode Op) into P: the operand's type in
+  /// P.Sig, or, for a reduction of a constant, its folded value.
+  llvm::Error startReduction(const ENode &N, ir::Opcode Op, Pending &P);
+  /// nejit's rule for the reduction N of an operand of type Operand.
+  llvm::Error startNejitReduction(const ENode &N, ir::Opcode Op,
+                                  DType Operand, Pending &P);
+  /// A reduction of a constant: the result is 0-d, so any axis is out of
+  /// bounds; over all axes it is the constant's own value.
+  Expected<int> reduceConstant(const ENode &N, ir::Opcode Op);
+  /// After its operand: any/all test it against 0, the reduction is added
+  /// and cast to the kind of N.
+  int finishReduction(Pending &P);
+
+  /// Takes P's next kid if it needs no lowering of its own (an axis, a
+  /// re-typed constant, a leaf): true when taken.
+  Expected<bool> takeKid(Pending &P, const ENode &Kid) {
+    if (Kid.K == ENode::Raw) {
+      P.I.Axis = Kid.Axis;
+      P.I.KeepDims = Kid.KeepDims;
+      P.I.Ddof = Kid.Ddof;
+      ++P.NextKid;
+      return true;
     }
-    if (N.Type == DType::Bytes && !I.Operands.empty())
-      I.ItemSize = F.Insts[I.Operands[0]].ItemSize;
-    return F.add(std::move(I));
+    if (Kid.K == ENode::Op)
+      return false;
+    DType Want = typeOfCode(P.Sig[P.NextKid]);
+    // numexpr recasts constants rather than emitting a cast.
+    auto Id = Kid.K == ENode::Const && Kid.Type != Want
+                  ? constant(Kid.Value, Want, Kid.Loc)
+                  : leaf(Kid);
+    if (!Id)
+      return Id.takeError();
+    if (Kid.K == ENode::Const && Kid.Type != Want) {
+      P.I.Operands.push_back(*Id);
+      ++P.NextKid;
+    } else {
+      addOperand(P, *Id);
+    }
+    return true;
+  }
+
+  /// Adds operand Id (of P's next kid) to P, cast to the signature's type.
+  void addOperand(Pending &P, int Id) {
+    const ENode &Kid = *P.N->Kids[P.NextKid];
+    DType Want = typeOfCode(P.Sig[P.NextKid]);
+    if (Kid.Type != Want) {
+      ir::Inst C{ir::Opcode::Cast, Want};
+      C.Operands = {Id};
+      C.Loc = Kid.Loc;
+      Id = F.add(std::move(C));
+    }
+    P.I.Operands.push_back(Id);
+    ++P.NextKid;
+  }
+
+  int finish(Pending &P) {
+    if (ir::isReduction(P.I.Op))
+      return finishReduction(P);
+    if (P.N->Type == DType::Bytes && !P.I.Operands.empty())
+      P.I.ItemSize = F.Insts[P.I.Operands[0]].ItemSize;
+    int Id = F.add(std::move(P.I));
+    Lowered[P.N] = Id;
+    return Id;
   }
 };
 
-Expected<int> Lowering::reduceConstant(const ENode &N, ir::Opcode Op,
-                                       DType Want) {
-  const ENode &Axis = *N.Kids[1];
-  const ENode &Arg = *N.Kids[0];
-  if (Axis.Axis)
-    return makeError(ErrorKind::Value, Axis.Loc,
-                     "axis " + std::to_string(*Axis.Axis) +
-                         " is out of bounds for the 0-d result of a "
-                         "constant expression");
-  PyConst V = Arg.Value;
-  switch (Op) {
-  case ir::Opcode::Any:
-  case ir::Opcode::All:
-    V = PyConst::ofBool(Arg.Value.truthy());
-    break;
-  case ir::Opcode::Var:
-  case ir::Opcode::Std:
-    // One element: M2 = 0 over max(1 - ddof, 0) (numpy's 0/0 is NaN).
-    V = PyConst::ofFloat(Axis.Ddof < 1 ? 0.0 : NAN);
-    break;
-  default:
-    break;
-  }
-  return constant(V, Want, Arg.Loc);
-}
-
-Expected<int> Lowering::lowerReduction(const ENode &N, ir::Opcode Op) {
+llvm::Error Lowering::startReduction(const ENode &N, ir::Opcode Op,
+                                     Pending &P) {
   // numexpr's own reductions search numexpr's typed operations first; when
   // numexpr has none for the kind (a bool sum), nejit's rule applies, but
   // an expression that both reject gets numexpr's error.
@@ -190,31 +255,34 @@ Expected<int> Lowering::lowerReduction(const ENode &N, ir::Opcode Op) {
       NumexprProblem = "couldn't find matching opcode for '" + N.Name + "_" +
                        Ret + Base + "'";
   }
-  auto Id = lowerNejitReduction(N, Op, Operand);
-  if (Id || !NumexprProblem)
-    return Id;
-  llvm::consumeError(Id.takeError());
+  llvm::Error E = startNejitReduction(N, Op, Operand, P);
+  if (!E || !NumexprProblem)
+    return E;
+  llvm::consumeError(std::move(E));
   return makeError(ErrorKind::NotImplemented, N.Loc, *NumexprProblem);
 }
 
-Expected<int> Lowering::lowerNejitReduction(const ENode &N, ir::Opcode Op,
-                                            DType Operand) {
+llvm::Error Lowering::startNejitReduction(const ENode &N, ir::Opcode Op,
+                                          DType Operand, Pending &P) {
   const ENode &Axis = *N.Kids[1];
   const ENode &Arg = *N.Kids[0];
   DType A = Arg.Type;
   if (Axis.AxisNotInteger)
     return makeError(ErrorKind::Type, Axis.Loc,
                      "the axis of a reduction must be an integer");
-  if (!reductionKind(N.Name, A) ||
-      (ir::isNumexprReduction(Op) && A == DType::Complex128 &&
-       (Op == ir::Opcode::Min || Op == ir::Opcode::Max)))
+  if (!reductionKind(N.Name, A))
     return makeError(ErrorKind::Type, N.Loc,
                      N.Name + "() is not defined for " +
                          (A == DType::Bytes ? "byte strings"
                                             : "complex numbers"));
-  if (Arg.K == ENode::Const)
-    return reduceConstant(N, Op, N.Type);
-
+  if (Arg.K == ENode::Const) {
+    auto C = reduceConstant(N, Op);
+    if (!C)
+      return C.takeError();
+    P.Done = true;
+    P.DoneId = *C;
+    return llvm::Error::success();
+  }
   // The operand as the reduction takes it (the accumulation type).
   switch (Op) {
   case ir::Opcode::Sum:
@@ -236,32 +304,66 @@ Expected<int> Lowering::lowerNejitReduction(const ENode &N, ir::Opcode Op,
   default:
     break;
   }
-  auto Sub = lower(Arg);
-  if (!Sub)
-    return Sub;
-  int Id = cast(*Sub, Operand, Arg.Loc);
-  if ((Op == ir::Opcode::Any || Op == ir::Opcode::All) && A != DType::Bool) {
+  P.Sig = std::string{typecode(Operand), 'n'};
+  P.I = ir::Inst{Op, N.Type};
+  P.I.Loc = N.Loc;
+  return llvm::Error::success();
+}
+
+Expected<int> Lowering::reduceConstant(const ENode &N, ir::Opcode Op) {
+  const ENode &Axis = *N.Kids[1];
+  const ENode &Arg = *N.Kids[0];
+  if (Axis.Axis)
+    return makeError(ErrorKind::Value, Axis.Loc,
+                     "axis " + std::to_string(*Axis.Axis) +
+                         " is out of bounds for the 0-d result of a "
+                         "constant expression");
+  PyConst V = Arg.Value;
+  switch (Op) {
+  case ir::Opcode::Any:
+  case ir::Opcode::All:
+    V = PyConst::ofBool(Arg.Value.truthy());
+    break;
+  case ir::Opcode::Var:
+  case ir::Opcode::Std:
+    // One element: M2 = 0 over max(1 - ddof, 0) (numpy's 0/0 is NaN).
+    V = PyConst::ofFloat(Axis.Ddof < 1 ? 0.0 : NAN);
+    break;
+  default:
+    break;
+  }
+  return constant(V, N.Type, Arg.Loc);
+}
+
+int Lowering::finishReduction(Pending &P) {
+  ir::Inst I = std::move(P.I);
+  int Id = I.Operands[0];
+  DType A = F.Insts[Id].Type;
+  if ((I.Op == ir::Opcode::Any || I.Op == ir::Opcode::All) &&
+      A != DType::Bool) {
     // Truth of a number: x != 0 (a NaN is true, as in numpy).
     ir::Inst Zero{ir::Opcode::Const, A};
     Zero.Value = ir::Scalar::ofInt(DType::Int64, 0).castTo(A);
-    Zero.Loc = Arg.Loc;
+    Zero.Loc = I.Loc;
     ir::Inst Ne{ir::Opcode::Ne, DType::Bool};
     Ne.Operands = {Id, F.add(std::move(Zero))};
-    Ne.Loc = Arg.Loc;
-    Id = F.add(std::move(Ne));
+    Ne.Loc = I.Loc;
+    I.Operands[0] = F.add(std::move(Ne));
+    A = DType::Bool;
   }
-  DType Acc = F.Insts[Id].Type;
-  DType Type = Op == ir::Opcode::Var || Op == ir::Opcode::Std ? DType::Float64
-               : Op == ir::Opcode::Any || Op == ir::Opcode::All
-                   ? DType::Bool
-                   : Acc;
-  ir::Inst I{Op, Type};
-  I.Loc = N.Loc;
-  I.Operands = {Id};
-  I.Axis = Axis.Axis;
-  I.KeepDims = Axis.KeepDims;
-  I.Ddof = Axis.Ddof;
-  return cast(F.add(std::move(I)), N.Type, N.Loc);
+  I.Type = I.Op == ir::Opcode::Var || I.Op == ir::Opcode::Std ? DType::Float64
+           : I.Op == ir::Opcode::Any || I.Op == ir::Opcode::All
+               ? DType::Bool
+               : A;
+  Id = F.add(std::move(I));
+  if (F.Insts[Id].Type != P.N->Type) {
+    ir::Inst C{ir::Opcode::Cast, P.N->Type};
+    C.Operands = {Id};
+    C.Loc = P.N->Loc;
+    Id = F.add(std::move(C));
+  }
+  Lowered[P.N] = Id;
+  return Id;
 }
 
 } // namespace
@@ -318,9 +420,7 @@ Expected<ir::Function> buildProgramIR(const ProgramAst &P, const Signature &Sig,
   }
   ir::Function F;
   F.Inputs = Sig;
-  sema::Lowering L(F);
-  for (const auto &[Name, Node] : Bound)
-    L.share(Node.get());
+  sema::Lowering L(F); // lowers each node once, however often it is read
   auto Result = [&](const sema::ENodePtr &N) -> Expected<int> {
     if (N->K == sema::ENode::Const && N->Type == DType::Bytes)
       return makeError(ErrorKind::Value, N->Loc,

@@ -38,6 +38,13 @@ struct ENode {
   int Ddof = 0;                ///< Raw: ddof= of var/std
   std::vector<ENodePtr> Kids;
   SourceLoc Loc;
+
+  ENode() = default;
+  /// Frees the nodes only this one holds without recursion (a 10,000-term
+  /// sum is a chain 10,000 deep).
+  ~ENode();
+  ENode(const ENode &) = delete;
+  ENode &operator=(const ENode &) = delete;
 };
 
 ENodePtr makeConst(PyConst V, SourceLoc Loc);

@@ -4,6 +4,8 @@
 /// when every argument is a constant), the reductions (numexpr's
 /// sum/prod/min/max and nejit's mean/std/var/any/all, with numpy's axis=,
 /// keepdims= and ddof=) and nejit's clip().
+/// A call's first argument is built by TreeBuilder::build's chain walk, after
+/// the checks Python makes before evaluating it (callFirstOperand).
 //===----------------------------------------------------------------------===//
 #include "Sema/TreeBuilder.h"
 
@@ -23,18 +25,34 @@ llvm::Error TreeBuilder::checkArity(const AstNode &N, size_t Want) {
                        std::to_string(N.Args.size()) + " were given");
 }
 
-Expected<ENodePtr> TreeBuilder::buildCall(const AstNode &N) {
+static bool isReduction(const std::string &Name) {
+  return isReductionName(Name);
+}
+
+/// numexpr's own reductions (the rest are nejit's).
+static bool isNumexprReductionName(const std::string &Name) {
+  return Name == "sum" || Name == "prod" || Name == "min" || Name == "max";
+}
+
+Expected<const AstNode *> TreeBuilder::callFirstOperand(const AstNode &N) {
   const std::string &Name = N.Text;
-  bool IsReduction = isReductionName(Name);
+  bool IsReduction = isReduction(Name);
   if (!IsReduction && !N.Keywords.empty())
     return makeError(ErrorKind::Type, N.KeywordLocs[0],
                      Name + "() got an unexpected keyword argument '" +
-                         N.Keywords[0].first + "'");
-  if (IsReduction)
-    return buildReduction(N);
-  if (Name == "clip")
-    return buildClip(N);
-  if (Name == "where" || Name == "contains") {
+                         sourceFragment(N.Keywords[0].first) + "'");
+  if (IsReduction) {
+    ReductionArgs R;
+    if (auto E = reductionArgs(N, R))
+      return E;
+    return R.Arg;
+  }
+  if (Name == "clip") {
+    if (N.Args.size() != 3)
+      return makeError(ErrorKind::Type, N.Loc,
+                       "clip() takes 3 arguments (x, lo, hi) but " +
+                           std::to_string(N.Args.size()) + " were given");
+  } else if (Name == "where" || Name == "contains") {
     // Python functions of fixed arity: a wrong count is a TypeError.
     size_t Want = Name == "where" ? 3 : 2;
     if (N.Args.size() != Want)
@@ -42,18 +60,33 @@ Expected<ENodePtr> TreeBuilder::buildCall(const AstNode &N) {
                        Name + "() takes " + std::to_string(Want) +
                            " arguments but " + std::to_string(N.Args.size()) +
                            " were given");
-    return Name == "where" ? buildWhere(N) : buildContains(N);
+  } else if (!lookupFunction(Name)) {
+    return makeError(ErrorKind::Type, N.Loc,
+                     "unknown function '" + sourceFragment(Name) + "'");
   }
-  const FunctionInfo *Fn = lookupFunction(Name);
-  if (!Fn)
-    return makeError(ErrorKind::Type, N.Loc, "unknown function '" + Name + "'");
-  return buildFunction(N, *Fn);
+  return N.Args.empty() ? nullptr : N.Args[0].get();
 }
 
-Expected<std::vector<ENodePtr>> TreeBuilder::buildArgs(const AstNode &N) {
+Expected<ENodePtr> TreeBuilder::completeCall(const AstNode &N, ENodePtr First) {
+  const std::string &Name = N.Text;
+  if (isReduction(Name))
+    return buildReduction(N, std::move(First));
+  if (Name == "where")
+    return buildWhere(N, std::move(First));
+  if (Name == "contains")
+    return buildContains(N, std::move(First));
+  if (Name == "clip")
+    return buildClip(N, std::move(First));
+  return buildFunction(N, *lookupFunction(Name), std::move(First));
+}
+
+Expected<std::vector<ENodePtr>> TreeBuilder::buildArgs(const AstNode &N,
+                                                       ENodePtr First) {
   std::vector<ENodePtr> Args;
-  for (const auto &A : N.Args) {
-    auto E = build(*A);
+  if (First)
+    Args.push_back(std::move(First));
+  for (size_t I = Args.size(); I < N.Args.size(); ++I) {
+    auto E = build(*N.Args[I]);
     if (!E)
       return E.takeError();
     Args.push_back(*E);
@@ -61,8 +94,8 @@ Expected<std::vector<ENodePtr>> TreeBuilder::buildArgs(const AstNode &N) {
   return Args;
 }
 
-Expected<ENodePtr> TreeBuilder::buildWhere(const AstNode &N) {
-  auto BuiltArgs = buildArgs(N);
+Expected<ENodePtr> TreeBuilder::buildWhere(const AstNode &N, ENodePtr First) {
+  auto BuiltArgs = buildArgs(N, std::move(First));
   if (!BuiltArgs)
     return BuiltArgs.takeError();
   std::vector<ENodePtr> &Args = *BuiltArgs;
@@ -83,8 +116,9 @@ Expected<ENodePtr> TreeBuilder::buildWhere(const AstNode &N) {
   return makeOp("where", Args, N.Loc);
 }
 
-Expected<ENodePtr> TreeBuilder::buildContains(const AstNode &N) {
-  auto Args = buildArgs(N);
+Expected<ENodePtr> TreeBuilder::buildContains(const AstNode &N,
+                                              ENodePtr First) {
+  auto Args = buildArgs(N, std::move(First));
   if (!Args)
     return Args.takeError();
   for (const auto &A : *Args)
@@ -94,8 +128,9 @@ Expected<ENodePtr> TreeBuilder::buildContains(const AstNode &N) {
 }
 
 Expected<ENodePtr> TreeBuilder::buildFunction(const AstNode &N,
-                                              const FunctionInfo &Fn) {
-  auto BuiltArgs = buildArgs(N);
+                                              const FunctionInfo &Fn,
+                                              ENodePtr First) {
+  auto BuiltArgs = buildArgs(N, std::move(First));
   if (!BuiltArgs)
     return BuiltArgs.takeError();
   std::vector<ENodePtr> &Args = *BuiltArgs;
@@ -154,11 +189,10 @@ Expected<DType> TreeBuilder::functionKind(const AstNode &N,
   return Kind;
 }
 
-Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N) {
-  const AstNode *Arg = nullptr, *AxisArg = nullptr, *KeepArg = nullptr,
-                *DdofArg = nullptr;
-  SourceLoc AxisLoc = N.Loc;
-  bool TakesDdof = N.Text == "var" || N.Text == "std";
+llvm::Error TreeBuilder::reductionArgs(const AstNode &N, ReductionArgs &R) {
+  const AstNode *&Arg = R.Arg, *&AxisArg = R.AxisArg;
+  SourceLoc &AxisLoc = R.AxisLoc;
+  AxisLoc = N.Loc;
   if (N.Args.size() > 2)
     return makeError(ErrorKind::Type, N.Loc,
                      N.Text + "() takes an array and an optional axis");
@@ -175,22 +209,27 @@ Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N) {
       AxisLoc = AxisArg->Loc;
     } else if (KW.first == "a" && !Arg) {
       Arg = KW.second.get();
-    } else if (KW.first == "keepdims" && !KeepArg) {
-      KeepArg = KW.second.get();
-    } else if (KW.first == "ddof" && TakesDdof && !DdofArg) {
-      DdofArg = KW.second.get();
+    } else if (KW.first == "keepdims" && !R.KeepArg) {
+      R.KeepArg = KW.second.get();
+    } else if (KW.first == "ddof" && (N.Text == "var" || N.Text == "std") &&
+               !R.DdofArg) {
+      R.DdofArg = KW.second.get();
     } else {
       return makeError(ErrorKind::Type, N.KeywordLocs[I],
                        N.Text + "() got an unexpected keyword argument '" +
-                           KW.first + "'");
+                           sourceFragment(KW.first) + "'");
     }
   }
   if (!Arg)
     return makeError(ErrorKind::Type, N.Loc,
                      N.Text + "() takes an array and an optional axis");
-  auto A = build(*Arg);
-  if (!A)
-    return A;
+  return llvm::Error::success();
+}
+
+Expected<ENodePtr> TreeBuilder::reductionOptions(const AstNode &N,
+                                                 const ReductionArgs &R) {
+  const AstNode *AxisArg = R.AxisArg;
+  SourceLoc AxisLoc = R.AxisLoc;
   auto Raw = std::make_shared<ENode>();
   Raw->K = ENode::Raw;
   Raw->Loc = AxisLoc;
@@ -207,9 +246,7 @@ Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N) {
     double D = V.asDouble();
     // numexpr's reductions keep numexpr's rule; nejit's own take numpy's
     // negative axes, counted from the end.
-    bool Numexprs = N.Text == "sum" || N.Text == "prod" || N.Text == "min" ||
-                    N.Text == "max";
-    if (D < 0 && Numexprs)
+    if (D < 0 && isNumexprReductionName(N.Text))
       return makeError(ErrorKind::Value, AxisLoc,
                        "negative axis are not supported");
     if (D > 254 || D < -254)
@@ -219,23 +256,33 @@ Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N) {
     Raw->AxisNotInteger = !V.isIntegral();
     Raw->Axis = (int)D;
   }
-  if (KeepArg) {
-    auto Flag = constantInteger(*KeepArg, "keepdims");
+  if (R.KeepArg) {
+    auto Flag = constantInteger(*R.KeepArg, "keepdims");
     if (!Flag)
       return Flag.takeError();
     Raw->KeepDims = *Flag != 0;
   }
-  if (DdofArg) {
-    auto Ddof = constantInteger(*DdofArg, "ddof");
+  if (R.DdofArg) {
+    auto Ddof = constantInteger(*R.DdofArg, "ddof");
     if (!Ddof)
       return Ddof.takeError();
     if (*Ddof < -(1 << 30) || *Ddof > (1 << 30))
-      return makeError(ErrorKind::Value, DdofArg->Loc, "ddof is too large");
+      return makeError(ErrorKind::Value, R.DdofArg->Loc, "ddof is too large");
     Raw->Ddof = (int)*Ddof;
   }
-  ENodePtr X = *A;
-  bool Numexprs = N.Text == "sum" || N.Text == "prod" || N.Text == "min" ||
-                  N.Text == "max";
+  return Raw;
+}
+
+Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N,
+                                               ENodePtr Built) {
+  ReductionArgs R;
+  if (auto E = reductionArgs(N, R)) // checked before Built was built
+    return E;
+  auto Raw = reductionOptions(N, R);
+  if (!Raw)
+    return Raw;
+  ENodePtr X = std::move(Built);
+  bool Numexprs = isNumexprReductionName(N.Text);
   if (Numexprs && X->K == ENode::Const && X->Value.Boxed)
     return X; // numexpr returns a ConstantNode argument unreduced
   if (X->K == ENode::Const) {
@@ -261,7 +308,7 @@ Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N) {
                        N.Text + "() is not defined for byte strings");
     Kind = *K;
   }
-  return makeOp(N.Text, {X, Raw}, N.Loc, Kind);
+  return makeOp(N.Text, {X, *Raw}, N.Loc, Kind);
 }
 
 Expected<int64_t> TreeBuilder::constantInteger(const AstNode &A,
@@ -278,15 +325,13 @@ Expected<int64_t> TreeBuilder::constantInteger(const AstNode &A,
   return V.T == PyConst::Bool ? (int64_t)V.B : (int64_t)V.I;
 }
 
-Expected<ENodePtr> TreeBuilder::buildClip(const AstNode &N) {
-  if (N.Args.size() != 3)
-    return makeError(ErrorKind::Type, N.Loc,
-                     "clip() takes 3 arguments (x, lo, hi) but " +
-                         std::to_string(N.Args.size()) + " were given");
-  std::vector<ENodePtr> Args;
+Expected<ENodePtr> TreeBuilder::buildClip(const AstNode &N, ENodePtr X) {
+  if (X->K == ENode::Const && X->Value.N == Np::Array)
+    return arrayOperand(X->Loc);
+  std::vector<ENodePtr> Args{X};
   bool Bound[3] = {true, true, true};
-  for (size_t I = 0; I < 3; ++I) {
-    if (I > 0 && N.Args[I]->K == AstNode::NoneLit) {
+  for (size_t I = 1; I < 3; ++I) {
+    if (N.Args[I]->K == AstNode::NoneLit) {
       Bound[I] = false;
       continue;
     }

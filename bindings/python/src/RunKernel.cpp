@@ -1,13 +1,16 @@
 //===- RunKernel.cpp - The call into a compiled kernel --------------------===//
 /// \file
 /// Runs a compiled kernel on numpy arrays: broadcasts the operands, checks
-/// or allocates the result (out=, order, casting), computes byte strides
-/// over a collapsed iteration space, and calls Kernel::run, releasing the
-/// GIL for large runs.
+/// or allocates the result (out=, order, casting; a temporary when `out`
+/// may share memory with an input), computes byte strides over a collapsed
+/// iteration space, and calls Kernel::run, releasing the GIL for large runs
+/// and letting SIGINT stop long ones.
 //===----------------------------------------------------------------------===//
 #include "RunKernel.h"
 #include "Arguments.h"
 #include "Errors.h"
+#include "Interrupt.h"
+#include "Overlap.h"
 #include "PyRef.h"
 #include "ResultPool.h"
 
@@ -55,6 +58,18 @@ bool outArray(PyObject *OutObj, PyArrayObject *&Out) {
   return true;
 }
 
+/// numpy's message for operands that do not broadcast: `out` (when it takes
+/// part) first, then the inputs, each shape followed by a space.
+void broadcastError(const std::vector<PyArrayObject *> &Inputs,
+                    PyArrayObject *Out) {
+  std::string Msg = "operands could not be broadcast together with shapes ";
+  if (Out)
+    Msg += shapeString(PyArray_NDIM(Out), PyArray_DIMS(Out)) + " ";
+  for (PyArrayObject *B : Inputs)
+    Msg += shapeString(PyArray_NDIM(B), PyArray_DIMS(B)) + " ";
+  PyErr_SetString(PyExc_ValueError, Msg.c_str());
+}
+
 /// Broadcasts the inputs into S.ND/S.Shape, numpy's way. The elementwise
 /// iteration space also spans `out`: numexpr lets a 0-d or smaller result
 /// broadcast into a larger output.
@@ -84,10 +99,7 @@ bool broadcastShapes(const std::vector<PyArrayObject *> &Inputs,
         S.Shape[Off + D] = X;
         continue;
       }
-      std::string Msg = "operands could not be broadcast together with shapes";
-      for (PyArrayObject *B : Inputs)
-        Msg += " " + shapeString(PyArray_NDIM(B), PyArray_DIMS(B));
-      PyErr_SetString(PyExc_ValueError, Msg.c_str());
+      broadcastError(Inputs, IsReduction ? nullptr : Out);
       return false;
     }
   }
@@ -117,6 +129,25 @@ bool resultShape(const nejit::Kernel &K, bool IsReduction, RunShape &S) {
   return true;
 }
 
+/// The number of elements of the iteration space; numpy's ValueError when
+/// it does not fit in npy_intp (each operand's size does, their broadcast
+/// need not).
+bool elementCount(const RunShape &S, int64_t &Total) {
+  Total = 1;
+  bool Overflow = false;
+  for (int D = 0; D < S.ND; ++D) {
+    if (S.Shape[D] == 0) {
+      Total = 0;
+      return true;
+    }
+    Overflow |= __builtin_mul_overflow(Total, int64_t(S.Shape[D]), &Total);
+  }
+  if (!Overflow)
+    return true;
+  PyErr_SetString(PyExc_ValueError, "iterator is too large");
+  return false;
+}
+
 } // namespace
 
 PyObject *newArray(PyArray_Descr *Descr, int ND, const npy_intp *Shape,
@@ -124,25 +155,43 @@ PyObject *newArray(PyArray_Descr *Descr, int ND, const npy_intp *Shape,
   return newResultArray(Descr, ND, Shape, Fortran);
 }
 
-bool prepareOut(PyArrayObject *Out, PyArray_Descr *ResultDescr,
-                NPY_CASTING Casting, bool IsReduction, const RunShape &S,
-                Destination &Dest) {
+namespace {
+
+/// Checks `out`'s shape against the result's, with numexpr's messages. A
+/// full reduction writes any `out` of one element, whatever its shape.
+bool checkOutShape(PyArrayObject *Out, bool IsReduction, const RunShape &S) {
   int OND = PyArray_NDIM(Out);
+  if (IsReduction && S.Axis < 0) {
+    if (PyArray_SIZE(Out) == 1)
+      return true;
+    PyErr_SetString(PyExc_ValueError,
+                    "out argument must have size 1 for a full reduction");
+    return false;
+  }
   bool Same = OND == S.RND;
   for (int D = 0; Same && D < S.RND; ++D)
     Same = PyArray_DIMS(Out)[D] == S.RShape[D];
-  if (!Same) {
-    std::string Msg =
-        IsReduction ? "output operand with shape " +
-                          shapeString(OND, PyArray_DIMS(Out)) +
-                          " doesn't match the reduction result shape " +
-                          shapeString(S.RND, S.RShape)
-                    : "operands could not be broadcast together with shapes " +
-                          shapeString(OND, PyArray_DIMS(Out)) + " " +
-                          shapeString(S.RND, S.RShape) + " ";
-    PyErr_SetString(PyExc_ValueError, Msg.c_str());
+  if (Same)
+    return true;
+  std::string OutShape = shapeString(OND, PyArray_DIMS(Out));
+  std::string Want = shapeString(S.RND, S.RShape);
+  std::string Msg =
+      IsReduction ? "output operand with shape " + OutShape +
+                        " doesn't match the reduction result shape " + Want
+                  : "non-broadcastable output operand with shape " + OutShape +
+                        " doesn't match the broadcast shape " + Want;
+  PyErr_SetString(PyExc_ValueError, Msg.c_str());
+  return false;
+}
+
+} // namespace
+
+bool prepareOut(PyArrayObject *Out, PyArray_Descr *ResultDescr,
+                NPY_CASTING Casting, bool IsReduction,
+                const std::vector<PyArrayObject *> &Inputs, const RunShape &S,
+                Destination &Dest) {
+  if (!checkOutShape(Out, IsReduction, S))
     return false;
-  }
   PyArray_Descr *OD = PyArray_DESCR(Out);
   if (!PyArray_CanCastTypeTo(ResultDescr, OD, Casting)) {
     Ref RS(PyObject_Repr(reinterpret_cast<PyObject *>(ResultDescr)));
@@ -157,7 +206,8 @@ bool prepareOut(PyArrayObject *Out, PyArray_Descr *ResultDescr,
   if (PyArray_FailUnlessWriteable(Out, "output array") < 0)
     return false;
   bool Direct = PyArray_EquivTypes(ResultDescr, OD) && PyArray_ISALIGNED(Out) &&
-                PyArray_ISNOTSWAPPED(Out);
+                PyArray_ISNOTSWAPPED(Out) &&
+                canWriteInPlace(Out, Inputs, !IsReduction, S.ND, S.Shape);
   if (Direct) {
     Dest.Target = Out;
     return true;
@@ -252,8 +302,10 @@ void collapseDims(int NOps, IterSpace &It) {
     if (It.Shape[P] == 1)
       continue;
     bool Merge = M > 0;
+    int64_t Next;
     for (int Op = 0; Merge && Op < NOps; ++Op)
-      Merge = NewRow(Op)[M - 1] == It.row(Op)[P] * It.Shape[P];
+      Merge = !__builtin_mul_overflow(It.row(Op)[P], It.Shape[P], &Next) &&
+              NewRow(Op)[M - 1] == Next;
     if (Merge) {
       NShape[M - 1] *= It.Shape[P];
       for (int Op = 0; Op < NOps; ++Op)
@@ -270,8 +322,10 @@ void collapseDims(int NOps, IterSpace &It) {
   It.Strides.swap(NStrides);
 }
 
-/// Calls Kernel::run over It, without the GIL for large runs; nejit errors
-/// become numexpr's Python exceptions.
+/// Calls Kernel::run over It, without the GIL for large runs, and stops a
+/// long run on the main thread at SIGINT with KeyboardInterrupt (the
+/// target then partly written); nejit errors become numexpr's Python
+/// exceptions.
 bool callKernel(const nejit::Kernel &K, IterSpace &It, int64_t Total,
                 PyArrayObject *Target,
                 const std::vector<PyArrayObject *> &Inputs) {
@@ -286,11 +340,14 @@ bool callKernel(const nejit::Kernel &K, IterSpace &It, int64_t Total,
   }
   for (int I = 0; I < NIn; ++I)
     InViews[I] = nejit::ArrayView{PyArray_DATA(Inputs[I]), It.row(I + 1)};
+  static_assert(InterruptThreshold >= GilReleaseThreshold,
+                "an interruptible run must not hold the GIL");
+  InterruptScope Interrupt(Total);
   try {
     if (Total >= GilReleaseThreshold) {
       Py_BEGIN_ALLOW_THREADS;
       try {
-        K.run(It.ND, It.Shape, OutView, InViews);
+        K.run(It.ND, It.Shape, OutView, InViews, Interrupt.flag());
       } catch (...) {
         Py_BLOCK_THREADS;
         throw;
@@ -306,7 +363,7 @@ bool callKernel(const nejit::Kernel &K, IterSpace &It, int64_t Total,
     PyErr_SetString(PyExc_RuntimeError, E.what());
     return false;
   }
-  return true;
+  return Interrupt.finish();
 }
 
 /// Lays out the iteration space of a non-empty run and runs the kernel.
@@ -343,26 +400,23 @@ PyObject *runKernel(const nejit::Kernel &K, PyArray_Descr *ResultDescr,
   if (!broadcastShapes(Inputs, Out, IsReduction, S) ||
       !resultShape(K, IsReduction, S))
     return nullptr;
+  int64_t Total;
+  if (!elementCount(S, Total))
+    return nullptr;
   Destination Dest;
   bool Ready =
-      Out ? prepareOut(Out, ResultDescr, Casting, IsReduction, S, Dest)
+      Out ? prepareOut(Out, ResultDescr, Casting, IsReduction, Inputs, S, Dest)
           : allocResult(ResultDescr, Inputs, Order, IsReduction, S, Dest);
   if (!Ready)
     return nullptr;
-
-  int64_t Total = 1;
-  for (int D = 0; D < S.ND; ++D)
-    Total *= S.Shape[D];
-  if (Total != 0) {
-    if (!runOver(K, Inputs, IsReduction, S, Total, Dest.Target))
-      return nullptr;
-  } else if (IsReduction && !Out) {
+  if (Total == 0 && IsReduction) {
     // numexpr 2.14 returns an empty array shaped like the operands when a
-    // reduction sees no elements (numpy would give the identity).
-    Dest.Result.reset(newArray(ResultDescr, S.ND, S.Shape, false));
-    if (!Dest.Result)
-      return nullptr;
+    // reduction sees no elements (numpy would give the identity), and
+    // leaves `out` alone.
+    return newArray(ResultDescr, S.ND, S.Shape, false);
   }
+  if (Total != 0 && !runOver(K, Inputs, IsReduction, S, Total, Dest.Target))
+    return nullptr;
 
   if (Dest.CopyBack && PyArray_CopyInto(Out, Dest.Target) < 0)
     return nullptr;

@@ -46,10 +46,13 @@ PyObject *newArray(PyArray_Descr *Descr, int ND, const npy_intp *Shape,
 
 /// Checks `out` before anything is written: its shape against the result's
 /// (S.RND, S.RShape), the casting rule, writeability. The kernel writes
-/// into it directly when it has the result dtype and is aligned and
-/// native, else into a temporary that is copied back.
+/// into it directly when it has the result dtype, is aligned and native,
+/// and shares no memory with an input the run could read after writing it
+/// (Overlap.h, over the iteration space S.ND, S.Shape); else into a
+/// temporary that is copied into `out` after the run.
 bool prepareOut(PyArrayObject *Out, PyArray_Descr *ResultDescr,
-                NPY_CASTING Casting, bool IsReduction, const RunShape &S,
+                NPY_CASTING Casting, bool IsReduction,
+                const std::vector<PyArrayObject *> &Inputs, const RunShape &S,
                 Destination &Dest);
 
 /// numexpr's memory order for a new elementwise result: 'F' asks for it;
@@ -62,6 +65,7 @@ bool wantsFortran(const std::vector<PyArrayObject *> &Inputs, char Order,
 /// input keeps its own shape (numpy's broadcasting per operation); Out is
 /// None, an array (one output) or a dict of arrays by output name. Returns
 /// the one result, or a dict of every output by name (new reference).
+/// Interruptible with SIGINT like runKernel.
 PyObject *runPlanKernel(const nejit::Kernel &K,
                         std::vector<PyArrayObject *> &Inputs, PyObject *Out,
                         char Order, NPY_CASTING Casting);

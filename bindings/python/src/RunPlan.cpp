@@ -8,7 +8,10 @@
 //===----------------------------------------------------------------------===//
 #include "Arrays.h"
 #include "Errors.h"
+#include "Interrupt.h"
 #include "RunKernel.h"
+
+#include <algorithm>
 
 #include <string>
 
@@ -106,8 +109,11 @@ PyObject *runPlanKernel(const nejit::Kernel &K,
     }
     Work = std::max(Work, N);
     if (A.Given[O]) {
-      if (!prepareOut(A.Given[O], D, Casting, /*IsReduction=*/false, S,
-                      A.Dest[O]))
+      // The overlap check sees the output's own shape as the space run.
+      S.ND = S.RND;
+      std::copy(S.RShape, S.RShape + S.RND, S.Shape);
+      if (!prepareOut(A.Given[O], D, Casting, /*IsReduction=*/false, Inputs,
+                      S, A.Dest[O]))
         return nullptr;
       continue;
     }
@@ -144,11 +150,12 @@ PyObject *runPlanKernel(const nejit::Kernel &K,
     OutViews.push_back({PyArray_DATA(A.Dest[O].Target),
                         PyArray_NDIM(A.Dest[O].Target), OutShapes[O].data(),
                         OutStrides[O].data()});
+  InterruptScope Interrupt(Work);
   try {
     if (Work >= GilReleaseThreshold) {
       Py_BEGIN_ALLOW_THREADS;
       try {
-        K.run(OutViews.data(), InViews.data());
+        K.run(OutViews.data(), InViews.data(), Interrupt.flag());
       } catch (...) {
         Py_BLOCK_THREADS;
         throw;
@@ -164,6 +171,8 @@ PyObject *runPlanKernel(const nejit::Kernel &K,
     PyErr_SetString(PyExc_RuntimeError, E.what());
     return nullptr;
   }
+  if (!Interrupt.finish())
+    return nullptr;
   std::vector<PyObject *> Results;
   for (size_t O = 0; O < Outputs.size(); ++O) {
     if (A.Dest[O].CopyBack &&
