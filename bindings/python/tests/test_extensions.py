@@ -503,6 +503,19 @@ def test_program_out_dict_and_array():
         nejit.evaluate_program("x = a + 1", out={"x": np.empty(3)})
 
 
+def test_program_errors_write_no_output():
+    a = np.arange(10.0)
+    x = np.full(10, -7.0)
+    with pytest.raises(ValueError, match="axis 1 is out of bounds"):
+        nejit.evaluate_program("x = a + 1; y = a - mean(a, axis=1)",
+                               out={"x": x})
+    np.testing.assert_array_equal(x, np.full(10, -7.0))
+    e = np.zeros(0)
+    with pytest.raises(ValueError, match="zero-size"):
+        nejit.evaluate_program("x = a + 1; y = max(e)", out={"x": x})
+    np.testing.assert_array_equal(x, np.full(10, -7.0))
+
+
 def test_program_outputs_of_different_shapes():
     m = _data("f8", (4, 5), seed=13)
     got = nejit.evaluate_program(
