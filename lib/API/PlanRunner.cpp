@@ -118,11 +118,9 @@ std::vector<std::vector<int>> groupBy(size_t N, KeyFn Key) {
 }
 
 /// The pass's kernel for the outputs Keep (all of them: the pass itself).
-std::shared_ptr<const PassKernel> kernelFor(PassKernels &PK,
-                                            const plan::Pass &P,
-                                            const std::vector<int> &Keep,
-                                            const std::string &Expr,
-                                            const Options &Opts) {
+std::shared_ptr<const PassKernel>
+kernelFor(PassKernels &PK, const plan::Pass &P, const std::vector<int> &Keep,
+          const std::string &Expr, const Options &Opts) {
   std::string Key;
   if (Keep.size() != P.Body.Outputs.size())
     for (int K : Keep)
@@ -189,8 +187,8 @@ llvm::Error PlanRunner::runReduce(size_t PassIndex,
       int64_t Size = A.Type == DType::Bytes ? A.ItemSize : dtypeSize(A.Type);
       if (F.isParam((int)In)) { // a lifted constant: broadcast
         Strides[In].assign(G.Shape.size(), 0);
-        R.InputData.push_back(const_cast<char *>(
-            passParam(*K, In - F.numUserInputs())));
+        R.InputData.push_back(
+            const_cast<char *>(passParam(*K, In - F.numUserInputs())));
         R.InputStrides.push_back(Strides[In].data());
         R.InputSizes.push_back(Size);
         continue;
@@ -198,9 +196,8 @@ llvm::Error PlanRunner::runReduce(size_t PassIndex,
       const plan::Source &Src = P.Sources[In];
       if (Src.K == plan::Source::Input) {
         const NdArray &V = Ins[Src.Index];
-        Strides[In] = broadcastStrides(shapeOf(V),
-                                       {V.Strides, V.Strides + V.NDim},
-                                       G.Shape);
+        Strides[In] = broadcastStrides(
+            shapeOf(V), {V.Strides, V.Strides + V.NDim}, G.Shape);
         R.InputData.push_back(static_cast<char *>(V.Data));
       } else {
         Buffers::Array &V = Buf.Values[Src.Index];
@@ -223,8 +220,8 @@ llvm::Error PlanRunner::runReduce(size_t PassIndex,
           Out.Result = Buf.Values[V].data();
       R.Outputs.push_back(std::move(Out));
     }
-    if (auto E = runtime::runReducePass(
-            R, [&](const codegen::KernelSpec &Spec) {
+    if (auto E =
+            runtime::runReducePass(R, [&](const codegen::KernelSpec &Spec) {
               return passVariant(*K, Spec);
             }))
       return E;
@@ -239,9 +236,8 @@ llvm::Error PlanRunner::runElementwise(size_t PassIndex,
                                        const std::atomic<bool> *Cancel) const {
   const plan::Pass &P = Plan.Passes[PassIndex];
   // Outputs of one shape share one loop.
-  auto Groups = groupBy(P.Body.Outputs.size(), [&](int O) {
-    return S[P.Origin[P.Body.Outputs[O]]];
-  });
+  auto Groups = groupBy(P.Body.Outputs.size(),
+                        [&](int O) { return S[P.Origin[P.Body.Outputs[O]]]; });
   for (const std::vector<int> &Group : Groups) {
     auto K = kernelFor(*Kernels[PassIndex], P, Group, Expr, Opts);
     const ir::Function &F = passKernelIR(*K);
@@ -310,14 +306,13 @@ llvm::Error PlanRunner::run(const NdArray *Outs, const NdArray *Ins,
   for (size_t O = 0; O < OutInsts.size(); ++O) {
     const plan::Shape &Want = (*Shapes)[OutInsts[O]];
     if (shapeOf(Outs[O]) != Want)
-      return makeError(ErrorKind::Value,
-                       "output " +
-                           (Outputs[O].Name.empty() ? std::to_string(O)
-                                                    : "'" + Outputs[O].Name +
-                                                          "'") +
-                           " has shape " + plan::shapeString(shapeOf(Outs[O])) +
-                           " but the result has shape " +
-                           plan::shapeString(Want));
+      return makeError(
+          ErrorKind::Value,
+          "output " +
+              (Outputs[O].Name.empty() ? std::to_string(O)
+                                       : "'" + Outputs[O].Name + "'") +
+              " has shape " + plan::shapeString(shapeOf(Outs[O])) +
+              " but the result has shape " + plan::shapeString(Want));
   }
   Buffers Buf;
   for (const plan::ReducedValue &V : Plan.Values) {
@@ -405,8 +400,8 @@ outputShapes(const ir::Function &Program,
   return Out;
 }
 
-llvm::Error runOneLoop(const Kernel &K, const NdArray *Outs,
-                       const NdArray *Ins, const std::atomic<bool> *Cancel) {
+llvm::Error runOneLoop(const Kernel &K, const NdArray *Outs, const NdArray *Ins,
+                       const std::atomic<bool> *Cancel) {
   const ir::Function &F = programIR(K);
   std::vector<plan::Shape> InShapes;
   for (size_t I = 0; I < F.Inputs.size(); ++I)
@@ -418,10 +413,10 @@ llvm::Error runOneLoop(const Kernel &K, const NdArray *Outs,
   bool Reduce = ir::isReduction(Res.Op);
   const plan::Shape &Want = (*S)[F.Result];
   if (shapeOf(Outs[0]) != Want)
-    return makeError(ErrorKind::Value,
-                     "output has shape " + plan::shapeString(shapeOf(Outs[0])) +
-                         " but the result has shape " +
-                         plan::shapeString(Want));
+    return makeError(ErrorKind::Value, "output has shape " +
+                                           plan::shapeString(shapeOf(Outs[0])) +
+                                           " but the result has shape " +
+                                           plan::shapeString(Want));
   // The loop runs over the reduction's operand, or the result.
   plan::Shape Shape = Reduce ? (*S)[Res.Operands[0]] : Want;
   plan::Shape OutStrides(Shape.size(), 0);
@@ -443,11 +438,12 @@ llvm::Error runOneLoop(const Kernel &K, const NdArray *Outs,
   std::vector<ArrayView> Views(F.Inputs.size());
   for (size_t I = 0; I < F.Inputs.size(); ++I) {
     // An unused input is never read: any shape, stride 0.
-    Strides[I] = Used[I] ? broadcastStrides(InShapes[I],
-                                            {Ins[I].Strides,
-                                             Ins[I].Strides + Ins[I].NDim},
-                                            Shape)
-                         : plan::Shape(Shape.size(), 0);
+    Strides[I] =
+        Used[I]
+            ? broadcastStrides(InShapes[I],
+                               {Ins[I].Strides, Ins[I].Strides + Ins[I].NDim},
+                               Shape)
+            : plan::Shape(Shape.size(), 0);
     Views[I] = {Ins[I].Data, Strides[I].data()};
   }
   K.run((int)Shape.size(), Shape.data(),
@@ -472,9 +468,9 @@ void runPlanOnOneShape(const Kernel &K, int NDim, const int64_t *Shape,
   if (Want.empty())
     O = {Out.Data, 0, nullptr, nullptr};
   else if (Want != std::vector<int64_t>(Shape, Shape + NDim))
-    throw Error(ErrorKind::Value,
-                "this kernel's result has shape " + plan::shapeString(Want) +
-                    ": run it with run(outputs, inputs)");
+    throw Error(ErrorKind::Value, "this kernel's result has shape " +
+                                      plan::shapeString(Want) +
+                                      ": run it with run(outputs, inputs)");
   K.run(&O, Ins.data());
 }
 

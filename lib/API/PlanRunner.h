@@ -10,8 +10,8 @@
 #define NEJIT_API_PLANRUNNER_H
 
 #include "IR/IR.h"
-#include "Plan/Plan.h"
 #include "JIT/Target.h"
+#include "Plan/Plan.h"
 #include "Plan/Shapes.h"
 #include "Support/Diagnostic.h"
 #include "nejit/nejit.h"

@@ -280,7 +280,8 @@ std::vector<Val> KernelEmitter::stateUpdate(const OutputPlan &P,
       Value *D = B.CreateFSub(Xp, Mean);
       Value *Inc = Rcp ? B.CreateFMul(D, Rcp) : B.CreateFDiv(D, N1);
       Value *NewMean = B.CreateFAdd(Mean, Inc);
-      return std::make_pair(NewMean, B.CreateFMul(D, B.CreateFSub(Xp, NewMean)));
+      return std::make_pair(NewMean,
+                            B.CreateFMul(D, B.CreateFSub(Xp, NewMean)));
     };
     auto [MeanRe, DeltaRe] = Step(S[1].V, X.V);
     Value *M2 = B.CreateFAdd(S[2].V, DeltaRe);
@@ -305,8 +306,7 @@ std::vector<Val> KernelEmitter::stateCombine(const OutputPlan &P,
   case OutputPlan::Compensated: {
     // (s1, c1) + (s2, c2) = (s1 + s2, c1 + c2 + the rounding of s1 + s2).
     auto Join = [&](Value *S1, Value *C1, Value *S2, Value *C2) {
-      auto [T, E] = compensatedAdd(S1, ConstantFP::get(S1->getType(), 0.0),
-                                   S2);
+      auto [T, E] = compensatedAdd(S1, ConstantFP::get(S1->getType(), 0.0), S2);
       return std::make_pair(T, B.CreateFAdd(B.CreateFAdd(C1, C2), E));
     };
     auto [Re, ReC] = Join(A[0].V, A[1].V, Bv[0].V, Bv[1].V);
@@ -328,8 +328,8 @@ std::vector<Val> KernelEmitter::chanCombine(const std::vector<Val> &A,
   // M2 = M2a + M2b + |mb - ma|^2 * na * nb/n (0 when both are empty).
   Value *N = B.CreateFAdd(A[0].V, Bv[0].V);
   Value *Zero = ConstantFP::get(N->getType(), 0.0);
-  Value *Frac = B.CreateSelect(B.CreateFCmpOGT(N, Zero),
-                               B.CreateFDiv(Bv[0].V, N), Zero);
+  Value *Frac =
+      B.CreateSelect(B.CreateFCmpOGT(N, Zero), B.CreateFDiv(Bv[0].V, N), Zero);
   Value *DRe = B.CreateFSub(Bv[1].V, A[1].V);
   Value *MeanRe = B.CreateFAdd(A[1].V, B.CreateFMul(DRe, Frac));
   Value *DD = B.CreateFMul(DRe, DRe);

@@ -14,7 +14,7 @@ namespace {
 
 bool isKeywordName(const std::string &S) {
   static const char *const Words[] = {
-      "True", "False", "None",  "and",    "or",    "not",  "in",
+      "True", "False", "None",  "and",    "or",    "not",   "in",
       "is",   "if",    "else",  "lambda", "for",   "while", "def",
       "del",  "pass",  "class", "return", "yield", "import"};
   for (const char *W : Words)
@@ -40,7 +40,8 @@ Expected<Statement> parseStatement(std::vector<Token> Toks, Token End) {
   } else if (Toks.size() >= 3 && Toks[0].K == Token::Name &&
              Toks[1].K == Token::Op && isOp(Toks[2], "=") &&
              Toks[2].Loc.Line == Toks[1].Loc.Line &&
-             Toks[2].Loc.Column == Toks[1].Loc.Column + (int)Toks[1].Text.size()) {
+             Toks[2].Loc.Column ==
+                 Toks[1].Loc.Column + (int)Toks[1].Text.size()) {
     return makeError(ErrorKind::Syntax, Toks[1].Loc,
                      "augmented assignment ('" + Toks[1].Text +
                          "=') is not supported");

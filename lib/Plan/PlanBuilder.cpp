@@ -89,7 +89,7 @@ public:
 
 private:
   const ir::Function &P;
-  std::vector<int> Level; ///< reductions below (and at) each instruction
+  std::vector<int> Level;     ///< reductions below (and at) each instruction
   std::map<int, int> ValueOf; ///< reduction instruction -> Plan::Values
   Plan Out;
 

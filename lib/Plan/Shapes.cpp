@@ -27,8 +27,7 @@ std::optional<Shape> broadcastShapes(llvm::ArrayRef<int64_t> A,
   return R;
 }
 
-Expected<llvm::SmallVector<bool, 6>> reducedDims(const ir::Inst &I,
-                                                 int NDim) {
+Expected<llvm::SmallVector<bool, 6>> reducedDims(const ir::Inst &I, int NDim) {
   llvm::SmallVector<bool, 6> Reduced(NDim, !I.Axis);
   if (!I.Axis)
     return Reduced;

@@ -140,7 +140,8 @@ struct StateLayout {
       }
     }
   }
-  void pointers(char *Base, size_t Out, llvm::SmallVectorImpl<char *> &P) const {
+  void pointers(char *Base, size_t Out,
+                llvm::SmallVectorImpl<char *> &P) const {
     P.clear();
     for (size_t Off : Offsets[Out])
       P.push_back(Base + Off);
@@ -165,12 +166,12 @@ private:
   llvm::SmallVector<int, 6> ReducedDims, KeptDims;
 
   void buildTable();
-  void forEachState(char *Block, llvm::function_ref<void(size_t, char *const *)>
-                                     Fn) const;
+  void forEachState(char *Block,
+                    llvm::function_ref<void(size_t, char *const *)> Fn) const;
   /// Folds the positions of Red at byte offsets Base, block by block, into
   /// the block state Into; Parallel: the blocks on several threads.
-  void foldSpace(const KernelHandle &Fn, const Space &Red, const DimVector &Base,
-                 char *Into, bool Parallel);
+  void foldSpace(const KernelHandle &Fn, const Space &Red,
+                 const DimVector &Base, char *Into, bool Parallel);
   void foldAll();
   void foldEach();
   void accumulateRows();
@@ -237,7 +238,8 @@ void PassRunner::foldSpace(const KernelHandle &Fn, const Space &Red,
   bool SplitLines = Line >= BlockLen;
   int64_t Segs = SplitLines ? (Line + BlockLen - 1) / BlockLen : 1;
   int64_t LinesPer = SplitLines ? 1 : std::max<int64_t>(1, BlockLen / Line);
-  int64_t Blocks = SplitLines ? Outer * Segs : (Outer + LinesPer - 1) / LinesPer;
+  int64_t Blocks =
+      SplitLines ? Outer * Segs : (Outer + LinesPer - 1) / LinesPer;
   std::vector<char> States((size_t)Blocks * Layout.Bytes);
   DimVector Inner(NOps);
   for (size_t K = 0; K < NOps; ++K)

@@ -26,7 +26,7 @@ struct ReduceOutput {
 
 struct ReduceRequest {
   int NDim = 0;
-  const int64_t *Shape = nullptr; ///< the reductions' operand shape
+  const int64_t *Shape = nullptr;     ///< the reductions' operand shape
   llvm::SmallVector<bool, 6> Reduced; ///< per dimension
   unsigned NumOperands = 0;           ///< the kernel's
   /// Input i is kernel operand 1 + i: data and NDim byte strides.

@@ -100,8 +100,9 @@ template <typename T> void compensatedJoin(T &S1, T &C1, T S2, T C2) {
   S1 = Sum;
 }
 
-template <typename T> void compensatedCombine(const StateKind &K, char *const *A,
-                                              const char *const *B) {
+template <typename T>
+void compensatedCombine(const StateKind &K, char *const *A,
+                        const char *const *B) {
   for (int Part = 0; Part < partsOf(K.Operand); ++Part) {
     size_t Off = Part * sizeof(T);
     T S1 = load<T>(A[0] + Off), C1 = load<T>(A[1] + Off);
@@ -215,8 +216,8 @@ static double compensatedMean(double S, double C, double N) {
   return Q + R / N;
 }
 
-llvm::Error stateFinish(const StateKind &K, const char *const *C,
-                        int64_t Count, char *Out) {
+llvm::Error stateFinish(const StateKind &K, const char *const *C, int64_t Count,
+                        char *Out) {
   if (Count == 0 && (K.Op == Opcode::Min || K.Op == Opcode::Max))
     return makeError(ErrorKind::Value, K.Loc,
                      std::string("zero-size array to reduction operation ") +

@@ -41,8 +41,8 @@ void stateCombine(const StateKind &K, char *const *A, const char *const *Bv);
 
 /// The reduced value over Count elements into Out (K.Result's type). An
 /// empty min or max has no identity: an error, as in numpy.
-llvm::Error stateFinish(const StateKind &K, const char *const *C,
-                        int64_t Count, char *Out);
+llvm::Error stateFinish(const StateKind &K, const char *const *C, int64_t Count,
+                        char *Out);
 
 } // namespace nejit::runtime
 

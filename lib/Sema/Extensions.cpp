@@ -14,8 +14,8 @@ namespace nejit {
 namespace sema {
 
 bool isReductionName(const std::string &Name) {
-  static const char *const Names[] = {"sum",  "prod", "min", "max", "mean",
-                                      "std",  "var",  "any", "all"};
+  static const char *const Names[] = {"sum", "prod", "min", "max", "mean",
+                                      "std", "var",  "any", "all"};
   for (const char *N : Names)
     if (Name == N)
       return true;

@@ -66,8 +66,7 @@ TEST(PlanTest, TwoOutputsInOnePass) {
 TEST(PlanTest, StandardizationIsTwoPasses) {
   Kernel K = compile("(a - mean(a)) / std(a)", {{"a", DType::Float64}});
   EXPECT_EQ(K.passes(), 2);
-  EXPECT_NE(K.dis(Stage::Plan).find("2 passes over memory"),
-            std::string::npos);
+  EXPECT_NE(K.dis(Stage::Plan).find("2 passes over memory"), std::string::npos);
   size_t N = 50001;
   auto A = randomDoubles(N, 3);
   double Mean = std::accumulate(A.begin(), A.end(), 0.0) / N, M2 = 0;
@@ -98,8 +97,8 @@ TEST(PlanTest, InputsKeepTheirShapes) {
   for (int J = 0; J < 4; ++J)
     EXPECT_EQ(Out[J], V[J] + (M[J] + M[4 + J] + M[8 + J]));
   // keepdims broadcasts against the rows.
-  Kernel C = compile("m - mean(m, axis=1, keepdims=True)",
-                     {{"m", DType::Float64}});
+  Kernel C =
+      compile("m - mean(m, axis=1, keepdims=True)", {{"m", DType::Float64}});
   std::vector<double> R(12);
   View VR(R.data(), {3, 4});
   C.run(&VR.A, &VM.A);

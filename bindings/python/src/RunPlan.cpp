@@ -58,8 +58,9 @@ bool splitOut(PyObject *Out, const std::vector<nejit::OutputInfo> &Outputs,
       ++O;
     if (!Name || O == Outputs.size()) {
       Ref R(PyObject_Repr(Key));
-      PyErr_Format(PyExc_KeyError, "out names %U, which is not an output of "
-                                   "the program",
+      PyErr_Format(PyExc_KeyError,
+                   "out names %U, which is not an output of "
+                   "the program",
                    R.P);
       return false;
     }
@@ -69,37 +70,19 @@ bool splitOut(PyObject *Out, const std::vector<nejit::OutputInfo> &Outputs,
   return true;
 }
 
-} // namespace
-
-PyObject *runPlanKernel(const nejit::Kernel &K,
-                        std::vector<PyArrayObject *> &Inputs, PyObject *Out,
-                        char Order, NPY_CASTING Casting) {
-  std::vector<nejit::OutputInfo> Outputs = K.outputs();
-  std::vector<std::vector<int64_t>> InShapes;
-  int MaxND = 0;
-  for (PyArrayObject *In : Inputs) {
-    InShapes.emplace_back(PyArray_DIMS(In), PyArray_DIMS(In) + PyArray_NDIM(In));
-    MaxND = std::max(MaxND, PyArray_NDIM(In));
-  }
-  std::vector<std::vector<int64_t>> Shapes;
-  try {
-    Shapes = K.outputShapes(InShapes);
-  } catch (const nejit::Error &E) {
-    setPythonError(E);
-    return nullptr;
-  }
-  OutputArrays A;
-  if (!splitOut(Out, Outputs, A))
-    return nullptr;
-  // Every out= is checked before anything is allocated or written.
+/// Checks every out= and allocates the other outputs (before anything is
+/// written); Work becomes the largest element count of any operand.
+bool prepareOutputs(const std::vector<nejit::OutputInfo> &Outputs,
+                    const std::vector<std::vector<int64_t>> &Shapes,
+                    std::vector<PyArrayObject *> &Inputs, int MaxND, char Order,
+                    NPY_CASTING Casting, OutputArrays &A, int64_t &Work) {
   A.Dest.resize(Outputs.size());
-  std::vector<Ref> Descrs;
-  int64_t Work = 0;
   for (size_t O = 0; O < Outputs.size(); ++O) {
-    PyArray_Descr *D = descrFor(Outputs[O].Type, Outputs[O].ItemSize);
+    Ref D(reinterpret_cast<PyObject *>(
+        descrFor(Outputs[O].Type, Outputs[O].ItemSize)));
     if (!D)
-      return nullptr;
-    Descrs.emplace_back(reinterpret_cast<PyObject *>(D));
+      return false;
+    auto *Descr = reinterpret_cast<PyArray_Descr *>(D.P);
     RunShape S;
     S.RND = (int)Shapes[O].size();
     int64_t N = 1;
@@ -112,67 +95,67 @@ PyObject *runPlanKernel(const nejit::Kernel &K,
       // The overlap check sees the output's own shape as the space run.
       S.ND = S.RND;
       std::copy(S.RShape, S.RShape + S.RND, S.Shape);
-      if (!prepareOut(A.Given[O], D, Casting, /*IsReduction=*/false, Inputs,
+      if (!prepareOut(A.Given[O], Descr, Casting, /*IsReduction=*/false, Inputs,
                       S, A.Dest[O]))
-        return nullptr;
+        return false;
       continue;
     }
-    bool Fortran = S.RND > 1 && S.RND == MaxND &&
-                   wantsFortran(Inputs, Order, S.RND);
-    A.Dest[O].Result.reset(newArray(D, S.RND, S.RShape, Fortran));
+    bool Fortran =
+        S.RND > 1 && S.RND == MaxND && wantsFortran(Inputs, Order, S.RND);
+    A.Dest[O].Result.reset(newArray(Descr, S.RND, S.RShape, Fortran));
     if (!A.Dest[O].Result)
-      return nullptr;
+      return false;
     A.Dest[O].Target = reinterpret_cast<PyArrayObject *>(A.Dest[O].Result.P);
   }
-  for (const auto &S : InShapes) {
-    int64_t N = 1;
-    for (int64_t E : S)
-      N *= E;
-    Work = std::max(Work, N);
+  return true;
+}
+
+/// numpy's view of an array: its shape and strides, kept alive here.
+struct Views {
+  std::vector<std::vector<int64_t>> Shapes, Strides;
+  std::vector<nejit::NdArray> A;
+  void add(PyArrayObject *X) {
+    int ND = PyArray_NDIM(X);
+    Shapes.emplace_back(PyArray_DIMS(X), PyArray_DIMS(X) + ND);
+    Strides.emplace_back(PyArray_STRIDES(X), PyArray_STRIDES(X) + ND);
   }
-  std::vector<std::vector<int64_t>> InStrides, OutShapes, OutStrides;
-  std::vector<nejit::NdArray> InViews, OutViews;
-  for (size_t I = 0; I < Inputs.size(); ++I) {
-    PyArrayObject *In = Inputs[I];
-    InStrides.emplace_back(PyArray_STRIDES(In),
-                           PyArray_STRIDES(In) + PyArray_NDIM(In));
+  void finish(const std::vector<PyArrayObject *> &Arrays) {
+    for (size_t I = 0; I < Arrays.size(); ++I)
+      A.push_back({PyArray_DATA(Arrays[I]), PyArray_NDIM(Arrays[I]),
+                   Shapes[I].data(), Strides[I].data()});
   }
-  for (size_t I = 0; I < Inputs.size(); ++I)
-    InViews.push_back({PyArray_DATA(Inputs[I]), PyArray_NDIM(Inputs[I]),
-                       InShapes[I].data(), InStrides[I].data()});
-  for (size_t O = 0; O < Outputs.size(); ++O) {
-    PyArrayObject *T = A.Dest[O].Target;
-    OutShapes.emplace_back(PyArray_DIMS(T), PyArray_DIMS(T) + PyArray_NDIM(T));
-    OutStrides.emplace_back(PyArray_STRIDES(T),
-                            PyArray_STRIDES(T) + PyArray_NDIM(T));
-  }
-  for (size_t O = 0; O < Outputs.size(); ++O)
-    OutViews.push_back({PyArray_DATA(A.Dest[O].Target),
-                        PyArray_NDIM(A.Dest[O].Target), OutShapes[O].data(),
-                        OutStrides[O].data()});
+};
+
+/// Kernel::run without the GIL for large runs, interruptible by SIGINT.
+bool callPlan(const nejit::Kernel &K, Views &Outs, Views &Ins, int64_t Work) {
   InterruptScope Interrupt(Work);
   try {
     if (Work >= GilReleaseThreshold) {
       Py_BEGIN_ALLOW_THREADS;
       try {
-        K.run(OutViews.data(), InViews.data(), Interrupt.flag());
+        K.run(Outs.A.data(), Ins.A.data(), Interrupt.flag());
       } catch (...) {
         Py_BLOCK_THREADS;
         throw;
       }
       Py_END_ALLOW_THREADS;
     } else {
-      K.run(OutViews.data(), InViews.data());
+      K.run(Outs.A.data(), Ins.A.data());
     }
   } catch (const nejit::Error &E) {
     setPythonError(E);
-    return nullptr;
+    return false;
   } catch (const std::exception &E) {
     PyErr_SetString(PyExc_RuntimeError, E.what());
-    return nullptr;
+    return false;
   }
-  if (!Interrupt.finish())
-    return nullptr;
+  return Interrupt.finish();
+}
+
+/// The one result, or a dict of every output by name (new reference),
+/// after copying temporaries into their out= arrays.
+PyObject *collectResults(const std::vector<nejit::OutputInfo> &Outputs,
+                         OutputArrays &A) {
   std::vector<PyObject *> Results;
   for (size_t O = 0; O < Outputs.size(); ++O) {
     if (A.Dest[O].CopyBack &&
@@ -192,6 +175,44 @@ PyObject *runPlanKernel(const nejit::Kernel &K,
     if (PyDict_SetItemString(D.P, Outputs[O].Name.c_str(), Results[O]) < 0)
       return nullptr;
   return D.release();
+}
+
+} // namespace
+
+PyObject *runPlanKernel(const nejit::Kernel &K,
+                        std::vector<PyArrayObject *> &Inputs, PyObject *Out,
+                        char Order, NPY_CASTING Casting) {
+  std::vector<nejit::OutputInfo> Outputs = K.outputs();
+  Views Ins;
+  int MaxND = 0;
+  int64_t Work = 0;
+  for (PyArrayObject *In : Inputs) {
+    Ins.add(In);
+    MaxND = std::max(MaxND, PyArray_NDIM(In));
+    Work = std::max<int64_t>(Work, PyArray_SIZE(In));
+  }
+  Ins.finish(Inputs);
+  std::vector<std::vector<int64_t>> Shapes;
+  try {
+    Shapes = K.outputShapes(Ins.Shapes);
+  } catch (const nejit::Error &E) {
+    setPythonError(E);
+    return nullptr;
+  }
+  OutputArrays A;
+  if (!splitOut(Out, Outputs, A) ||
+      !prepareOutputs(Outputs, Shapes, Inputs, MaxND, Order, Casting, A, Work))
+    return nullptr;
+  Views Outs;
+  std::vector<PyArrayObject *> Targets;
+  for (Destination &D : A.Dest) {
+    Outs.add(D.Target);
+    Targets.push_back(D.Target);
+  }
+  Outs.finish(Targets);
+  if (!callPlan(K, Outs, Ins, Work))
+    return nullptr;
+  return collectResults(Outputs, A);
 }
 
 } // namespace nejit_py
