@@ -134,6 +134,9 @@ def _child(mode, salt, reps, env):
     full = dict(os.environ)
     for k in ("NEJIT_CACHE", "NEJIT_CACHE_DIR", "NEJIT_CACHE_KEY_SALT"):
         full.pop(k, None)
+    # What LLVM costs: the default tier would answer new expressions with
+    # the interpreter (bench/bench_first_contact.py measures that).
+    full["NEJIT_TIER"] = "jit"
     full.update(env)
     full["PYTHONPATH"] = str(ROOT / "bindings" / "python") + os.pathsep + \
         full.get("PYTHONPATH", "")

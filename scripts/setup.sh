@@ -16,6 +16,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 BUILD_DIR="$ROOT/build"
+# ccache keys on paths relative to the checkout, so a fresh clone elsewhere
+# reuses the objects an earlier build of the same sources left.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
 VENV="$ROOT/.venv"
 LLVM_BIN=/usr/lib/llvm-19/bin
 
@@ -23,7 +26,7 @@ log() { printf '[setup] %s\n' "$*"; }
 
 # --- 1. Debian packages ------------------------------------------------------
 DEB_PACKAGES=(
-  llvm-19-dev llvm-19-tools libomp-19-dev clang-19
+  llvm-19-dev llvm-19-tools libomp-19-dev clang-19 libclang-rt-19-dev
   libzstd-dev libsleef-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   ninja-build ccache cmake g++

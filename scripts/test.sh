@@ -4,6 +4,10 @@
 #   lit     FileCheck regression tests over nejit-dis output (test/)
 #   pytest  the Python package's tests (bindings/python/tests and any other tests/)
 #   numexpr numexpr's own test suite run against nejit, when its runner exists
+#   tiers   numexpr's suite with NEJIT_TIER=jit, and the random differential
+#           test with NEJIT_TIER=interp and =jit (the other runs use the
+#           default tier, auto, where most runs are the interpreter's)
+#   pandas  pandas' eval/query/expressions suites run against nejit, likewise
 # Every runner runs even when an earlier one fails, so one broken layer does not
 # hide the state of the others; the exit status is non-zero if any step failed.
 # The output ends with the runners' own summary lines, repeated together.
@@ -13,6 +17,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 PY="$ROOT/.venv/bin/python"
+# ccache keys on paths relative to the checkout, so a fresh clone elsewhere
+# (CI) reuses the objects an earlier build of the same sources left.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
 # The tests import this checkout's package, whatever the venv's .pth says.
 export PYTHONPATH="$ROOT/bindings/python${PYTHONPATH:+:$PYTHONPATH}"
 LOGS="$(mktemp -d)"
@@ -80,6 +87,47 @@ if [[ -f "$NUMEXPR_SUITE" ]]; then
   SUMMARY[numexpr-suite]="$(grep -v '^[[:space:]]*$' "$LOGS/numexpr-suite.log" | grep -v '^==== ' | tail -n 1)"
 fi
 
+# --- each tier on its own ------------------------------------------------------
+# Under auto a kernel runs in the interpreter until it is hot, so the suites
+# above exercise mostly the interpreter: the JIT gets numexpr's suite to
+# itself, and the differential test runs in each tier (results must not
+# depend on the tier).
+if [[ -f "$NUMEXPR_SUITE" ]]; then
+  run numexpr-suite-jit env NEJIT_TIER=jit "$PY" "$NUMEXPR_SUITE"
+  SUMMARY[numexpr-suite-jit]="$(grep -v '^[[:space:]]*$' "$LOGS/numexpr-suite-jit.log" | grep -v '^==== ' | tail -n 1 | sed 's/^numexpr-suite:/numexpr-suite (NEJIT_TIER=jit):/')"
+fi
+RANDOM_TEST=bindings/python/tests/test_random_vs_numexpr.py
+if [[ -f "$RANDOM_TEST" ]]; then
+  for tier in interp jit; do
+    run "random-$tier" env NEJIT_TIER=$tier "$PY" -m pytest -q -o cache_dir=build/.pytest_cache "$RANDOM_TEST"
+    SUMMARY[random-$tier]="$(grep -E '(passed|failed|errors?).* in [0-9.]+s' "$LOGS/random-$tier.log" | tail -n 1 | sed 's/^=* *//; s/ *=*$//; s/^/random differential (NEJIT_TIER='$tier'): /')"
+  done
+fi
+
+# --- sanitizers and fuzzing --------------------------------------------------
+# ASan+UBSan (ctest, lit, a pytest subset) and TSan builds in build-asan/ and
+# build-tsan/, then a bounded libFuzzer run (docs/reliability.md).
+# NEJIT_SKIP_SANITIZERS=1 skips both (a quick local run; CI runs them).
+if [[ "${NEJIT_SKIP_SANITIZERS:-0}" == 1 ]]; then
+  SUMMARY[sanitizers]="sanitizers: skipped (NEJIT_SKIP_SANITIZERS=1)"
+  SUMMARY[fuzz]="fuzz: skipped (NEJIT_SKIP_SANITIZERS=1)"
+else
+  run sanitizers bash scripts/sanitizers.sh
+  SUMMARY[sanitizers]="$(grep -E '^sanitizers:' "$LOGS/sanitizers.log" | tail -n 1)"
+  run fuzz bash scripts/fuzz.sh -t 60
+  SUMMARY[fuzz]="$(grep -E '^fuzz:' "$LOGS/fuzz.log" | tail -n 1)"
+fi
+
+# --- pandas' own eval/query/expressions suites --------------------------------
+# nejit as pandas' "nejit" engine and standing in for numexpr (see the
+# runner's docstring); its last line is "pandas-suite: P passed, F failed,
+# S skipped".
+PANDAS_SUITE=bindings/python/tests/run_pandas_suite.py
+if [[ -f "$PANDAS_SUITE" ]]; then
+  run pandas-suite "$PY" "$PANDAS_SUITE"
+  SUMMARY[pandas-suite]="$(grep -v '^[[:space:]]*$' "$LOGS/pandas-suite.log" | grep -v '^==== ' | tail -n 1)"
+fi
+
 # --- summary -----------------------------------------------------------------
 printf '\n==== summary\n'
 if ((${#FAILED[@]})); then
@@ -89,7 +137,7 @@ else
 fi
 # The runners' own summary lines come last, pytest's at the very end, so the
 # output closes on a line a CI log reader knows ("N passed in Xs").
-for name in ctest lit numexpr-suite pytest; do
+for name in ctest lit numexpr-suite numexpr-suite-jit random-interp random-jit pandas-suite sanitizers fuzz pytest; do
   [[ -v "SUMMARY[$name]" ]] || continue
   if [[ -n "${SUMMARY[$name]}" ]]; then
     printf '%s\n' "${SUMMARY[$name]}"

@@ -221,8 +221,26 @@ struct CacheStats {
   uint64_t Entries = 0;   ///< kernels held in memory now
   uint64_t CodeBytes = 0; ///< JIT code and data bytes held now
   double CompileSeconds = 0; ///< total time spent compiling
+  /// Runs answered by the interpreter tier (NEJIT_TIER=interp|auto).
+  uint64_t Tier1Runs = 0;
+  /// Kernel variants the background compiler finished (NEJIT_TIER=auto).
+  uint64_t BackgroundCompiles = 0;
+  /// Interpreted kernel variants whose JIT code the background compiler
+  /// installed (their next runs use it).
+  uint64_t Swaps = 0;
 };
 NEJIT_API CacheStats cacheStats();
+
+/// Which code runs kernels. Auto (the default): the interpreter, which needs
+/// no compilation, until a kernel proves hot and its JIT code, compiled on a
+/// background thread, is ready. Interp: the interpreter wherever it can run
+/// the kernel (not byte strings), else the JIT. Jit: always JIT code. The
+/// results are the same in every tier. Starts from NEJIT_TIER
+/// (interp|jit|auto).
+enum class Tier : uint8_t { Auto, Interp, Jit };
+/// Sets the tier for every later run; returns the previous one.
+NEJIT_API Tier setTier(Tier T);
+NEJIT_API Tier getTier();
 /// Drops every cached kernel held in memory (running kernels keep theirs).
 NEJIT_API void clearCache();
 

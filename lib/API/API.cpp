@@ -11,6 +11,8 @@
 
 #include "CodeGen/CodeGen.h"
 #include "CodeGen/VmlMath.h"
+#include "Interp/Interpreter.h"
+#include "Interp/Tier.h"
 #include "JIT/Engine.h"
 #include "Parse/Parser.h"
 #include "Runtime/Driver.h"
@@ -182,6 +184,19 @@ public:
   /// Expr is only for error messages.
   runtime::KernelFn variant(const codegen::KernelSpec &Spec,
                             std::string_view Expr) const;
+  /// The variant's code if it is compiled, else null (never compiles).
+  runtime::KernelFn readyVariant(const std::string &Key) const {
+    std::lock_guard<std::mutex> Lock(Mutex);
+    auto It = Variants.find(Key);
+    return It == Variants.end()
+               ? nullptr
+               : reinterpret_cast<runtime::KernelFn>(It->second->entry());
+  }
+
+  /// The interpreter tier over IR (lifted constants are broadcast inputs
+  /// to it as to the JIT code): null when it cannot run this kernel.
+  std::unique_ptr<const interp::Program> Tier1;
+  mutable interp::TierState Tier;
 
 private:
   mutable std::mutex Mutex;
@@ -359,6 +374,70 @@ runtime::KernelFn KernelBody::variant(const codegen::KernelSpec &Spec,
   return reinterpret_cast<runtime::KernelFn>(Slot->entry());
 }
 
+//===----------------------------------------------------------------------===//
+// Tiers (lib/Interp): which of interpreter and JIT code runs a variant
+//===----------------------------------------------------------------------===//
+
+/// The interpreter's program for a kernel, or null where it cannot run it
+/// with the JIT's results (no block kernels for this host, strings, ...).
+static std::unique_ptr<const interp::Program>
+buildTier1(const ir::Function &F, const Options &O, const jit::HostTarget &T) {
+  static const std::optional<interp::Isa> Isa =
+      interp::hostIsa(jit::hostTarget());
+  // The block kernels call Sleef: a kernel resolved to VML would give
+  // other results in the two tiers.
+  if (!Isa || !internal::isHost(T) || O.Backend == MathBackend::VML)
+    return nullptr;
+  return interp::Program::build(F, O.Acc, *Isa, T.VectorBits);
+}
+
+static_assert((int)Tier::Auto == (int)interp::TierMode::Auto &&
+                  (int)Tier::Interp == (int)interp::TierMode::Interp &&
+                  (int)Tier::Jit == (int)interp::TierMode::Jit,
+              "nejit::Tier and interp::TierMode must agree");
+
+/// Kernels this long are left to the interpreter under NEJIT_TIER=auto: LLVM
+/// compile time grows faster than linearly with them.
+static constexpr size_t MaxBackgroundInstructions = 2000;
+
+/// The interpreter, or the JIT code if it is compiled already, for this
+/// run under the interpreter tiers; nullopt: compile the JIT variant now
+/// (see Interp/Tier.h for the policy).
+static std::optional<runtime::KernelRef>
+tier1Kernel(const std::shared_ptr<const KernelBody> &B,
+            const codegen::KernelSpec &Spec, int64_t Elements) {
+  const KernelBody &K = *B;
+  interp::TierMode Mode = interp::tierMode();
+  if (!K.Tier1 || Mode == interp::TierMode::Jit)
+    return std::nullopt;
+  if (Mode == interp::TierMode::Auto) {
+    std::string Key = Spec.key();
+    if (runtime::KernelFn Ready = K.readyVariant(Key))
+      return runtime::KernelRef(Ready);
+    auto Queue = [&]() -> bool {
+      if (K.IR.Insts.size() > MaxBackgroundInstructions)
+        return false;
+      std::weak_ptr<const KernelBody> Weak = B;
+      return interp::enqueueBackground([Weak, Spec, Key] {
+        auto Held = Weak.lock();
+        if (!Held)
+          return;
+        bool Ok = true;
+        try {
+          Held->variant(Spec, "<background>");
+        } catch (...) {
+          Ok = false;
+        }
+        Held->Tier.finished(Key, Ok);
+      });
+    };
+    int64_t Steps = (int64_t)std::max<size_t>(1, K.Tier1->numSteps());
+    K.Tier.interpreted(Key, Elements * Steps + interp::PerRunWork, Queue);
+  }
+  interp::countTier1Run();
+  return K.Tier1->kernel();
+}
+
 Kernel::Kernel() = default;
 Kernel::Kernel(std::shared_ptr<const Impl> I) : I(std::move(I)) {}
 Kernel::~Kernel() = default;
@@ -455,10 +534,18 @@ void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
     R.Strides.push_back(ZeroStrides.data());
     R.ElemSizes.push_back(P.Size);
   }
-  const KernelBody &Body = *K.Body;
-  if (llvm::Error E = runtime::run(R, [&](const codegen::KernelSpec &Spec) {
-        return Body.variant(Spec, K.Expr);
-      }))
+  // Only read once runtime::run has checked the shape (the product fits).
+  int64_t Elements = 1;
+  for (int D = 0; D < NDim; ++D)
+    if (__builtin_mul_overflow(Elements, Shape[D], &Elements))
+      Elements = INT64_MAX;
+  const std::shared_ptr<const KernelBody> &Body = K.Body;
+  if (llvm::Error E = runtime::run(
+          R, [&](const codegen::KernelSpec &Spec) -> runtime::KernelRef {
+            if (auto Ref = tier1Kernel(Body, Spec, Elements))
+              return *Ref;
+            return Body->variant(Spec, K.Expr);
+          }))
     throwError(std::move(E), {});
 }
 
@@ -698,7 +785,11 @@ std::shared_ptr<const KernelBody> findOrMakeBody(ir::Function KIR,
   Body->Opts = Opts;
   Body->MayStream = codegen::benefitsFromStreaming(Body->IR);
   Body->Target = jit::hostTarget();
-  {
+  Body->Tier1 = buildTier1(Body->IR, Opts, Body->Target);
+  if (!Body->Tier1) {
+    // Surface code generation errors now rather than at the first run (a
+    // kernel the interpreter runs has a block kernel for every operation,
+    // so CodeGen emits all of them).
     llvm::LLVMContext Ctx;
     auto M = internal::buildModule(Body->IR, internal::contiguousSpec(Body->IR),
                                    Opts, Body->Target, Ctx);
@@ -796,8 +887,20 @@ CacheStats cacheStats() {
   C.Entries = S.Entries;
   C.CodeBytes = S.CodeBytes;
   C.CompileSeconds = S.CompileSeconds;
+  interp::TierCounters T = interp::tierCounters();
+  C.Tier1Runs = T.Tier1Runs;
+  C.BackgroundCompiles = T.BackgroundCompiles;
+  C.Swaps = T.Swaps;
   return C;
 }
+
+Tier setTier(Tier T) {
+  Tier Old = getTier();
+  interp::setTierMode((interp::TierMode)T);
+  return Old;
+}
+
+Tier getTier() { return (Tier)interp::tierMode(); }
 
 void clearCache() {
   // Each cached kernel body holds its variants' code: drop those too, or

@@ -42,8 +42,9 @@ struct Space {
 
 /// Calls Fn over N elements in pieces of at most CancelGrain, advancing each
 /// operand by its inner stride, and stops before a piece once Cancel is set.
-void callPieces(KernelFn Fn, int64_t N, char *const *P, const int64_t *Inner,
-                size_t NOps, const std::atomic<bool> *Cancel) {
+void callPieces(const KernelRef &Fn, int64_t N, char *const *P,
+                const int64_t *Inner, size_t NOps,
+                const std::atomic<bool> *Cancel) {
   if (N <= CancelGrain) {
     Fn(N, P, Inner);
     return;
@@ -241,7 +242,7 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
   // Stream only one long run: each kernel call ends with an sfence, which
   // waits for the write-combining buffers, so a call per row would pay it
   // thousands of times.
-  KernelFn Fn = Variant(specFor(S, R, Outer == 1 && shouldStream(R, Len)));
+  KernelRef Fn = Variant(specFor(S, R, Outer == 1 && shouldStream(R, Len)));
   int Threads = threadsFor(Len * Outer);
 
   if (Outer == 1) {
@@ -297,7 +298,7 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
 
 /// Reduces the input positions of `Red` (one output element) starting at
 /// byte offsets Base, for outer positions [Begin, End) of Red, into A.
-void reduceRange(KernelFn Fn, const Space &Red, const RunRequest &R,
+void reduceRange(const KernelRef &Fn, const Space &Red, const RunRequest &R,
                  const OpVector &Base, int64_t Begin, int64_t End,
                  int64_t LineBegin, int64_t LineEnd, Acc &A) {
   size_t NOps = R.Data.size();
@@ -336,7 +337,7 @@ Space withUnitInner(Space S) {
 void runAccumulate(const RunRequest &R, const VariantFn &Variant,
                    const Space &Red, const Space &Out) {
   size_t NOps = R.Data.size();
-  KernelFn Fn = Variant(specFor(Out, R));
+  KernelRef Fn = Variant(specFor(Out, R));
   OpVector Inner(NOps);
   for (size_t K = 0; K < NOps; ++K)
     Inner[K] = Out.Strides[K].back();
@@ -426,7 +427,7 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
   if (Red.Shape.empty())
     for (size_t K = 1; K < NOps; ++K)
       Spec.Layouts[K] = Layout::Broadcast;
-  KernelFn Fn = Variant(Spec);
+  KernelRef Fn = Variant(Spec);
 
   int64_t Line = Red.Shape.empty() ? 1 : Red.Shape.back();
   int64_t RedOuter = 1;

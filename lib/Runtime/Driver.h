@@ -25,8 +25,30 @@ namespace nejit::runtime {
 
 using KernelFn = void (*)(int64_t N, char *const *Ptrs, const int64_t *Strides);
 
-/// Gives the compiled kernel for one layout variant (may compile).
-using VariantFn = llvm::function_ref<KernelFn(const codegen::KernelSpec &)>;
+/// A serial kernel over an index range as the driver calls it: JIT code, or
+/// a function with a context (lib/Interp's interpreter), with KernelFn's
+/// arguments and meaning either way.
+class KernelRef {
+public:
+  using ContextFn = void (*)(const void *Ctx, int64_t N, char *const *Ptrs,
+                             const int64_t *Strides);
+  KernelRef(KernelFn Fn) : Plain(Fn) {}
+  KernelRef(ContextFn Fn, const void *Ctx) : WithContext(Fn), Ctx(Ctx) {}
+  void operator()(int64_t N, char *const *Ptrs, const int64_t *Strides) const {
+    if (WithContext)
+      WithContext(Ctx, N, Ptrs, Strides);
+    else
+      Plain(N, Ptrs, Strides);
+  }
+
+private:
+  KernelFn Plain = nullptr;
+  ContextFn WithContext = nullptr;
+  const void *Ctx = nullptr;
+};
+
+/// Gives the kernel for one layout variant (may compile).
+using VariantFn = llvm::function_ref<KernelRef(const codegen::KernelSpec &)>;
 
 /// Inline capacity of the per-operand vectors: a call on small arrays must
 /// not allocate, and lifted constants are operands too (three inputs and

@@ -189,6 +189,9 @@ protected:
     SmallString<128> Path;
     ASSERT_FALSE(sys::fs::createUniqueDirectory("nejit-jit-test", Path));
     Dir = std::string(Path);
+    // Private whatever the umask: the engine refuses a cache directory that
+    // others may write (see DiskCacheTrustTest.cpp).
+    ASSERT_FALSE(sys::fs::setPermissions(Dir, sys::fs::owner_all));
     setCacheDirForTesting(Dir);
     const auto *Info = ::testing::UnitTest::GetInstance()->current_test_info();
     KeyPrefix = std::string(";; test ") + Info->name() + " " +

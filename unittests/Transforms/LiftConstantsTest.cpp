@@ -338,13 +338,18 @@ protected:
   void SetUp() override {
     SavedDir = jit::cacheDir();
     jit::setCacheDirForTesting(""); // thousands of one-off kernels
+    // These tests compare JIT code with lifting on and off and count its
+    // compiles: the interpreter tier would answer instead under auto.
+    SavedTier = setTier(Tier::Jit);
   }
   void TearDown() override {
+    setTier(SavedTier);
     internal::setLiftConstantsForTesting(true);
     unsetenv("NEJIT_CACHE_KEY_SALT");
     jit::setCacheDirForTesting(SavedDir);
   }
   std::string SavedDir;
+  Tier SavedTier = Tier::Auto;
 };
 
 TEST_F(LiftConstants, ResultsAreBitIdenticalToInlinedConstants) {

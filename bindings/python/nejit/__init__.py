@@ -16,7 +16,7 @@ and nejit's own API sits beside it::
 
 from . import _nejit
 from ._nejit import Kernel, evaluate, re_evaluate, release_memory, validate
-from . import expressions, utils, version, necompiler
+from . import _recipe, expressions, utils, version, necompiler
 from .expressions import E
 from .necompiler import NumExpr, disassemble
 from .utils import (MAX_THREADS, _init_num_threads, detect_number_of_cores,
@@ -35,6 +35,7 @@ __all__ = [
     "compile", "Kernel", "cache_stats", "clear_cache", "variable_names",
     "release_memory", "pool_stats",
     "vml_status",
+    "set_tier", "get_tier",
 ]
 
 
@@ -48,6 +49,8 @@ def __getattr__(name):
     raise AttributeError("module %r has no attribute %r" % (__name__, name))
 
 __version__ = version.version
+# Kernels pickle as their recipe and have a deterministic dask token.
+_recipe.install()
 __BLOCK_SIZE1__ = 1024
 is_cpu_amd_intel = False  # numexpr keeps this deprecated flag
 
@@ -124,12 +127,34 @@ def pool_stats():
 
 def cache_stats():
     """Counters of the JIT cache as a dict: hits, misses, disk_hits,
-    compiles, evictions, entries, code_bytes, compile_seconds; plus
-    evaluate_expressions, the expressions held by evaluate()'s own
-    per-expression cache."""
+    compiles, evictions, entries, code_bytes, compile_seconds; of the tiers:
+    tier1_runs (runs the interpreter answered), background_compiles (kernels
+    the background compiler finished), swaps (kernels that moved from the
+    interpreter to their JIT code); plus evaluate_expressions, the
+    expressions held by evaluate()'s own per-expression cache."""
     stats = dict(_nejit.cache_stats())
     stats["evaluate_expressions"] = _nejit._expr_cache_size()
     return stats
+
+
+_TIERS = ("auto", "interp", "jit")
+
+
+def set_tier(tier):
+    """Choose which code runs kernels and return the previous choice:
+    'auto' (the default: the interpreter, which needs no compilation, until
+    a kernel proves hot and its JIT code, compiled in the background, is
+    ready), 'interp' (the interpreter wherever it can run a kernel) or
+    'jit' (always compiled code). Results are the same in every tier. The
+    environment variable NEJIT_TIER sets the initial choice."""
+    if tier not in _TIERS:
+        raise ValueError("tier must be one of %s" % (_TIERS,))
+    return _TIERS[_nejit.set_tier(_TIERS.index(tier))]
+
+
+def get_tier():
+    """The current tier: 'auto', 'interp' or 'jit' (see set_tier)."""
+    return _TIERS[_nejit.get_tier()]
 
 
 def clear_cache():

@@ -259,6 +259,13 @@ class NumExpr:
     def __repr__(self):
         return "<nejit.NumExpr %r %s>" % (self.expression, self.signature)
 
+    # Pickling needs nothing of its own: the attributes pickle, the kernel
+    # as its recipe (nejit._recipe). The dask token is that recipe plus the
+    # hidden constants' bytes.
+    def __dask_tokenize__(self):
+        return ("nejit.NumExpr", self._kernel.recipe, self.input_names,
+                tuple((c.dtype.str, c.tobytes()) for c in self._constants))
+
 
 def disassemble(nex):
     """nejit's listing of a NumExpr (or nejit.Kernel): the optimized typed IR,

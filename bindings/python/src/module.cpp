@@ -47,8 +47,12 @@ nejit::DType dtypeFromCode(const std::string &Code, int64_t &ItemSize) {
 struct PyKernel {
   nejit::Kernel K;
   py::object Result; // numpy dtype of the result
+  /// The options it was compiled with, the accuracy resolved: with the
+  /// expression and signature, the recipe that rebuilds it (for pickling).
+  nejit::Options Opts;
 
-  explicit PyKernel(nejit::Kernel Kern) : K(std::move(Kern)) {
+  PyKernel(nejit::Kernel Kern, const nejit::Options &O)
+      : K(std::move(Kern)), Opts(O) {
     PyArray_Descr *D = descrFor(K.resultType(), K.resultItemSize());
     if (!D)
       throw py::error_already_set();
@@ -288,6 +292,19 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
                                  return py::none();
                                return py::str(N);
                              })
+      .def_property_readonly(
+          "options",
+          [](const PyKernel &K) {
+            static const char *Acc[] = {"high", "low", "fast"};
+            static const char *Opt[] = {"none", "moderate", "aggressive"};
+            py::dict D;
+            D["accuracy"] = Acc[int(K.Opts.Acc)];
+            D["optimization"] = Opt[int(K.Opts.Opt)];
+            D["opt_level"] = K.Opts.OptLevel;
+            return D;
+          },
+          "{'accuracy', 'optimization', 'opt_level'} as compiled (the "
+          "accuracy resolved from set_vml_accuracy_mode when it was None)")
       .def_property_readonly("reduction_axis",
                              [](const PyKernel &K) -> py::object {
                                auto A = K.K.reductionAxis();
@@ -334,7 +351,7 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
           py::gil_scoped_release NoGil;
           K = nejit::compile(Expr, S, O);
         }
-        return PyKernel(std::move(K));
+        return PyKernel(std::move(K), O);
       },
       py::arg("expr"), py::arg("signature"), py::arg("accuracy") = -1,
       py::arg("optimization") = 2, py::arg("opt_level") = 2,
@@ -374,9 +391,14 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
     D["entries"] = S.Entries;
     D["code_bytes"] = S.CodeBytes;
     D["compile_seconds"] = S.CompileSeconds;
+    D["tier1_runs"] = S.Tier1Runs;
+    D["background_compiles"] = S.BackgroundCompiles;
+    D["swaps"] = S.Swaps;
     return D;
   });
   m.def("clear_cache", []() { nejit::clearCache(); });
+  m.def("set_tier", [](int T) { return (int)nejit::setTier(nejit::Tier(T)); });
+  m.def("get_tier", []() { return (int)nejit::getTier(); });
 
   m.def("set_num_threads", [](int N) { return nejit::setNumThreads(N); });
   m.def("get_num_threads", []() { return nejit::getNumThreads(); });

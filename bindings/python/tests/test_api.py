@@ -58,7 +58,9 @@ def test_cache_stats():
     ne.evaluate("x*17.25 + 1")
     ne.compile("x*17.25 + 1", [("x", "f8")])
     s2 = ne.cache_stats()
-    assert s2["hits"] + s2["misses"] > s["hits"] + s["misses"]
+    # The run was answered by the JIT's cache or by the interpreter tier.
+    assert (s2["hits"] + s2["misses"] + s2["tier1_runs"]
+            > s["hits"] + s["misses"] + s["tier1_runs"])
 
 
 def test_numexpr_object_with_E():

@@ -23,7 +23,17 @@ import nejit as ne
 PKG_DIR = str(Path(__file__).resolve().parents[1])  # bindings/python
 
 _ENV_VARS = ("NEJIT_CACHE", "NEJIT_CACHE_DIR", "NEJIT_NUM_THREADS",
-             "NUMEXPR_NUM_THREADS", "OMP_NUM_THREADS", "NEJIT_LIFT_CONSTANTS")
+             "NUMEXPR_NUM_THREADS", "OMP_NUM_THREADS", "NEJIT_LIFT_CONSTANTS",
+             "NEJIT_TIER")
+
+
+@pytest.fixture(autouse=True)
+def jit_tier():
+    """These tests are about the JIT's cache key and count its compiles:
+    under the default tier the interpreter would answer instead."""
+    old = ne.set_tier("jit")
+    yield
+    ne.set_tier(old)
 
 
 def run_child(code, tmp_path, env=None):
@@ -34,6 +44,7 @@ def run_child(code, tmp_path, env=None):
         "PYTHONPATH", "")
     cache = tmp_path / ("cache-%d" % len(list(tmp_path.iterdir())))
     full_env["NEJIT_CACHE_DIR"] = str(cache)
+    full_env["NEJIT_TIER"] = "jit"
     full_env.update(env or {})
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)],
                           env=full_env, capture_output=True, text=True,

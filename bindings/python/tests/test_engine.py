@@ -27,7 +27,7 @@ PKG_DIR = str(Path(__file__).resolve().parents[1])  # bindings/python
 #: Variables that would change what a child process does.
 _ENV_VARS = ("NEJIT_CACHE", "NEJIT_CACHE_DIR", "NEJIT_NUM_THREADS",
              "NUMEXPR_NUM_THREADS", "OMP_NUM_THREADS", "NUMEXPR_MAX_THREADS",
-             "NEJIT_CACHE_ENTRIES", "NEJIT_CACHE_MAX_BYTES")
+             "NEJIT_CACHE_ENTRIES", "NEJIT_CACHE_MAX_BYTES", "NEJIT_TIER")
 
 
 def run_python(code, env=None, timeout=120):
@@ -112,7 +112,8 @@ def _cache_files(d):
 
 def test_disk_cache_second_process_compiles_nothing(tmp_path):
     cache = tmp_path / "cache"
-    env = {"NEJIT_CACHE_DIR": str(cache)}
+    # The JIT tier: these count compiles and files of the disk cache.
+    env = {"NEJIT_CACHE_DIR": str(cache), "NEJIT_TIER": "jit"}
     s1, r1 = _evaluate_set(tmp_path, env, "first")
     assert s1["compiles"] > 0 and s1["disk_hits"] == 0, s1
     assert len(_cache_files(cache)) == s1["compiles"]
@@ -125,7 +126,8 @@ def test_disk_cache_second_process_compiles_nothing(tmp_path):
 def test_disk_cache_off_writes_nothing(tmp_path):
     cache = tmp_path / "cache"
     cache.mkdir()
-    env = {"NEJIT_CACHE_DIR": str(cache), "NEJIT_CACHE": "0"}
+    env = {"NEJIT_CACHE_DIR": str(cache), "NEJIT_CACHE": "0",
+           "NEJIT_TIER": "jit"}
     s1, r1 = _evaluate_set(tmp_path, env, "first")
     s2, r2 = _evaluate_set(tmp_path, env, "second")
     assert list(cache.iterdir()) == []
@@ -136,7 +138,8 @@ def test_disk_cache_off_writes_nothing(tmp_path):
 
 def test_corrupt_cache_files_are_survived(tmp_path):
     cache = tmp_path / "cache"
-    env = {"NEJIT_CACHE_DIR": str(cache)}
+    # The JIT tier: these count compiles and files of the disk cache.
+    env = {"NEJIT_CACHE_DIR": str(cache), "NEJIT_TIER": "jit"}
     s1, r1 = _evaluate_set(tmp_path, env, "first")
     files = _cache_files(cache)
     assert len(files) >= 4
@@ -384,10 +387,14 @@ def test_threads_compiling_distinct_new_expressions():
 
     before = ne.cache_stats()
     ts = [threading.Thread(target=work, args=(t,)) for t in range(nthreads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
+    tier = ne.set_tier("jit")  # compiles, not the interpreter
+    try:
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+    finally:
+        ne.set_tier(tier)
     assert not errors, errors
     after = ne.cache_stats()
     assert after["misses"] - before["misses"] >= nthreads * per_thread

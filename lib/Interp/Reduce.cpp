@@ -1,0 +1,212 @@
+//===- Interp/Reduce.cpp - Reductions as the JIT kernel folds them --------===//
+/// \file
+/// Compiled with -ffp-contract=off: a product feeding a sum must round
+/// twice, as in the generated code.
+//===----------------------------------------------------------------------===//
+#include "Interp/Reduce.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+namespace nejit::interp {
+
+namespace {
+
+struct Complex {
+  double Re, Im;
+};
+
+/// One fold step old (x) new, as CodeGen's combine() computes it.
+template <typename T> struct Fold {
+  static T apply(ir::Opcode Op, T A, T B) {
+    switch (Op) {
+    case ir::Opcode::Sum:
+      return A + B;
+    case ir::Opcode::Prod:
+      return A * B;
+    case ir::Opcode::Min:
+      // x86's lowering of minnum(A, B): min(B, A) returns A unless B < A,
+      // after a NaN A is replaced by B.
+      return std::isnan(A) ? B : (B < A ? B : A);
+    default:
+      return std::isnan(A) ? B : (B > A ? B : A);
+    }
+  }
+  static T identity(ir::Opcode Op) {
+    switch (Op) {
+    case ir::Opcode::Sum:
+      return T(0);
+    case ir::Opcode::Prod:
+      return T(1);
+    default:
+      return std::numeric_limits<T>::quiet_NaN();
+    }
+  }
+};
+
+/// Integers: sums and products wrap (CodeGen's add/mul have no nsw).
+template <typename S, typename U> struct IntFold {
+  static S apply(ir::Opcode Op, S A, S B) {
+    switch (Op) {
+    case ir::Opcode::Sum:
+      return S(U(A) + U(B));
+    case ir::Opcode::Prod:
+      return S(U(A) * U(B));
+    case ir::Opcode::Min:
+      return B < A ? B : A;
+    default:
+      return B > A ? B : A;
+    }
+  }
+  static S identity(ir::Opcode Op) {
+    switch (Op) {
+    case ir::Opcode::Sum:
+      return 0;
+    case ir::Opcode::Prod:
+      return 1;
+    case ir::Opcode::Min:
+      return std::numeric_limits<S>::max();
+    default:
+      return std::numeric_limits<S>::min();
+    }
+  }
+};
+template <> struct Fold<int32_t> : IntFold<int32_t, uint32_t> {};
+template <> struct Fold<int64_t> : IntFold<int64_t, uint64_t> {};
+
+template <> struct Fold<Complex> {
+  static Complex apply(ir::Opcode Op, Complex A, Complex B) {
+    if (Op == ir::Opcode::Sum)
+      return {A.Re + B.Re, A.Im + B.Im};
+    return {A.Re * B.Re - A.Im * B.Im, A.Re * B.Im + A.Im * B.Re};
+  }
+  static Complex identity(ir::Opcode Op) {
+    return {Op == ir::Opcode::Prod ? 1.0 : 0.0, 0.0};
+  }
+};
+
+template <typename T> T load(const char *P) {
+  T V;
+  std::memcpy(&V, P, sizeof V);
+  return V;
+}
+template <typename T> void store(char *P, T V) { std::memcpy(P, &V, sizeof V); }
+
+/// The loops for one element type; the operation is a template argument,
+/// so that each loop is branch-free (and the lane loop vectorizes: every
+/// lane is its own chain, nothing is reassociated).
+template <typename T> struct Ops {
+  template <ir::Opcode Op> static void init(LaneAccumulator &A, unsigned VF) {
+    T *L = reinterpret_cast<T *>(A.Bytes);
+    for (unsigned I = 0; I < VF; ++I)
+      L[I] = Fold<T>::identity(Op);
+  }
+  template <ir::Opcode Op>
+  static void fold(LaneAccumulator &A, unsigned VF, const char *X, int64_t N) {
+    T *L = reinterpret_cast<T *>(A.Bytes);
+    for (int64_t I = 0; I < N; I += VF)
+      for (unsigned K = 0; K < VF; ++K)
+        L[K] = Fold<T>::apply(Op, L[K], load<T>(X + (I + K) * sizeof(T)));
+  }
+  template <ir::Opcode Op>
+  static void finish(const LaneAccumulator &A, unsigned VF, char *Acc,
+                     const char *Tail, int64_t TailN) {
+    const T *L = reinterpret_cast<const T *>(A.Bytes);
+    T H = L[0];
+    for (unsigned K = 1; K < VF; ++K)
+      H = Fold<T>::apply(Op, H, L[K]);
+    T S = Fold<T>::apply(Op, load<T>(Acc), H);
+    for (int64_t I = 0; I < TailN; ++I)
+      S = Fold<T>::apply(Op, S, load<T>(Tail + I * sizeof(T)));
+    store<T>(Acc, S);
+  }
+  template <ir::Opcode Op>
+  static void accumulate(char *Out, int64_t OutStride, const char *X,
+                         int64_t N) {
+    for (int64_t I = 0; I < N; ++I) {
+      char *P = Out + I * OutStride;
+      store<T>(P, Fold<T>::apply(Op, load<T>(P), load<T>(X + I * sizeof(T))));
+    }
+  }
+};
+
+/// Calls F(Ops<T>(), std::integral_constant<Opcode, Op>()) for the C++
+/// type of T and the reduction Op.
+template <typename Fn> void dispatch(ir::Opcode Op, DType T, Fn &&F) {
+  auto WithType = [&](auto O) {
+    using ir::Opcode;
+    switch (Op) {
+    case Opcode::Sum:
+      return F(O, std::integral_constant<Opcode, Opcode::Sum>());
+    case Opcode::Prod:
+      return F(O, std::integral_constant<Opcode, Opcode::Prod>());
+    case Opcode::Min:
+      return F(O, std::integral_constant<Opcode, Opcode::Min>());
+    default:
+      return F(O, std::integral_constant<Opcode, Opcode::Max>());
+    }
+  };
+  switch (T) {
+  case DType::Int32:
+    return WithType(Ops<int32_t>());
+  case DType::Int64:
+    return WithType(Ops<int64_t>());
+  case DType::Float32:
+    return WithType(Ops<float>());
+  case DType::Float64:
+    return WithType(Ops<double>());
+  case DType::Complex128:
+    return WithType(Ops<Complex>());
+  default:
+    return;
+  }
+}
+
+} // namespace
+
+bool canReduce(ir::Opcode Op, DType T) {
+  if (!ir::isReduction(Op))
+    return false;
+  switch (T) {
+  case DType::Int32:
+  case DType::Int64:
+  case DType::Float32:
+  case DType::Float64:
+    return true;
+  case DType::Complex128:
+    return Op == ir::Opcode::Sum || Op == ir::Opcode::Prod;
+  default:
+    return false;
+  }
+}
+
+void initLanes(LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF) {
+  dispatch(Op, T, [&](auto O, auto K) {
+    decltype(O)::template init<decltype(K)::value>(A, VF);
+  });
+}
+
+void foldLanes(LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF,
+               const char *X, int64_t N) {
+  dispatch(Op, T, [&](auto O, auto K) {
+    decltype(O)::template fold<decltype(K)::value>(A, VF, X, N);
+  });
+}
+
+void finishLanes(const LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF,
+                 char *Acc, const char *Tail, int64_t TailN) {
+  dispatch(Op, T, [&](auto O, auto K) {
+    decltype(O)::template finish<decltype(K)::value>(A, VF, Acc, Tail, TailN);
+  });
+}
+
+void accumulate(ir::Opcode Op, DType T, char *Out, int64_t OutStride,
+                const char *X, int64_t N) {
+  dispatch(Op, T, [&](auto O, auto K) {
+    decltype(O)::template accumulate<decltype(K)::value>(Out, OutStride, X, N);
+  });
+}
+
+} // namespace nejit::interp
