@@ -90,7 +90,10 @@ enum class ErrorKind : uint8_t {
   Type,           ///< TypeError: an operation on the wrong kind of operand
   Key,            ///< KeyError: a variable missing from the signature
   NotImplemented, ///< NotImplementedError: a type combination numexpr lacks
-  Runtime, ///< RuntimeError: misuse at run time (e.g. reduction not last)
+  Runtime,  ///< RuntimeError: misuse at run time (e.g. reduction not last)
+  Overflow, ///< OverflowError: a constant beyond its type's range (an
+            ///< integer beyond int64 where numexpr needs a C long, or a
+            ///< folded float result out of range)
 };
 
 /// The one error type that crosses the API boundary. what() is the full

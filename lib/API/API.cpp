@@ -501,6 +501,11 @@ void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
   const ir::Function &F = K.IR;
   if (NDim < 0 || (NDim > 0 && !Shape))
     throw Error(ErrorKind::Value, "invalid iteration shape");
+  for (int D = 0; D < NDim; ++D)
+    if (Shape[D] < 0)
+      throw Error(ErrorKind::Value, "negative extent " +
+                                        std::to_string(Shape[D]) +
+                                        " in dimension " + std::to_string(D));
   if (auto Axis = reductionAxis(); Axis && *Axis >= std::max(NDim, 1))
     throw Error(ErrorKind::Value, "reduction axis is out of bounds");
   static const int64_t NoStrides[1] = {0};
@@ -534,7 +539,8 @@ void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
     R.Strides.push_back(ZeroStrides.data());
     R.ElemSizes.push_back(P.Size);
   }
-  // Only read once runtime::run has checked the shape (the product fits).
+  // Elements only weighs the interpreter's work: saturate rather than wrap
+  // (runtime::run refuses iteration spaces that overflow).
   int64_t Elements = 1;
   for (int D = 0; D < NDim; ++D)
     if (__builtin_mul_overflow(Elements, Shape[D], &Elements))
@@ -576,13 +582,38 @@ std::string Kernel::dis(Stage S) const {
 
 namespace internal {
 
+/// A signature the front end can trust: known dtypes (a DType cast from an
+/// out-of-range integer crashed code generation), distinct names.
+static llvm::Error checkSignature(const Signature &Sig) {
+  std::unordered_map<std::string_view, size_t> Seen;
+  for (size_t I = 0; I < Sig.size(); ++I) {
+    const Arg &A = Sig[I];
+    if ((unsigned)A.Type > (unsigned)DType::Bytes)
+      return makeError(ErrorKind::Value,
+                       "input '" + sourceFragment(A.Name) +
+                           "' has an invalid dtype (DType value " +
+                           std::to_string((unsigned)A.Type) + ")");
+    auto [It, New] = Seen.emplace(A.Name, I);
+    if (!New)
+      return makeError(ErrorKind::Value, "duplicate name '" +
+                                             sourceFragment(A.Name) +
+                                             "' in the signature (inputs " +
+                                             std::to_string(It->second) +
+                                             " and " + std::to_string(I) + ")");
+  }
+  return llvm::Error::success();
+}
+
 Expected<Frontend> runFrontend(std::string_view Expr, const Signature &Sig,
                                const Options &Opts) {
+  if (auto E = checkSignature(Sig))
+    return E;
   auto Ast = parseExpression(Expr);
   if (!Ast)
     return Ast.takeError();
+  // The AST's text is printed on demand (disStage): a 10,000-term sum's is
+  // 1.4 MB, and kernels are cached.
   Frontend Out;
-  Out.AstText = printAst(**Ast);
   auto F = buildIR(**Ast, Sig, Opts.Opt);
   if (!F)
     return F.takeError();
@@ -633,6 +664,8 @@ std::string disStage(std::string_view Expr, const std::string &AstText,
                      std::string_view Layouts) {
   switch (S) {
   case Stage::AST:
+    if (AstText.empty())
+      return printAst(*unwrap(parseExpression(Expr), Expr));
     return AstText;
   case Stage::IR:
     return ir::print(InitialIR);

@@ -78,18 +78,6 @@ private:
     return {sub(mul(A.Re, Bv.Re), mul(A.Im, Bv.Im)),
             add(mul(A.Re, Bv.Im), mul(A.Im, Bv.Re))};
   }
-  /// 1 / Z by Smith's method (no overflow of |Z|^2).
-  CVal reciprocal(CVal Z) {
-    Value *ReBig = B.CreateFCmpOGE(fabs(Z.Re), fabs(Z.Im));
-    // |re| >= |im|: r = im/re, d = re + im*r ; 1/z = (1/d, -r/d)
-    Value *R1 = div(Z.Im, Z.Re), *D1 = add(Z.Re, mul(Z.Im, R1));
-    // else: r = re/im, d = im + re*r ; 1/z = (r/d, -1/d)
-    Value *R2 = div(Z.Re, Z.Im), *D2 = add(Z.Im, mul(Z.Re, R2));
-    CVal A{div(k(1.0), D1), div(neg(R1), D1)};
-    CVal C{div(R2, D2), div(k(-1.0), D2)};
-    return {sel(ReBig, A.Re, C.Re), sel(ReBig, A.Im, C.Im)};
-  }
-
   /// sinh and cosh of X as Sh * Scale and Ch * Scale, with Scale != 1 only
   /// where sinh/cosh overflow but a product with a cosine may not.
   struct Hyper {
@@ -303,11 +291,12 @@ CVal ComplexEmitter::tan(CVal Z) {
 //===--- pow --------------------------------------------------------------===//
 
 CVal ComplexEmitter::pow(CVal Z, CVal W) {
-  // w == 0 gives 1 and z == 0 gives 0 for any other w, as numexpr's `**`
-  // defines it (numpy gives NaN for 0 ** w unless w is real and positive);
-  // integral real w with |w| < 100 by binary powering (1/z^|n| for n < 0),
-  // bit-identical to numpy; otherwise exp(w log z) with numpy's special
-  // values.
+  // numexpr's nc_pow: w == 0 gives 1 and z == 0 gives 0 for any other w
+  // (numpy gives NaN for 0 ** w unless w is real and positive); an integral
+  // real w with |w| < 100 by binary powering from 1 -- every factor is
+  // multiplied into the accumulator, so 1j**4 is 1+0j (taking the first
+  // factor as is gave 1-0j) -- and 1 / z^|n| for n < 0 by the textbook
+  // quotient; otherwise exp(w log z) with numpy's special values.
   CVal L = log(Z);
   CVal G = exp(cmul(W, L));
 
@@ -315,26 +304,21 @@ CVal ComplexEmitter::pow(CVal Z, CVal W) {
   Value *AbsN = fabs(N);
   Value *IsInt = andV(andV(isZero(W.Im), B.CreateFCmpOEQ(floor(N), N)),
                       B.CreateFCmpOLT(AbsN, k(100.0)));
-  // The first factor is taken as is, not multiplied by 1 (z**1 == z even
-  // for infinite parts).
   CVal Acc{k(1.0), k(0.0)}, P = Z;
   Value *Rest = AbsN;
-  Value *Have = ConstantInt::getFalse(B.getContext());
-  if (auto *VecTy = dyn_cast<FixedVectorType>(VT))
-    Have = ConstantVector::getSplat(VecTy->getElementCount(),
-                                    cast<Constant>(Have));
   for (int Bit = 0; Bit < 7; ++Bit) {
     Value *Half = floor(mul(Rest, k(0.5)));
     Value *Odd = B.CreateFCmpONE(Rest, add(Half, Half));
     CVal Prod = cmul(Acc, P);
-    Prod = {sel(Have, Prod.Re, P.Re), sel(Have, Prod.Im, P.Im)};
     Acc = {sel(Odd, Prod.Re, Acc.Re), sel(Odd, Prod.Im, Acc.Im)};
-    Have = orV(Have, Odd);
     if (Bit < 6)
       P = cmul(P, P);
     Rest = Half;
   }
-  CVal Inv = reciprocal(Acc);
+  // nc_quot(1, acc): (re, -im) / (re^2 + im^2).
+  Value *D = add(mul(Acc.Re, Acc.Re), mul(Acc.Im, Acc.Im));
+  CVal Inv{div(add(Acc.Re, mul(k(0.0), Acc.Im)), D),
+           div(sub(mul(k(0.0), Acc.Re), Acc.Im), D)};
   Value *NNeg = B.CreateFCmpOLT(N, k(0.0));
   CVal IntPow{sel(NNeg, Inv.Re, Acc.Re), sel(NNeg, Inv.Im, Acc.Im)};
 

@@ -1,7 +1,8 @@
 //===- Parse/AST.cpp - Printing the parse tree ----------------------------===//
 /// \file
 /// One node a line, children indented; positions as line:col so lit tests
-/// can check where things were parsed.
+/// can check where things were parsed. Printing and freeing use explicit
+/// stacks: trees may be 100,000 nodes deep.
 //===----------------------------------------------------------------------===//
 #include "Parse/AST.h"
 
@@ -12,6 +13,29 @@
 
 namespace nejit {
 
+AstNode::~AstNode() {
+  if (Args.empty() && Keywords.empty())
+    return;
+  // Children are detached before they are freed, so each destructor call
+  // below sees a node without children.
+  std::vector<AstPtr> Work;
+  auto Detach = [&Work](AstNode &N) {
+    for (AstPtr &A : N.Args)
+      Work.push_back(std::move(A));
+    N.Args.clear();
+    for (auto &KW : N.Keywords)
+      Work.push_back(std::move(KW.second));
+    N.Keywords.clear();
+  };
+  Detach(*this);
+  while (!Work.empty()) {
+    AstPtr N = std::move(Work.back());
+    Work.pop_back();
+    if (N)
+      Detach(*N);
+  }
+}
+
 void AstNode::updateHeight() {
   Height = 1;
   for (const auto &A : Args)
@@ -20,8 +44,18 @@ void AstNode::updateHeight() {
     Height = std::max(Height, KW.second->Height + 1);
 }
 
-static void print(llvm::raw_ostream &OS, const AstNode &N, int Indent) {
-  OS.indent(Indent);
+/// Indentation grows two spaces a level down to this depth.
+constexpr int MaxIndentDepth = 64;
+
+static void indent(llvm::raw_ostream &OS, int Depth) {
+  OS.indent(2 * std::min(Depth, MaxIndentDepth));
+  if (Depth > MaxIndentDepth)
+    OS << "[" << Depth << "] ";
+}
+
+/// The node's own line.
+static void printNode(llvm::raw_ostream &OS, const AstNode &N, int Depth) {
+  indent(OS, Depth);
   switch (N.K) {
   case AstNode::IntLit:
     OS << "Int " << N.Text;
@@ -96,18 +130,33 @@ static void print(llvm::raw_ostream &OS, const AstNode &N, int Indent) {
     for (const auto &L : N.OpLocs)
       OS << " op <" << L.Line << ":" << L.Column << ">";
   OS << "\n";
-  for (const auto &A : N.Args)
-    print(OS, *A, Indent + 2);
-  for (const auto &KW : N.Keywords) {
-    OS.indent(Indent + 2) << "Keyword " << KW.first << "\n";
-    print(OS, *KW.second, Indent + 4);
-  }
 }
 
-std::string printAst(const AstNode &N) {
+std::string printAst(const AstNode &Root) {
   std::string S;
   llvm::raw_string_ostream OS(S);
-  print(OS, N, 0);
+  // An explicit stack: a node, or a keyword's label line (Keyword set).
+  struct Item {
+    const AstNode *N;
+    int Depth;
+    const std::string *Keyword = nullptr;
+  };
+  std::vector<Item> Work{{&Root, 0}};
+  while (!Work.empty()) {
+    Item I = Work.back();
+    Work.pop_back();
+    if (I.Keyword) {
+      indent(OS, I.Depth);
+      OS << "Keyword " << *I.Keyword << "\n";
+      Work.push_back({I.N, I.Depth + 1});
+      continue;
+    }
+    printNode(OS, *I.N, I.Depth);
+    for (auto It = I.N->Keywords.rbegin(); It != I.N->Keywords.rend(); ++It)
+      Work.push_back({It->second.get(), I.Depth + 1, &It->first});
+    for (auto It = I.N->Args.rbegin(); It != I.N->Args.rend(); ++It)
+      Work.push_back({It->get(), I.Depth + 1});
+  }
   return S;
 }
 

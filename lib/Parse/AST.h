@@ -51,20 +51,45 @@ struct AstNode {
   std::vector<SourceLoc> OpLocs; ///< Compare / Binary operator positions
   std::vector<std::pair<std::string, AstPtr>> Keywords; ///< Call only
   std::vector<SourceLoc> KeywordLocs;
-  int Height = 1; ///< 1 + the tallest child's; bounded by MaxTreeHeight
+  int Height = 1; ///< 1 + the tallest child's; bounded by MaxNesting
 
   AstNode(Kind K, SourceLoc Loc) : K(K), Loc(Loc) {}
+  /// Frees the subtree without recursion (a 10,000-term sum is a chain
+  /// 10,000 nodes deep).
+  ~AstNode();
+  AstNode(const AstNode &) = delete;
+  AstNode &operator=(const AstNode &) = delete;
   /// Recomputes Height from the children.
   void updateHeight();
 };
 
-/// Trees taller than this are rejected while parsing ("a+a+...+a" with
-/// thousands of terms), so that every recursive walk over a tree, its
-/// destructor included, stays far from the stack's limit.
-constexpr int MaxTreeHeight = 1000;
+/// The deepest tree, and the most brackets open at once, that the parser
+/// accepts: far beyond what generated expressions use (pandas writes a
+/// 10,000-term sum as 10,000 nested parentheses), while keeping memory and
+/// compile time bounded. Walks over chains (left operands, unary operands)
+/// are iterative; other recursion is bounded by the stack left
+/// (Support/Stack.h).
+constexpr int MaxNesting = 100000;
 
 /// Prints the tree in a deterministic, indented, one-node-a-line form.
+/// Below depth 64 the indentation stops growing and the line starts with
+/// the depth in brackets instead, so the text stays linear in the tree.
 std::string printAst(const AstNode &N);
+
+/// Calls Fn on every node, parents before children and children in order,
+/// without recursion.
+template <typename FnT> void forEachNode(const AstNode &Root, FnT Fn) {
+  std::vector<const AstNode *> Work{&Root};
+  while (!Work.empty()) {
+    const AstNode *N = Work.back();
+    Work.pop_back();
+    Fn(*N);
+    for (auto It = N->Keywords.rbegin(); It != N->Keywords.rend(); ++It)
+      Work.push_back(It->second.get());
+    for (auto It = N->Args.rbegin(); It != N->Args.rend(); ++It)
+      Work.push_back(It->get());
+  }
+}
 
 } // namespace nejit
 

@@ -1,21 +1,54 @@
 //===- Parse/Lexer.cpp - Tokens of the expression language ----------------===//
 /// \file
 /// Python's literal syntax (ints in any base, floats, imaginary numbers,
-/// quoted bytes with escapes, underscores in numbers) and its operators.
+/// quoted bytes with escapes, underscores in numbers), its operators, and its
+/// rules for comments and line ends: eval input is one logical line, so a
+/// line end outside brackets may only end the text.
 //===----------------------------------------------------------------------===//
 #include "Parse/Lexer.h"
 
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
 
-#include "llvm/ADT/StringExtras.h"
+#include "Support/Unicode.h"
+
+#include "llvm/Support/Unicode.h"
+
+#include <algorithm>
 
 namespace nejit {
 
 namespace {
+
+struct CodePointRange {
+  uint32_t Lo, Hi;
+};
+
+#include "Parse/UnicodeIdentifiers.inc"
+
+template <size_t N>
+bool inRanges(const CodePointRange (&Table)[N], uint32_t CP) {
+  const CodePointRange *It = std::upper_bound(
+      Table, Table + N, CP,
+      [](uint32_t V, const CodePointRange &R) { return V < R.Lo; });
+  return It != Table && CP <= (It - 1)->Hi;
+}
+
+bool isIdentStart(uint32_t CP) {
+  if (CP < 0x80)
+    return std::isalpha((int)CP) || CP == '_';
+  return inRanges(IdentifierStart, CP);
+}
+
+bool isIdentContinue(uint32_t CP) {
+  if (CP < 0x80)
+    return std::isalnum((int)CP) || CP == '_';
+  return inRanges(IdentifierContinue, CP);
+}
 
 class Lexer {
 public:
@@ -24,20 +57,31 @@ public:
   Expected<std::vector<Token>> run() {
     std::vector<Token> Tokens;
     while (true) {
-      skipSpace();
+      SourceLoc LineEnd;
+      if (auto E = skipSpace(LineEnd))
+        return E;
       Token T;
       T.Loc = loc();
       if (Pos >= Text.size()) {
+        // Trailing line ends are part of Python's eval input.
+        while (!Tokens.empty() && Tokens.back().K == Token::Newline)
+          Tokens.pop_back();
         Tokens.push_back(T);
         return Tokens;
       }
-      char C = Text[Pos];
-      if (std::isalpha((unsigned char)C) || C == '_') {
+      if (LineEnd.Line > 0 && !Tokens.empty()) {
+        Token NL;
+        NL.K = Token::Newline;
+        NL.Text = "newline";
+        NL.Loc = LineEnd;
+        Tokens.push_back(std::move(NL));
+      }
+      Utf8Char C = decodeUtf8(Text, Pos);
+      if (C.Length > 0 && isIdentStart(C.CodePoint)) {
         // A string prefix (b'..', r'..', br'..') or an identifier.
         size_t Start = Pos;
-        while (Pos < Text.size() &&
-               (std::isalnum((unsigned char)Text[Pos]) || Text[Pos] == '_'))
-          advance();
+        while (Pos < Text.size() && startsIdentContinue())
+          advanceChar();
         std::string Word(Text.substr(Start, Pos - Start));
         if (Pos < Text.size() && (Text[Pos] == '\'' || Text[Pos] == '"') &&
             isStringPrefix(Word)) {
@@ -52,14 +96,14 @@ public:
           T.K = Token::Name;
           T.Text = std::move(Word);
         }
-      } else if (std::isdigit((unsigned char)C) ||
-                 (C == '.' && Pos + 1 < Text.size() &&
+      } else if (std::isdigit((unsigned char)Text[Pos]) ||
+                 (Text[Pos] == '.' && Pos + 1 < Text.size() &&
                   std::isdigit((unsigned char)Text[Pos + 1]))) {
         size_t Start = Pos;
         if (auto E = lexNumber(T))
           return E;
         T.Text = std::string(Text.substr(Start, Pos - Start)); // as written
-      } else if (C == '\'' || C == '"') {
+      } else if (Text[Pos] == '\'' || Text[Pos] == '"') {
         if (auto E = lexString(T, /*Raw=*/false))
           return E;
       } else if (auto E = lexOperator(T)) {
@@ -73,29 +117,71 @@ private:
   std::string_view Text;
   size_t Pos = 0;
   int Line = 1, Col = 1;
+  int Brackets = 0; ///< open (, [ and {: line ends inside them are spaces
 
   SourceLoc loc() const { return {Line, Col}; }
+  /// Python's line ends: "\n", "\r\n" and a lone "\r".
+  bool atLineEnd() const {
+    return Pos < Text.size() && (Text[Pos] == '\n' || Text[Pos] == '\r');
+  }
   void advance() {
-    if (Text[Pos] == '\n') {
+    unsigned char C = (unsigned char)Text[Pos];
+    if (C == '\n' ||
+        (C == '\r' && (Pos + 1 == Text.size() || Text[Pos + 1] != '\n'))) {
       ++Line;
       Col = 1;
-    } else {
-      ++Col;
+    } else if ((C & 0xC0) != 0x80) {
+      ++Col; // columns count characters, not UTF-8 continuation bytes
     }
     ++Pos;
   }
-  void skipSpace() {
+  void advanceChar() {
+    Utf8Char C = decodeUtf8(Text, Pos);
+    for (unsigned I = 0; I < std::max(1u, C.Length); ++I)
+      advance();
+  }
+  void skipLineEnd() {
+    if (Text[Pos] == '\r' && Pos + 1 < Text.size() && Text[Pos + 1] == '\n')
+      advance();
+    advance();
+  }
+  bool startsIdentContinue() const {
+    Utf8Char C = decodeUtf8(Text, Pos);
+    return C.Length > 0 && isIdentContinue(C.CodePoint);
+  }
+
+  /// Skips spaces, comments, line joins and -- inside brackets -- line
+  /// ends. LineEnd is set to the first line end outside brackets, if any.
+  llvm::Error skipSpace(SourceLoc &LineEnd) {
+    LineEnd = SourceLoc{0, 0};
     while (Pos < Text.size()) {
       char C = Text[Pos];
-      if (C == ' ' || C == '\t' || C == '\n' || C == '\r' || C == '\f' ||
-          C == '\v')
+      if (C == ' ' || C == '\t' || C == '\f') {
         advance();
-      else if (C == '\\' && Pos + 1 < Text.size() && Text[Pos + 1] == '\n') {
-        advance(); // explicit line joining
+      } else if (C == '#') {
+        while (Pos < Text.size() && !atLineEnd())
+          advance();
+      } else if (atLineEnd()) {
+        if (Brackets == 0 && LineEnd.Line == 0)
+          LineEnd = loc();
+        skipLineEnd();
+      } else if (C == '\\') {
+        SourceLoc At = loc();
         advance();
-      } else
+        if (!atLineEnd())
+          return makeError(ErrorKind::Syntax, At,
+                           "unexpected character after line continuation "
+                           "character");
+        skipLineEnd(); // explicit line joining
+        if (Pos >= Text.size())
+          return makeError(ErrorKind::Syntax, At,
+                           "unexpected end of expression after line "
+                           "continuation");
+      } else {
         break;
+      }
     }
+    return llvm::Error::success();
   }
 
   static bool isStringPrefix(const std::string &W) {
@@ -113,7 +199,7 @@ private:
     advance();
     std::string Value;
     while (true) {
-      if (Pos >= Text.size() || Text[Pos] == '\n')
+      if (Pos >= Text.size() || atLineEnd())
         return makeError(ErrorKind::Syntax, Start,
                          "unterminated string literal");
       char C = Text[Pos];
@@ -160,6 +246,10 @@ private:
           Value += '"';
           break;
         case '\n':
+          break;
+        case '\r': // an escaped "\r\n" joins lines too
+          if (Pos < Text.size() && Text[Pos] == '\n')
+            advance();
           break;
         case 'x': {
           if (Pos + 2 > Text.size() ||
@@ -257,8 +347,7 @@ private:
       if (auto E = finishInt(T, Spelling, 10))
         return E;
     }
-    if (Pos < Text.size() &&
-        (std::isalnum((unsigned char)Text[Pos]) || Text[Pos] == '_'))
+    if (Pos < Text.size() && startsIdentContinue())
       return makeError(ErrorKind::Syntax, loc(), "invalid number literal");
     return llvm::Error::success();
   }
@@ -281,13 +370,14 @@ private:
       V = V * Base + D;
     }
     T.IntValue = (__int128)V;
-    if (Pos < Text.size() &&
-        (std::isalnum((unsigned char)Text[Pos]) || Text[Pos] == '_'))
+    if (Pos < Text.size() && startsIdentContinue())
       return makeError(ErrorKind::Syntax, loc(), "invalid number literal");
     return llvm::Error::success();
   }
 
   llvm::Error lexOperator(Token &T) {
+    // '[' and '{' count so that line ends inside them are spaces (Python's
+    // implicit line joining), though only '(' and '{' parse.
     static const char *const Ops[] = {
         "**", "//", "<<", ">>", "<=", ">=", "==", "!=", "->", "+", "-",
         "*",  "/",  "%",  "&",  "|",  "^",  "~",  "<",  ">",  "(", ")",
@@ -299,14 +389,42 @@ private:
         T.Text = Op;
         for (size_t I = 0; I < N; ++I)
           advance();
+        if (N == 1 && std::strchr("([{", *Op))
+          ++Brackets;
+        else if (N == 1 && std::strchr(")]}", *Op) && Brackets > 0)
+          --Brackets;
         return llvm::Error::success();
       }
     }
-    unsigned char C = (unsigned char)Text[Pos];
-    std::string Shown = std::isprint(C) ? std::string(1, (char)C)
-                                        : "\\x" + llvm::utohexstr(C, true, 2);
-    return makeError(ErrorKind::Syntax, T.Loc,
-                     "invalid character '" + Shown + "'");
+    return invalidCharacter(T.Loc);
+  }
+
+  /// At least four upper-case hex digits, as U+ notation writes them
+  /// (llvm::utohexstr pads a zero to one digit too many).
+  static std::string codePointHex(uint32_t CP) {
+    char Buf[16];
+    std::snprintf(Buf, sizeof Buf, "%04X", (unsigned)CP);
+    return Buf;
+  }
+
+  /// Python's messages: printable characters are quoted, others named by
+  /// code point.
+  llvm::Error invalidCharacter(SourceLoc Loc) {
+    Utf8Char C = decodeUtf8(Text, Pos);
+    std::string Msg;
+    if (C.Length == 0) {
+      Msg = "invalid UTF-8 byte " + sourceFragment(Text.substr(Pos, 1));
+    } else if (C.CodePoint < 0x20 || C.CodePoint == 0x7F ||
+               (C.CodePoint >= 0x80 &&
+                !llvm::sys::unicode::isPrintable((int)C.CodePoint))) {
+      Msg = "invalid non-printable character U+" + codePointHex(C.CodePoint);
+    } else {
+      Msg =
+          "invalid character '" + std::string(Text.substr(Pos, C.Length)) + "'";
+      if (C.CodePoint >= 0x80)
+        Msg += " (U+" + codePointHex(C.CodePoint) + ")";
+    }
+    return makeError(ErrorKind::Syntax, Loc, Msg);
   }
 };
 

@@ -1,6 +1,8 @@
 //===- Parse/Lexer.h - Tokens of the expression language -------*- C++ -*-===//
 /// \file
-/// Splits expression text into Python-compatible tokens.
+/// Splits expression text into Python-compatible tokens: Python's literals,
+/// operators, comments, line joining and identifiers (non-ASCII ones by
+/// Python's XID tables).
 //===----------------------------------------------------------------------===//
 #ifndef NEJIT_PARSE_LEXER_H
 #define NEJIT_PARSE_LEXER_H
@@ -15,7 +17,9 @@
 namespace nejit {
 
 struct Token {
-  enum Kind { End, Name, Int, Float, Imag, String, Op };
+  /// Newline: a line end outside brackets that more tokens follow (Python's
+  /// eval input is one logical line; blank and trailing lines are dropped).
+  enum Kind { End, Name, Int, Float, Imag, String, Op, Newline };
   Kind K = End;
   std::string Text;      ///< identifier, operator spelling, string bytes, or a
                          ///< number as written
@@ -27,7 +31,7 @@ struct Token {
 };
 
 /// Tokenizes Text; Python's literal and operator syntax. Fails with a
-/// positioned Syntax diagnostic.
+/// positioned Syntax diagnostic. Columns count characters.
 Expected<std::vector<Token>> lex(std::string_view Text);
 
 } // namespace nejit

@@ -1,8 +1,10 @@
 //===- Parse/Parser.h - Expression text to AST ------------------*- C++ -*-===//
 /// \file
-/// A recursive-descent parser for the Python expression subset numexpr
-/// accepts, with Python's precedence and associativity. nejit never hands
-/// the text to a Python interpreter, so expressions cannot run code.
+/// An operator-precedence parser for the Python expression subset numexpr
+/// accepts, with Python's precedence and associativity. It keeps its own
+/// stacks (of pending operators and of open brackets) instead of recursing,
+/// so 10,000 nested parentheses parse in any thread. nejit never hands the
+/// text to a Python interpreter, so expressions cannot run code.
 //===----------------------------------------------------------------------===//
 #ifndef NEJIT_PARSE_PARSER_H
 #define NEJIT_PARSE_PARSER_H
@@ -14,11 +16,9 @@
 
 namespace nejit {
 
-/// Parses a whole expression. Nesting deeper than MaxDepth is an error, not
-/// a stack overflow.
+/// Parses a whole expression. More than MaxNesting open brackets, or a tree
+/// taller than MaxNesting, is a positioned "nested too deeply" error.
 Expected<AstPtr> parseExpression(std::string_view Text);
-
-constexpr int MaxParseDepth = 400;
 
 } // namespace nejit
 

@@ -8,6 +8,27 @@
 namespace nejit {
 namespace sema {
 
+ENode::~ENode() {
+  if (Kids.empty())
+    return;
+  // A kid held elsewhere too only loses a reference; a kid held only here
+  // is detached from its own kids before it is freed, so no destructor
+  // call below recurses.
+  std::vector<ENodePtr> Work;
+  auto Detach = [&Work](ENode &N) {
+    for (ENodePtr &K : N.Kids)
+      if (K && K.use_count() == 1)
+        Work.push_back(std::move(K));
+    N.Kids.clear();
+  };
+  Detach(*this);
+  while (!Work.empty()) {
+    ENodePtr N = std::move(Work.back());
+    Work.pop_back();
+    Detach(*N);
+  }
+}
+
 ENodePtr makeConst(PyConst V, SourceLoc Loc) {
   auto N = std::make_shared<ENode>();
   N->K = ENode::Const;

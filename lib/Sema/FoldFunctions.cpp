@@ -171,7 +171,7 @@ Expected<PyConst> FunctionFolder::fold() {
       return typeErr("does not take bytes");
     if (P.N == Np::None && P.T == PyConst::Int &&
         (P.I > INT64_MAX || P.I < INT64_MIN))
-      return makeError(ErrorKind::Value, Loc,
+      return makeError(ErrorKind::Overflow, Loc,
                        "integer constant too large for int64");
   }
   In = Args.size() == 1 ? numpyTypeOf(A) : promoteNumpy(A, arg(1));

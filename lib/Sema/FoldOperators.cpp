@@ -35,6 +35,83 @@ static double pyFloorDiv(double A, double B) {
 
 namespace {
 
+/// How Python's complex power failed, if it did.
+enum class PowStatus { Ok, ZeroDivision, Overflow };
+
+/// Python's complex multiplication and division (complexobject.c): the
+/// textbook product, and Smith's quotient.
+std::complex<double> pyComplexProd(std::complex<double> A,
+                                   std::complex<double> B) {
+  return {A.real() * B.real() - A.imag() * B.imag(),
+          A.real() * B.imag() + A.imag() * B.real()};
+}
+
+std::complex<double> pyComplexQuot(std::complex<double> A,
+                                   std::complex<double> B, PowStatus &S) {
+  double AbsRe = std::fabs(B.real()), AbsIm = std::fabs(B.imag());
+  if (AbsRe >= AbsIm) {
+    if (AbsRe == 0.0) {
+      S = PowStatus::ZeroDivision;
+      return {0.0, 0.0};
+    }
+    double Ratio = B.imag() / B.real();
+    double Denom = B.real() + B.imag() * Ratio;
+    return {(A.real() + A.imag() * Ratio) / Denom,
+            (A.imag() - A.real() * Ratio) / Denom};
+  }
+  if (AbsIm >= AbsRe) {
+    double Ratio = B.real() / B.imag();
+    double Denom = B.real() * Ratio + B.imag();
+    return {(A.real() * Ratio + A.imag()) / Denom,
+            (A.imag() * Ratio - A.real()) / Denom};
+  }
+  return {NAN, NAN}; // a NaN part
+}
+
+/// Python 3.11's complex ** complex: an integral exponent of magnitude at
+/// most 100 by binary powering from 1 (1j**2 is exactly -1+0j; std::pow
+/// gives -1+1.2e-16j), otherwise the polar formula. An infinite part of
+/// the result is an OverflowError, 0 to a negative or complex power a
+/// ZeroDivisionError.
+std::complex<double> pyComplexPow(std::complex<double> A,
+                                  std::complex<double> B, PowStatus &S) {
+  S = PowStatus::Ok;
+  std::complex<double> R;
+  if (B.imag() == 0.0 && B.real() == std::floor(B.real()) &&
+      std::fabs(B.real()) <= 100.0) {
+    long N = (long)B.real();
+    long U = N < 0 ? -N : N;
+    R = {1.0, 0.0};
+    std::complex<double> P = A;
+    for (long Mask = 1; Mask > 0 && U >= Mask; Mask <<= 1) {
+      if (U & Mask)
+        R = pyComplexProd(R, P);
+      P = pyComplexProd(P, P);
+    }
+    if (N < 0)
+      R = pyComplexQuot({1.0, 0.0}, R, S);
+  } else if (B.real() == 0.0 && B.imag() == 0.0) {
+    R = {1.0, 0.0};
+  } else if (A.real() == 0.0 && A.imag() == 0.0) {
+    if (B.imag() != 0.0 || B.real() < 0.0)
+      S = PowStatus::ZeroDivision;
+    R = {0.0, 0.0};
+  } else {
+    double Abs = std::hypot(A.real(), A.imag());
+    double Len = std::pow(Abs, B.real());
+    double At = std::atan2(A.imag(), A.real());
+    double Phase = At * B.real();
+    if (B.imag() != 0.0) {
+      Len /= std::exp(At * B.imag());
+      Phase += B.imag() * std::log(Abs);
+    }
+    R = {Len * std::cos(Phase), Len * std::sin(Phase)};
+  }
+  if (S == PowStatus::Ok && (std::isinf(R.real()) || std::isinf(R.imag())))
+    S = PowStatus::Overflow;
+  return R;
+}
+
 /// One binary operator on two constants. The steps run in order, each for
 /// the operand types it handles: bytes, comparisons, bitwise operators and
 /// shifts, numpy bools, complex, integer and float arithmetic.
@@ -67,10 +144,13 @@ private:
     return makeError(ErrorKind::Value, Loc, "division by zero");
   }
   llvm::Error overflow() const {
-    return makeError(ErrorKind::Value, Loc, "integer constant too large");
+    return makeError(ErrorKind::Overflow, Loc, "integer constant too large");
+  }
+  llvm::Error complexOverflow() const {
+    return makeError(ErrorKind::Overflow, Loc, "complex exponentiation");
   }
   llvm::Error floatOverflow() const {
-    return makeError(ErrorKind::Value, Loc, "numerical result out of range");
+    return makeError(ErrorKind::Overflow, Loc, "numerical result out of range");
   }
   llvm::Error bytesFormatting() const {
     return makeError(ErrorKind::Type, Loc,
@@ -247,7 +327,17 @@ Expected<PyConst> BinaryFolder::foldComplex() {
     if (Y == 0.0)
       return zeroDiv();
     R = PyConst::ofComplex(X / Y);
+  } else if (Op == "pow" && !Numpy) {
+    PowStatus S;
+    std::complex<double> V = pyComplexPow(X, Y, S);
+    if (S == PowStatus::ZeroDivision)
+      return zeroDiv();
+    if (S == PowStatus::Overflow)
+      return complexOverflow();
+    R = PyConst::ofComplex(V);
   } else if (Op == "pow") {
+    // numpy scalars: numexpr never folds their powers (function results
+    // are boxed ConstantNodes), so C's cpow stands in for numpy's.
     if (X == 0.0 && (Y.imag() != 0 || Y.real() < 0))
       return zeroDiv();
     std::complex<double> V =
@@ -339,8 +429,12 @@ Expected<PyConst> BinaryFolder::foldFloat() {
       return zeroDiv();
     if (X < 0 && Y != std::floor(Y) && std::isfinite(Y)) {
       // Python gives a complex result for a negative base and a
-      // fractional exponent.
-      return result(PyConst::ofComplex(std::pow(std::complex<double>(X), Y)));
+      // fractional exponent: complex(X) ** Y.
+      PowStatus S;
+      std::complex<double> V = pyComplexPow({X, 0.0}, {Y, 0.0}, S);
+      if (S == PowStatus::Overflow)
+        return complexOverflow();
+      return result(PyConst::ofComplex(V));
     }
     double V = std::pow(X, Y);
     if (std::isfinite(X) && std::isfinite(Y) && !std::isfinite(V))

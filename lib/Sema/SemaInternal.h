@@ -36,6 +36,13 @@ struct ENode {
   bool AxisNotInteger = false; ///< Raw: a non-integer axis (numexpr fails late)
   std::vector<ENodePtr> Kids;
   SourceLoc Loc;
+
+  ENode() = default;
+  /// Frees the nodes only this one holds without recursion (a 10,000-term
+  /// sum is a chain 10,000 deep).
+  ~ENode();
+  ENode(const ENode &) = delete;
+  ENode &operator=(const ENode &) = delete;
 };
 
 ENodePtr makeConst(PyConst V, SourceLoc Loc);

@@ -16,12 +16,88 @@ const char *const BoolOpsMessage =
     "expressions: use '&' instead of 'and', '|' instead of 'or', and '~' "
     "instead of 'not'";
 
-Expected<ENodePtr> TreeBuilder::build(const AstNode &N) {
+Expected<ENodePtr> TreeBuilder::build(const AstNode &Root) {
+  RecursionLimit::Level Level(Limit);
+  if (!Level)
+    return nestedTooDeeply(Root.Loc);
+  // Walk down first operands, making each node's checks on the way (they
+  // come before its operand is evaluated), build the innermost node, then
+  // complete the chain outwards.
+  std::vector<const AstNode *> Chain;
+  const AstNode *N = &Root;
+  while (true) {
+    auto First = firstOperand(*N);
+    if (!First)
+      return First.takeError();
+    if (!*First)
+      break;
+    Chain.push_back(N);
+    N = *First;
+  }
+  auto V = buildLeaf(*N);
+  if (!V)
+    return V;
+  ENodePtr Acc = std::move(*V);
+  for (auto It = Chain.rbegin(); It != Chain.rend(); ++It) {
+    auto Next = complete(**It, std::move(Acc));
+    if (!Next)
+      return Next;
+    Acc = std::move(*Next);
+  }
+  return Acc;
+}
+
+Expected<const AstNode *> TreeBuilder::firstOperand(const AstNode &N) {
+  switch (N.K) {
+  case AstNode::Unary:
+  case AstNode::Binary:
+  case AstNode::Compare:
+  case AstNode::BoolOp:
+    return N.Args[0].get();
+  case AstNode::IfExp:
+    return N.Args[1].get(); // the condition
+  case AstNode::Attribute:
+    if (N.Text != "real" && N.Text != "imag")
+      return makeError(ErrorKind::Value, N.Loc,
+                       "attribute access is not allowed: '." +
+                           sourceFragment(N.Text) + "'");
+    return N.Args[0].get();
+  case AstNode::Call:
+    return callFirstOperand(N);
+  default:
+    return nullptr;
+  }
+}
+
+Expected<ENodePtr> TreeBuilder::complete(const AstNode &N, ENodePtr First) {
+  switch (N.K) {
+  case AstNode::Unary:
+    return applyUnary(N, std::move(First));
+  case AstNode::Binary:
+    return applyBinary(N, std::move(First));
+  case AstNode::Compare:
+    return buildCompare(N, std::move(First));
+  case AstNode::BoolOp:
+    return buildBoolOp(N, std::move(First));
+  case AstNode::IfExp:
+    return buildIfExp(N, std::move(First));
+  case AstNode::Attribute:
+    return buildAttribute(N, std::move(First));
+  case AstNode::Call:
+    return completeCall(N, std::move(First));
+  default:
+    return makeError(ErrorKind::Runtime, N.Loc,
+                     "internal error: a node without operands completed");
+  }
+}
+
+Expected<ENodePtr> TreeBuilder::buildLeaf(const AstNode &N) {
   switch (N.K) {
   case AstNode::IntLit:
     if (N.IntOverflow)
-      return makeError(ErrorKind::Value, N.Loc,
-                       "integer constant " + N.Text + " is too large");
+      return makeError(ErrorKind::Overflow, N.Loc,
+                       "integer constant " + sourceFragment(N.Text) +
+                           " is too large");
     return makeConst(PyConst::ofInt(N.IntValue), N.Loc);
   case AstNode::FloatLit:
     return makeConst(PyConst::ofFloat(N.FloatValue), N.Loc);
@@ -36,25 +112,15 @@ Expected<ENodePtr> TreeBuilder::build(const AstNode &N) {
                      "None can only be a reduction's axis");
   case AstNode::Name:
     return buildName(N);
-  case AstNode::Unary:
-    return buildUnary(N);
-  case AstNode::Binary:
-    return buildBinary(N);
-  case AstNode::Compare:
-    return buildCompare(N);
-  case AstNode::BoolOp:
-    return buildBoolOp(N);
-  case AstNode::IfExp:
-    return buildIfExp(N);
   case AstNode::Display:
     return makeError(ErrorKind::Type, N.Loc,
                      "unsupported expression type: " + N.Text);
-  case AstNode::Call:
-    return buildCall(N);
-  case AstNode::Attribute:
-    return buildAttribute(N);
+  case AstNode::Call: // without arguments
+    return completeCall(N, nullptr);
+  default:
+    return makeError(ErrorKind::Runtime, N.Loc,
+                     "internal error: a node with operands built as a leaf");
   }
-  return makeError(ErrorKind::Syntax, N.Loc, "unsupported syntax");
 }
 
 Expected<ENodePtr> TreeBuilder::buildName(const AstNode &N) {
@@ -72,7 +138,8 @@ Expected<ENodePtr> TreeBuilder::buildName(const AstNode &N) {
       N.Text == "prod" || N.Text == "min" || N.Text == "max" ||
       N.Text == "contains")
     return makeError(ErrorKind::Type, N.Loc,
-                     "function '" + N.Text + "' used as a value");
+                     "function '" + sourceFragment(N.Text) +
+                         "' used as a value");
   // As numexpr: a name missing from the signature is typed float64 while
   // the expression is built, and is an error only if it is still read
   // afterwards (a constant where() condition may drop it); Lowering
@@ -98,11 +165,7 @@ Expected<bool> TreeBuilder::truth(const ENodePtr &V, SourceLoc Loc) {
   return V->Value.truthy();
 }
 
-Expected<ENodePtr> TreeBuilder::buildUnary(const AstNode &N) {
-  auto A = build(*N.Args[0]);
-  if (!A)
-    return A;
-  ENodePtr X = *A;
+Expected<ENodePtr> TreeBuilder::applyUnary(const AstNode &N, ENodePtr X) {
   if (N.Text == "not") {
     auto T = truth(X, N.Loc);
     if (!T)
@@ -142,7 +205,8 @@ Expected<ENodePtr> TreeBuilder::buildUnary(const AstNode &N) {
   } else {
     // Python: -True is -1, +True is 1.
     if (V.asInt() == WideMin)
-      return makeError(ErrorKind::Value, N.Loc, "integer constant too large");
+      return makeError(ErrorKind::Overflow, N.Loc,
+                       "integer constant too large");
     R = PyConst::ofInt(N.Text == "-" ? -V.asInt() : V.asInt());
   }
   if (V.N != Np::None)
@@ -151,14 +215,18 @@ Expected<ENodePtr> TreeBuilder::buildUnary(const AstNode &N) {
   return makeConst(R, N.Loc);
 }
 
-Expected<ENodePtr> TreeBuilder::buildBoolOp(const AstNode &N) {
+Expected<ENodePtr> TreeBuilder::buildBoolOp(const AstNode &N, ENodePtr First) {
   bool IsAnd = N.Text == "and";
   ENodePtr V;
   for (size_t I = 0; I < N.Args.size(); ++I) {
-    auto E = build(*N.Args[I]);
-    if (!E)
-      return E;
-    V = *E;
+    if (I == 0) {
+      V = std::move(First);
+    } else {
+      auto E = build(*N.Args[I]);
+      if (!E)
+        return E;
+      V = *E;
+    }
     if (I + 1 == N.Args.size())
       break;
     auto T = truth(V, N.Loc);
@@ -170,11 +238,8 @@ Expected<ENodePtr> TreeBuilder::buildBoolOp(const AstNode &N) {
   return V;
 }
 
-Expected<ENodePtr> TreeBuilder::buildIfExp(const AstNode &N) {
-  auto C = build(*N.Args[1]);
-  if (!C)
-    return C;
-  auto T = truth(*C, N.Loc);
+Expected<ENodePtr> TreeBuilder::buildIfExp(const AstNode &N, ENodePtr Cond) {
+  auto T = truth(Cond, N.Loc);
   if (!T)
     return T.takeError();
   return build(*N.Args[*T ? 0 : 2]);
@@ -198,19 +263,23 @@ Expected<ENodePtr> TreeBuilder::binop(const std::string &Op, ENodePtr A,
   return makeOp(Op, {A, B}, Loc, Kind);
 }
 
-Expected<ENodePtr> TreeBuilder::buildBinary(const AstNode &N) {
-  auto L = build(*N.Args[0]);
-  if (!L)
-    return L;
+Expected<ENodePtr> TreeBuilder::applyBinary(const AstNode &N, ENodePtr L) {
+  // Only the recursion lives in this frame: right-nested operands
+  // (a + (b + (c + ...))) recurse through it.
   auto R = build(*N.Args[1]);
   if (!R)
     return R;
+  return combineBinary(N, std::move(L), std::move(*R));
+}
+
+Expected<ENodePtr> TreeBuilder::combineBinary(const AstNode &N, ENodePtr L,
+                                              ENodePtr R) {
   SourceLoc Loc = N.OpLocs.empty() ? N.Loc : N.OpLocs[0];
   const std::string &Op = N.Text;
   if (Op == "/")
-    return trueDiv(*L, *R, Loc);
+    return trueDiv(L, R, Loc);
   if (Op == "**")
-    return power(*L, *R, Loc);
+    return power(L, R, Loc);
   static const std::map<std::string, std::string> Names = {
       {"+", "add"}, {"-", "sub"},     {"*", "mul"},     {"//", "floordiv"},
       {"%", "mod"}, {"<<", "lshift"}, {">>", "rshift"}, {"&", "and"},
@@ -220,15 +289,15 @@ Expected<ENodePtr> TreeBuilder::buildBinary(const AstNode &N) {
     return makeError(ErrorKind::Type, Loc, "unsupported operator '" + Op + "'");
   // numexpr's nodes have no reflected //, &, | or ^: a constant on the
   // left of an array is a TypeError there.
-  if ((*L)->K == ENode::Const && !(*L)->Value.Boxed &&
-      ((*R)->K != ENode::Const || (*R)->Value.Boxed) &&
+  if (L->K == ENode::Const && !L->Value.Boxed &&
+      (R->K != ENode::Const || R->Value.Boxed) &&
       (Op == "//" || Op == "&" || Op == "|" || Op == "^"))
     return makeError(ErrorKind::Type, Loc,
                      "unsupported operand types for '" + Op +
                          "': a constant and an array expression (numexpr "
                          "has no reflected '" +
                          Op + "'; swap the operands)");
-  return binop(It->second, *L, *R, Loc);
+  return binop(It->second, L, R, Loc);
 }
 
 Expected<ENodePtr> TreeBuilder::compare(const std::string &Op,
@@ -277,11 +346,8 @@ Expected<ENodePtr> TreeBuilder::compare(const std::string &Op,
   return binop("ne", L, R, Loc, DType::Bool);
 }
 
-Expected<ENodePtr> TreeBuilder::buildCompare(const AstNode &N) {
-  auto L = build(*N.Args[0]);
-  if (!L)
-    return L;
-  ENodePtr Left = *L, Result;
+Expected<ENodePtr> TreeBuilder::buildCompare(const AstNode &N, ENodePtr First) {
+  ENodePtr Left = std::move(First), Result;
   for (size_t I = 0; I < N.Ops.size(); ++I) {
     auto R = build(*N.Args[I + 1]);
     if (!R)
@@ -303,21 +369,15 @@ Expected<ENodePtr> TreeBuilder::buildCompare(const AstNode &N) {
   return Result;
 }
 
-Expected<ENodePtr> TreeBuilder::buildAttribute(const AstNode &N) {
-  if (N.Text != "real" && N.Text != "imag")
-    return makeError(ErrorKind::Value, N.Loc,
-                     "attribute access is not allowed: '." + N.Text + "'");
-  auto A = build(*N.Args[0]);
-  if (!A)
-    return A;
-  if ((*A)->K == ENode::Const) {
-    auto V = pyRealImag((*A)->Value, N.Text == "imag", N.Loc,
-                        /*ForFunction=*/false);
+Expected<ENodePtr> TreeBuilder::buildAttribute(const AstNode &N, ENodePtr X) {
+  if (X->K == ENode::Const) {
+    auto V =
+        pyRealImag(X->Value, N.Text == "imag", N.Loc, /*ForFunction=*/false);
     if (!V)
       return V.takeError();
     return makeConst(*V, N.Loc);
   }
-  return makeOp(N.Text, {*A}, N.Loc, DType::Float64);
+  return makeOp(N.Text, {X}, N.Loc, DType::Float64);
 }
 
 } // namespace sema

@@ -8,6 +8,9 @@
 #define NEJIT_SEMA_TREEBUILDER_H
 
 #include "Sema/SemaInternal.h"
+#include "Support/Stack.h"
+
+#include "llvm/Support/Compiler.h"
 
 namespace nejit {
 namespace sema {
@@ -16,11 +19,28 @@ class TreeBuilder {
 public:
   TreeBuilder(const Signature &Sig, Optimization Opt) : Sig(Sig), Opt(Opt) {}
 
+  /// Chains through first operands (the left operand of a binary operator,
+  /// a unary operator's or attribute's operand, a call's first argument, a
+  /// conditional's condition) are built iteratively, innermost first as
+  /// Python evaluates them; other nesting (right operands, later arguments)
+  /// recurses, bounded by the stack left.
   Expected<ENodePtr> build(const AstNode &N);
 
 private:
   const Signature &Sig;
   Optimization Opt;
+  RecursionLimit Limit;
+
+  /// The operand of N that Python evaluates first, after the checks it
+  /// makes before that (nullptr for a node without operands).
+  Expected<const AstNode *> firstOperand(const AstNode &N);
+
+  /// N, given its first operand built.
+  Expected<ENodePtr> complete(const AstNode &N, ENodePtr First);
+
+  /// A node without operands (literals, names, displays, calls without
+  /// arguments).
+  Expected<ENodePtr> buildLeaf(const AstNode &N);
 
   Expected<ENodePtr> buildName(const AstNode &N);
 
@@ -30,14 +50,16 @@ private:
   /// nodes refuse, which is how it rejects and/or/not/if on arrays).
   Expected<bool> truth(const ENodePtr &V, SourceLoc Loc);
 
-  Expected<ENodePtr> buildUnary(const AstNode &N);
+  /// The unary operator N applied to its built operand X.
+  Expected<ENodePtr> applyUnary(const AstNode &N, ENodePtr X);
 
   /// `a and b`, `a or b`: Python asks for the truth of each operand but the
   /// last; numexpr's nodes have none, so only constants may stand there.
-  Expected<ENodePtr> buildBoolOp(const AstNode &N);
+  Expected<ENodePtr> buildBoolOp(const AstNode &N, ENodePtr First);
 
-  /// `a if c else b`: evaluated when c is a constant, as Python would.
-  Expected<ENodePtr> buildIfExp(const AstNode &N);
+  /// `a if c else b`: evaluated when c (First) is a constant, as Python
+  /// would.
+  Expected<ENodePtr> buildIfExp(const AstNode &N, ENodePtr Cond);
 
   /// numexpr's binop(): fold constants, else an OpNode of the common kind.
   Expected<ENodePtr> binop(const std::string &Op, ENodePtr A, ENodePtr B,
@@ -58,7 +80,14 @@ private:
   /// sqrt(A) of A's kind, float64 for an integer A.
   Expected<ENodePtr> sqrtOf(ENodePtr A, SourceLoc Loc);
 
-  Expected<ENodePtr> buildBinary(const AstNode &N);
+  /// The binary operator N with its built left operand L (the right one is
+  /// built here).
+  Expected<ENodePtr> applyBinary(const AstNode &N, ENodePtr L);
+
+  /// The binary operator N on its built operands; never inlined into
+  /// applyBinary, whose frame the recursion repeats.
+  LLVM_ATTRIBUTE_NOINLINE Expected<ENodePtr>
+  combineBinary(const AstNode &N, ENodePtr L, ENodePtr R);
 
   /// One comparison `L op R` (numexpr has only gt/ge: a < b is b > a).
   Expected<ENodePtr> compare(const std::string &Op, const AstNode &LA,
@@ -67,25 +96,35 @@ private:
 
   /// a < b < c is (a < b) and (b < c): every comparison but the last needs
   /// a truth value, so it must fold to a constant.
-  Expected<ENodePtr> buildCompare(const AstNode &N);
+  Expected<ENodePtr> buildCompare(const AstNode &N, ENodePtr First);
 
-  Expected<ENodePtr> buildAttribute(const AstNode &N);
+  /// x.real, x.imag of the built operand X (the attribute name is checked
+  /// by firstOperand).
+  Expected<ENodePtr> buildAttribute(const AstNode &N, ENodePtr X);
 
   llvm::Error checkArity(const AstNode &N, size_t Want);
 
-  Expected<ENodePtr> buildCall(const AstNode &N);
+  /// The checks of a call before its first argument is evaluated (unknown
+  /// function, keywords, arity of where/contains, reduction arguments);
+  /// the first argument (nullptr: none).
+  Expected<const AstNode *> callFirstOperand(const AstNode &N);
 
-  /// The call's positional arguments, built in order.
-  Expected<std::vector<ENodePtr>> buildArgs(const AstNode &N);
+  /// The call N, given its first argument built (nullptr: none).
+  Expected<ENodePtr> completeCall(const AstNode &N, ENodePtr First);
+
+  /// The call's positional arguments, built in order (First: the first
+  /// one, built already).
+  Expected<std::vector<ENodePtr>> buildArgs(const AstNode &N, ENodePtr First);
 
   /// where(c, a, b): picks a or b when c is a constant.
-  Expected<ENodePtr> buildWhere(const AstNode &N);
+  Expected<ENodePtr> buildWhere(const AstNode &N, ENodePtr First);
 
-  Expected<ENodePtr> buildContains(const AstNode &N);
+  Expected<ENodePtr> buildContains(const AstNode &N, ENodePtr First);
 
   /// A function of numexpr's table: folded (with numpy semantics) when every
   /// argument is a constant, else an operation of the function's kind.
-  Expected<ENodePtr> buildFunction(const AstNode &N, const FunctionInfo &Fn);
+  Expected<ENodePtr> buildFunction(const AstNode &N, const FunctionInfo &Fn,
+                                   ENodePtr First);
 
   /// The kind numexpr gives a function of array arguments: the common kind,
   /// raised to the function's minimum and lowered to its maximum kind.
@@ -96,8 +135,16 @@ private:
   /// its arguments are Python values. A constant array argument becomes a
   /// constant operand only for the types numexpr lists (bool, numpy int32
   /// and int64, floats, complex); a Python int or bytes constant has no
-  /// kind there (AttributeError, a TypeError in nejit).
-  Expected<ENodePtr> buildReduction(const AstNode &N);
+  /// kind there (AttributeError, a TypeError in nejit). Built is the
+  /// array argument, built already.
+  Expected<ENodePtr> buildReduction(const AstNode &N, ENodePtr Built);
+
+  /// A reduction's array and axis arguments, positional or keyword.
+  struct ReductionArgs {
+    const AstNode *Arg = nullptr, *AxisArg = nullptr;
+    SourceLoc AxisLoc;
+  };
+  llvm::Error reductionArgs(const AstNode &N, ReductionArgs &R);
 };
 
 } // namespace sema

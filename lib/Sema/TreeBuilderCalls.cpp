@@ -2,6 +2,8 @@
 /// \file
 /// The kinded tree for calls: where(), contains(), numexpr's functions (folded
 /// when every argument is a constant) and the sum/prod/min/max reductions.
+/// A call's first argument is built by TreeBuilder::build's chain walk, after
+/// the checks Python makes before evaluating it (callFirstOperand).
 //===----------------------------------------------------------------------===//
 #include "Sema/TreeBuilder.h"
 
@@ -18,16 +20,23 @@ llvm::Error TreeBuilder::checkArity(const AstNode &N, size_t Want) {
                        std::to_string(N.Args.size()) + " were given");
 }
 
-Expected<ENodePtr> TreeBuilder::buildCall(const AstNode &N) {
+static bool isReduction(const std::string &Name) {
+  return Name == "sum" || Name == "prod" || Name == "min" || Name == "max";
+}
+
+Expected<const AstNode *> TreeBuilder::callFirstOperand(const AstNode &N) {
   const std::string &Name = N.Text;
-  bool IsReduction =
-      Name == "sum" || Name == "prod" || Name == "min" || Name == "max";
+  bool IsReduction = isReduction(Name);
   if (!IsReduction && !N.Keywords.empty())
     return makeError(ErrorKind::Type, N.KeywordLocs[0],
                      Name + "() got an unexpected keyword argument '" +
-                         N.Keywords[0].first + "'");
-  if (IsReduction)
-    return buildReduction(N);
+                         sourceFragment(N.Keywords[0].first) + "'");
+  if (IsReduction) {
+    ReductionArgs R;
+    if (auto E = reductionArgs(N, R))
+      return E;
+    return R.Arg;
+  }
   if (Name == "where" || Name == "contains") {
     // Python functions of fixed arity: a wrong count is a TypeError.
     size_t Want = Name == "where" ? 3 : 2;
@@ -36,18 +45,31 @@ Expected<ENodePtr> TreeBuilder::buildCall(const AstNode &N) {
                        Name + "() takes " + std::to_string(Want) +
                            " arguments but " + std::to_string(N.Args.size()) +
                            " were given");
-    return Name == "where" ? buildWhere(N) : buildContains(N);
+  } else if (!lookupFunction(Name)) {
+    return makeError(ErrorKind::Type, N.Loc,
+                     "unknown function '" + sourceFragment(Name) + "'");
   }
-  const FunctionInfo *Fn = lookupFunction(Name);
-  if (!Fn)
-    return makeError(ErrorKind::Type, N.Loc, "unknown function '" + Name + "'");
-  return buildFunction(N, *Fn);
+  return N.Args.empty() ? nullptr : N.Args[0].get();
 }
 
-Expected<std::vector<ENodePtr>> TreeBuilder::buildArgs(const AstNode &N) {
+Expected<ENodePtr> TreeBuilder::completeCall(const AstNode &N, ENodePtr First) {
+  const std::string &Name = N.Text;
+  if (isReduction(Name))
+    return buildReduction(N, std::move(First));
+  if (Name == "where")
+    return buildWhere(N, std::move(First));
+  if (Name == "contains")
+    return buildContains(N, std::move(First));
+  return buildFunction(N, *lookupFunction(Name), std::move(First));
+}
+
+Expected<std::vector<ENodePtr>> TreeBuilder::buildArgs(const AstNode &N,
+                                                       ENodePtr First) {
   std::vector<ENodePtr> Args;
-  for (const auto &A : N.Args) {
-    auto E = build(*A);
+  if (First)
+    Args.push_back(std::move(First));
+  for (size_t I = Args.size(); I < N.Args.size(); ++I) {
+    auto E = build(*N.Args[I]);
     if (!E)
       return E.takeError();
     Args.push_back(*E);
@@ -55,8 +77,8 @@ Expected<std::vector<ENodePtr>> TreeBuilder::buildArgs(const AstNode &N) {
   return Args;
 }
 
-Expected<ENodePtr> TreeBuilder::buildWhere(const AstNode &N) {
-  auto BuiltArgs = buildArgs(N);
+Expected<ENodePtr> TreeBuilder::buildWhere(const AstNode &N, ENodePtr First) {
+  auto BuiltArgs = buildArgs(N, std::move(First));
   if (!BuiltArgs)
     return BuiltArgs.takeError();
   std::vector<ENodePtr> &Args = *BuiltArgs;
@@ -77,8 +99,9 @@ Expected<ENodePtr> TreeBuilder::buildWhere(const AstNode &N) {
   return makeOp("where", Args, N.Loc);
 }
 
-Expected<ENodePtr> TreeBuilder::buildContains(const AstNode &N) {
-  auto Args = buildArgs(N);
+Expected<ENodePtr> TreeBuilder::buildContains(const AstNode &N,
+                                              ENodePtr First) {
+  auto Args = buildArgs(N, std::move(First));
   if (!Args)
     return Args.takeError();
   for (const auto &A : *Args)
@@ -88,8 +111,9 @@ Expected<ENodePtr> TreeBuilder::buildContains(const AstNode &N) {
 }
 
 Expected<ENodePtr> TreeBuilder::buildFunction(const AstNode &N,
-                                              const FunctionInfo &Fn) {
-  auto BuiltArgs = buildArgs(N);
+                                              const FunctionInfo &Fn,
+                                              ENodePtr First) {
+  auto BuiltArgs = buildArgs(N, std::move(First));
   if (!BuiltArgs)
     return BuiltArgs.takeError();
   std::vector<ENodePtr> &Args = *BuiltArgs;
@@ -148,9 +172,10 @@ Expected<DType> TreeBuilder::functionKind(const AstNode &N,
   return Kind;
 }
 
-Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N) {
-  const AstNode *Arg = nullptr, *AxisArg = nullptr;
-  SourceLoc AxisLoc = N.Loc;
+llvm::Error TreeBuilder::reductionArgs(const AstNode &N, ReductionArgs &R) {
+  const AstNode *&Arg = R.Arg, *&AxisArg = R.AxisArg;
+  SourceLoc &AxisLoc = R.AxisLoc;
+  AxisLoc = N.Loc;
   if (N.Args.size() > 2)
     return makeError(ErrorKind::Type, N.Loc,
                      N.Text + "() takes an array and an optional axis");
@@ -170,15 +195,22 @@ Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N) {
     } else {
       return makeError(ErrorKind::Type, N.KeywordLocs[I],
                        N.Text + "() got an unexpected keyword argument '" +
-                           KW.first + "'");
+                           sourceFragment(KW.first) + "'");
     }
   }
   if (!Arg)
     return makeError(ErrorKind::Type, N.Loc,
                      N.Text + "() takes an array and an optional axis");
-  auto A = build(*Arg);
-  if (!A)
-    return A;
+  return llvm::Error::success();
+}
+
+Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N,
+                                               ENodePtr Built) {
+  ReductionArgs R;
+  if (auto E = reductionArgs(N, R)) // checked before Built was built
+    return E;
+  const AstNode *AxisArg = R.AxisArg;
+  SourceLoc AxisLoc = R.AxisLoc;
   auto Raw = std::make_shared<ENode>();
   Raw->K = ENode::Raw;
   Raw->Loc = AxisLoc;
@@ -203,7 +235,7 @@ Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N) {
     Raw->AxisNotInteger = !V.isIntegral();
     Raw->Axis = (int)D;
   }
-  ENodePtr X = *A;
+  ENodePtr X = std::move(Built);
   if (X->K == ENode::Const && X->Value.Boxed)
     return X; // numexpr returns a ConstantNode argument unreduced
   if (X->K == ENode::Const) {

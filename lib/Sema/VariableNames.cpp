@@ -6,27 +6,32 @@
 #include "Sema/Sema.h"
 #include "Sema/TreeBuilder.h"
 
+#include <unordered_set>
+
 namespace nejit {
 
-static void collectNames(const AstNode &N, std::vector<std::string> &Out) {
-  if (N.K == AstNode::Name) {
-    for (const auto &S : Out)
-      if (S == N.Text)
-        return;
-    Out.push_back(N.Text);
-    return;
-  }
-  for (const auto &A : N.Args)
-    collectNames(*A, Out);
-  for (const auto &KW : N.Keywords)
-    collectNames(*KW.second, Out);
+/// Both walks keep their own stacks: trees may be 100,000 deep.
+static void collectNames(const AstNode &Root, std::vector<std::string> &Out) {
+  std::unordered_set<std::string> Seen;
+  forEachNode(Root, [&](const AstNode &N) {
+    if (N.K == AstNode::Name && Seen.insert(N.Text).second)
+      Out.push_back(N.Text);
+  });
 }
 
-static void collectVars(const sema::ENode &N, std::vector<bool> &Used) {
-  if (N.K == sema::ENode::Var && N.VarIndex >= 0)
-    Used[N.VarIndex] = true;
-  for (const sema::ENodePtr &Kid : N.Kids)
-    collectVars(*Kid, Used);
+/// The kinded tree shares nodes (power expansion), so each is visited once.
+static void collectVars(const sema::ENode &Root, std::vector<bool> &Used) {
+  std::vector<const sema::ENode *> Work{&Root};
+  std::unordered_set<const sema::ENode *> Visited{&Root};
+  while (!Work.empty()) {
+    const sema::ENode &N = *Work.back();
+    Work.pop_back();
+    if (N.K == sema::ENode::Var && N.VarIndex >= 0)
+      Used[N.VarIndex] = true;
+    for (const sema::ENodePtr &Kid : N.Kids)
+      if (Visited.insert(Kid.get()).second)
+        Work.push_back(Kid.get());
+  }
 }
 
 Expected<std::vector<std::string>> usedVariableNames(const AstNode &Root,

@@ -14,6 +14,9 @@
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/Error.h"
 
+#include <optional>
+#include <string_view>
+
 namespace nejit {
 
 using llvm::Expected;
@@ -31,12 +34,19 @@ public:
   std::string Message;
 };
 
+/// Text from the expression made safe to quote in a message: control
+/// characters and malformed UTF-8 escaped as \xNN, at most MaxChars
+/// characters (then "...").
+std::string sourceFragment(std::string_view Text, size_t MaxChars = 60);
+
 /// A positioned error of the given kind.
 llvm::Error makeError(ErrorKind Kind, SourceLoc Loc, const llvm::Twine &Msg);
 /// An error with no position in the expression.
 llvm::Error makeError(ErrorKind Kind, const llvm::Twine &Msg);
 
-/// Renders `<expr>:L:C: error: msg`, then the expression and a caret line.
+/// Renders `<expr>:L:C: error: msg`, then the line the error is on (a window
+/// of about 80 columns around C, with "..." where it is cut) and a caret
+/// line. Columns count characters (UTF-8 code points), not bytes.
 std::string formatDiagnostic(std::string_view Expr, SourceLoc Loc,
                              std::string_view Message);
 

@@ -23,16 +23,19 @@ const Signature Sig = {{"a", DType::Float64},    {"b", DType::Float32},
                        {"c", DType::Complex128}, {"m", DType::Bool},
                        {"s", DType::Bytes, 4}};
 
-/// Counts line:column positions the way the lexer does.
+/// Counts line:column positions the way the lexer does: lines end at
+/// "\n", "\r\n" or "\r"; columns count characters (UTF-8 lead bytes).
 bool positionInside(const std::string &Expr, int Line, int Col) {
   int L = 1, C = 1;
-  for (char Ch : Expr) {
-    if (L == Line && C == Col)
+  for (size_t I = 0; I < Expr.size(); ++I) {
+    unsigned char Ch = (unsigned char)Expr[I];
+    if (L == Line && C == Col && (Ch & 0xC0) != 0x80)
       return true;
-    if (Ch == '\n') {
+    if (Ch == '\n' ||
+        (Ch == '\r' && (I + 1 == Expr.size() || Expr[I + 1] != '\n'))) {
       ++L;
       C = 1;
-    } else {
+    } else if ((Ch & 0xC0) != 0x80) {
       ++C;
     }
   }
@@ -216,28 +219,32 @@ TEST(ParserFuzz, RandomTokenStreams) {
   EXPECT_LT(std::chrono::steady_clock::now() - Start, std::chrono::seconds(20));
 }
 
-TEST(ParserFuzz, DeepParenthesesAreAPositionedError) {
-  for (int Depth : {1000, 10000, 100000}) {
+TEST(ParserFuzz, DeepParenthesesParseWithoutRecursion) {
+  // pandas writes long sums as nested parentheses: 10,000 levels are fine;
+  // more than MaxNesting (100,000) open brackets is a positioned error.
+  for (int Depth : {1000, 10000}) {
     std::string S(Depth, '(');
     S += "a";
     S += std::string(Depth, ')');
-    try {
-      (void)dis(S, Sig, Stage::OptIR);
-      ADD_FAILURE() << "nesting " << Depth << " accepted";
-    } catch (const Error &E) {
-      EXPECT_EQ(E.kind(), ErrorKind::Syntax);
-      EXPECT_EQ(E.line(), 1);
-      EXPECT_GT(E.column(), 1);
-      EXPECT_NE(E.message().find("nested too deeply"), std::string::npos)
-          << E.message();
-    }
-    EXPECT_THROW((void)variableNames(S), Error);
+    EXPECT_EQ(dis(S, Sig, Stage::OptIR), dis("a", Sig, Stage::OptIR)) << Depth;
+    EXPECT_EQ(variableNames(S), std::vector<std::string>{"a"});
   }
-  // Moderate nesting is fine.
-  std::string S(100, '(');
+  std::string S(100001, '(');
   S += "a";
-  S += std::string(100, ')');
-  EXPECT_EQ(dis(S, Sig, Stage::OptIR), dis("a", Sig, Stage::OptIR));
+  S += std::string(100001, ')');
+  try {
+    (void)dis(S, Sig, Stage::OptIR);
+    ADD_FAILURE() << "100,001 open parentheses accepted";
+  } catch (const Error &E) {
+    EXPECT_EQ(E.kind(), ErrorKind::Syntax);
+    EXPECT_EQ(E.line(), 1);
+    EXPECT_EQ(E.column(), 100001);
+    EXPECT_NE(E.message().find("nested too deeply"), std::string::npos)
+        << E.message();
+    // The diagnostic echoes a window of the line, not 200,003 characters.
+    EXPECT_LT(std::string(E.what()).size(), 400u);
+  }
+  EXPECT_THROW((void)variableNames(S), Error);
 }
 
 TEST(ParserFuzz, DeepUnaryCallsAndPowers) {
@@ -260,50 +267,21 @@ TEST(ParserFuzz, DeepUnaryCallsAndPowers) {
   }
 }
 
-TEST(ParserFuzz, LongFlatChainsAreBounded) {
-  // a+a+...+a builds a left-leaning tree as tall as the chain: long ones
-  // are a positioned error rather than a deep recursion later on.
-  for (int Terms : {500, 5000, 100000}) {
+TEST(ParserFuzz, LongFlatChains) {
+  // a+a+...+a builds a left-leaning tree as tall as the chain; every walk
+  // over it is iterative, so only a tree taller than MaxNesting is refused.
+  for (int Terms : {500, 5000, 10000, 100001}) {
     std::string S = "a";
     for (int K = 1; K < Terms; ++K)
       S += "+a";
     try {
       std::string IR = dis(S, Sig, Stage::OptIR);
-      EXPECT_LE(Terms, 1000);
+      EXPECT_LE(Terms, 100000);
       EXPECT_NE(IR.find("add f8"), std::string::npos);
     } catch (const Error &E) {
-      EXPECT_GT(Terms, 1000);
+      EXPECT_GT(Terms, 100000);
       EXPECT_EQ(E.kind(), ErrorKind::Syntax);
-      EXPECT_GT(E.column(), 1000);
-    }
-  }
-}
-
-TEST(ParserFuzz, ErrorsPointAtTheProblem) {
-  struct Case {
-    const char *Expr;
-    ErrorKind Kind;
-    int Line, Column;
-  } Cases[] = {
-      {"2*a + sine(b)", ErrorKind::Type, 1, 7},
-      {"a +", ErrorKind::Syntax, 1, 4},
-      {"a\n+ $", ErrorKind::Syntax, 2, 3},
-      {"(a", ErrorKind::Syntax, 1, 3},
-      {"a + zz", ErrorKind::Key, 1, 5},
-      {"s + a", ErrorKind::Type, 1, 3},
-      {"where(a, a, a)", ErrorKind::NotImplemented, 1, 1},
-      {"1 // 0", ErrorKind::Value, 1, 3},
-      {"sum(a) + 1", ErrorKind::Runtime, 1, 1},
-      {"'abc", ErrorKind::Syntax, 1, 1},
-  };
-  for (const Case &C : Cases) {
-    try {
-      (void)dis(C.Expr, Sig, Stage::OptIR);
-      ADD_FAILURE() << C.Expr << " accepted";
-    } catch (const Error &E) {
-      EXPECT_EQ(E.kind(), C.Kind) << E.what();
-      EXPECT_EQ(E.line(), C.Line) << E.what();
-      EXPECT_EQ(E.column(), C.Column) << E.what();
+      EXPECT_NE(E.message().find("nested too deeply"), std::string::npos);
     }
   }
 }

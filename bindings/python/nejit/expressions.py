@@ -82,7 +82,36 @@ class ExpressionNode:
         self.children = tuple(children)
 
     # -- text ---------------------------------------------------------------
+    leafNode = False
+
     def _text(self, bind):
+        """The expression text, built without recursion: ``E.a + E.a + ...``
+        is a chain as deep as it is long (10,000 terms would exceed Python's
+        recursion limit). Children are visited left to right, so ``bind``
+        sees constants in text order."""
+        texts = {}
+        stack = [self]
+        while stack:
+            node = stack[-1]
+            if id(node) in texts:
+                stack.pop()
+            elif node.leafNode:
+                texts[id(node)] = node._leaf_text(bind)
+                stack.pop()
+            else:
+                pending = [c for c in node.children if id(c) not in texts]
+                if pending:
+                    stack.extend(reversed(pending))
+                else:
+                    texts[id(node)] = node._join(
+                        [texts[id(c)] for c in node.children])
+                    stack.pop()
+        return texts[id(self)]
+
+    def _leaf_text(self, bind):
+        raise NotImplementedError
+
+    def _join(self, parts):
         raise NotImplementedError
 
     def __str__(self):
@@ -185,7 +214,7 @@ class VariableNode(LeafNode):
     def __init__(self, value=None, kind=None, children=None):
         super().__init__(value, kind if kind is not None else default_kind)
 
-    def _text(self, bind):
+    def _leaf_text(self, bind):
         return str(self.value)
 
 
@@ -226,7 +255,7 @@ class ConstantNode(LeafNode):
             return repr(v)
         return None
 
-    def _text(self, bind):
+    def _leaf_text(self, bind):
         lit = self._literal()
         if lit is not None:
             return lit
@@ -246,9 +275,8 @@ class OpNode(ExpressionNode):
             kind = _common_kind(args)
         super().__init__(opcode, kind, args)
 
-    def _text(self, bind):
+    def _join(self, parts):
         op = self.value
-        parts = [c._text(bind) for c in self.children]
         if op in _BINARY and len(parts) == 2:
             return "(%s %s %s)" % (parts[0], _BINARY[op], parts[1])
         if op in _UNARY and len(parts) == 1:
@@ -265,8 +293,8 @@ class FuncNode(OpNode):
             self.astKind = "bool"
         self.axis = axis
 
-    def _text(self, bind):
-        parts = [c._text(bind) for c in self.children]
+    def _join(self, parts):
+        parts = list(parts)
         if self.axis is not None:
             parts.append("axis=%d" % self.axis)
         return "%s(%s)" % (self.value, ", ".join(parts))

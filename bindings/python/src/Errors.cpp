@@ -21,6 +21,8 @@ PyObject *exceptionTypeFor(nejit::ErrorKind K) {
     return PyExc_NotImplementedError;
   case nejit::ErrorKind::Runtime:
     return PyExc_RuntimeError;
+  case nejit::ErrorKind::Overflow:
+    return PyExc_OverflowError;
   }
   return PyExc_RuntimeError;
 }
@@ -39,6 +41,8 @@ static const char *kindName(nejit::ErrorKind K) {
     return "not-implemented";
   case nejit::ErrorKind::Runtime:
     return "runtime";
+  case nejit::ErrorKind::Overflow:
+    return "overflow";
   }
   return "runtime";
 }

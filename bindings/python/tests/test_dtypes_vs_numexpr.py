@@ -95,12 +95,14 @@ def _tokens(expr):
 def _canonical(exc_type):
     """The nejit exception type numexpr's exception corresponds to.
 
-    nejit has six error kinds (SyntaxError ValueError TypeError KeyError
-    NotImplementedError RuntimeError). Python's arithmetic errors while
-    numexpr folds constants (ZeroDivisionError, OverflowError) are
+    nejit has seven error kinds (SyntaxError ValueError TypeError KeyError
+    NotImplementedError RuntimeError OverflowError). Python's other
+    arithmetic errors while numexpr folds constants (ZeroDivisionError) are
     ValueErrors in nejit, a missing attribute (AttributeError: b'ab'.real)
     is a TypeError, and a subclass (numpy's UFuncTypeError) counts as its
     base class. Anything else must match exactly."""
+    if issubclass(exc_type, OverflowError):
+        return OverflowError
     if issubclass(exc_type, ArithmeticError):
         return ValueError
     if issubclass(exc_type, AttributeError):

@@ -156,6 +156,10 @@ _MANY = """
 def run_many(n, tmp_path, entries, disk_bytes):
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEJIT_")}
     env["PYTHONPATH"] = PKG_DIR + os.pathsep + env.get("PYTHONPATH", "")
+    # These count JIT kernels and disk entries of expressions that differ
+    # in their literals: keep the literals in the kernels, so each is one.
+    env["NEJIT_TIER"] = "jit"
+    env["NEJIT_LIFT_CONSTANTS"] = "0"
     env.update(NEJIT_CACHE_DIR=str(tmp_path / "cache"),
                NEJIT_CACHE_ENTRIES=str(entries),
                NEJIT_CACHE_MAX_BYTES=str(disk_bytes))
@@ -274,6 +278,10 @@ _FORKS = """
 def test_hundred_forks_while_threads_compile():
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEJIT_")}
     env["PYTHONPATH"] = PKG_DIR + os.pathsep + env.get("PYTHONPATH", "")
+    # These count JIT kernels and disk entries of expressions that differ
+    # in their literals: keep the literals in the kernels, so each is one.
+    env["NEJIT_TIER"] = "jit"
+    env["NEJIT_LIFT_CONSTANTS"] = "0"
     env["NEJIT_CACHE"] = "0"  # every child compiles for real
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(_FORKS)],
                           env=env, capture_output=True, text=True,

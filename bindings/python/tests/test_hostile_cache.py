@@ -55,6 +55,9 @@ def run_bounded(exprs, cache_dir, timeout=60, max_rss=2 << 30):
     env = {k: v for k, v in os.environ.items() if k not in _ENV_VARS}
     env["PYTHONPATH"] = PKG_DIR + os.pathsep + env.get("PYTHONPATH", "")
     env["NEJIT_CACHE_DIR"] = str(cache_dir)
+    # The disk cache holds JIT code: the interpreter tier would answer
+    # these one-off calls without touching it.
+    env["NEJIT_TIER"] = "jit"
     proc = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(CHILD), *exprs], env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
