@@ -26,10 +26,11 @@ BINDINGS = str(Path(__file__).resolve().parents[1])
 TESTS = str(Path(__file__).resolve().parent)
 
 
-def _run_python(code, timeout, prelude=""):
+def _run_python(code, timeout, prelude="", **env_vars):
     """Runs prelude + code (both dedented) in a fresh interpreter that
     imports this checkout's nejit; timeout only guards against a hang."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([BINDINGS, TESTS]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([BINDINGS, TESTS]),
+               **env_vars)
     source = textwrap.dedent(prelude) + textwrap.dedent(code)
     return subprocess.run([sys.executable, "-c", source], env=env,
                           capture_output=True, text=True, timeout=timeout)
@@ -349,7 +350,9 @@ def interrupt_soon():
 """
 
 
-def test_sigint_interrupts_long_reduction():
+@pytest.mark.parametrize("tier", ["jit", "interp"])
+def test_sigint_interrupts_long_reduction(tier):
+    # Compiled and interpreted pieces alike.
     result = _run_python("""
         warm_up("sum(sin(a) * cos(a) + arctan2(a, a + 1))")
         threading.Thread(target=interrupt_soon).start()
@@ -368,7 +371,7 @@ def test_sigint_interrupts_long_reduction():
             time.sleep(5)
         except KeyboardInterrupt:
             print("again")
-    """, timeout=300, prelude=_LONG_RUN)
+    """, timeout=300, prelude=_LONG_RUN, NEJIT_TIER=tier)
     print(result.stdout)
     assert result.returncode == 0, result.stderr
     words = result.stdout.split()
