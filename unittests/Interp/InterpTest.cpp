@@ -75,7 +75,8 @@ runtime::KernelFn jitVariant(const ir::Function &F,
   O.Acc = Acc;
   std::string Key = ir::print(F) + "|" + Spec.key() + "|" + T.CPU + "|" +
                     T.Features + "|" + std::to_string(T.VectorBits) + "|" +
-                    std::to_string((int)Acc) + "|interp-test";
+                    std::to_string((int)Acc) + "|" + internal::buildIdentity() +
+                    "|interp-test";
   auto Build = [&]() -> llvm::Expected<llvm::orc::ThreadSafeModule> {
     auto Ctx = std::make_unique<llvm::LLVMContext>();
     auto M = internal::buildModule(F, Spec, O, T, *Ctx);
