@@ -417,13 +417,6 @@ void checkTable(int Which) {
     for (Accuracy A : Accs)
       for (Shape S : Shapes)
         for (int64_t N : S == Shape::Mixed ? Mixed : Contiguous) {
-          // Known difference, found at the end of the session that merged
-          // the tiers with the cancellable driver: complex pow past the
-          // parallel threshold differs by 1 ulp in one element (see the
-          // closing note); every other op and length is checked.
-          if (D.Op == ir::Opcode::Pow && D.Result == DType::Complex128 &&
-              N > runtime::SerialThreshold)
-            continue;
           ++Checked;
           if (!sameInBothTiers(F, A, *TT, N, S, ir::opcodeName(D.Op))) {
             ++Failures;
