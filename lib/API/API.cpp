@@ -434,6 +434,7 @@ tier1Kernel(const std::shared_ptr<const KernelBody> &B,
   interp::TierMode Mode = interp::tierMode();
   if (!K.Tier1 || Mode == interp::TierMode::Jit)
     return std::nullopt;
+  interp::armExitGuard();
   if (Mode == interp::TierMode::Auto) {
     std::string Key = Spec.key();
     if (runtime::KernelFn Ready = K.readyVariant(Key))
@@ -921,6 +922,7 @@ static std::string_view cacheKeySalt() {
 
 Kernel compile(std::string_view Expr, const Signature &Sig,
                const Options &Opts) {
+  interp::armExitGuard();
   KernelCache &KC = kernelCache();
   std::string Key(Expr);
   Key += '\0';

@@ -137,10 +137,14 @@ Val KernelEmitter::emitFloatOp(int Id) {
     return {intrinsic(Intrinsic::copysign, {X, Y})};
   case Opcode::Maximum:
   case Opcode::Minimum: {
-    // numexpr: NaN if either is NaN, else fmax/fmin.
-    Value *M = intrinsic(I.Op == Opcode::Maximum ? Intrinsic::maxnum
-                                                 : Intrinsic::minnum,
-                         {X, Y});
+    // numexpr: NaN if either is NaN, else the larger (smaller) one, and Y
+    // when they compare equal, as numpy and numexpr do for +0 and -0. An
+    // explicit select (x86's maxpd/minpd) rather than llvm.maxnum, which
+    // may return either zero depending on what LLVM proves about Y, so
+    // that a fused kernel and the interpreter's one-operation kernel agree.
+    Value *XWins = I.Op == Opcode::Maximum ? B.CreateFCmpOGT(X, Y)
+                                           : B.CreateFCmpOLT(X, Y);
+    Value *M = B.CreateSelect(XWins, X, Y);
     Value *AnyNan = B.CreateFCmpUNO(X, Y);
     return {B.CreateSelect(AnyNan, constOf(T, NAN), M)};
   }

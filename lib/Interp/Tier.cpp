@@ -12,7 +12,9 @@
 #include <cstring>
 #include <deque>
 #include <pthread.h>
+#include <sys/syscall.h>
 #include <thread>
+#include <unistd.h>
 
 namespace nejit::interp {
 
@@ -32,6 +34,16 @@ Counters &counters() {
 /// The compiler thread and its queue. Leaked: jobs may be queued during
 /// static destruction of other objects, and exiting must not destroy a
 /// thread object that is still joinable.
+///
+/// At exit the compile in progress must finish before LLVM's function-local
+/// statics are destroyed (SelectionDAG's value-type set, the X86 passes'
+/// tables: built lazily by the first compile, then destroyed by exit() in
+/// the reverse order of their construction, while the compiler thread still
+/// uses them). exit() calls the exiting thread's thread_local destructors
+/// before any atexit handler or static destructor, so a guard in the main
+/// thread stops the compiler first; for an exit from another thread the
+/// atexit handler is registered again after every job, which puts it before
+/// every static that the jobs so far have built.
 class Background {
 public:
   static Background &get() {
@@ -63,12 +75,25 @@ public:
 
   uint64_t generation() const { return Generation.load(); }
 
+  /// Stops the compiler thread when the main thread exits.
+  struct MainThreadGuard {
+    ~MainThreadGuard() { stopAtExit(); }
+  };
+  static void armMainThreadGuard() {
+    static thread_local MainThreadGuard Guard;
+    (void)Guard;
+  }
+
 private:
   std::mutex Mutex;
   std::condition_variable Wake, Idle;
   std::deque<std::function<void()>> Queue;
   std::thread *Thread = nullptr;
   bool Busy = false, Stopping = false;
+  /// Bounds the atexit entries a long-lived process accumulates; the
+  /// statics a compile can build are all built long before this many jobs.
+  static constexpr int MaxRegistrations = 4096;
+  int Registrations = 0;
   std::atomic<uint64_t> Generation{1};
 
   void loop() {
@@ -83,6 +108,8 @@ private:
       Lock.unlock();
       Job();
       Job = nullptr; // drop what it holds before the next wait
+      if (Registrations < MaxRegistrations && ++Registrations)
+        std::atexit(&Background::stopAtExit); // see the class comment
       Lock.lock();
       Busy = false;
       if (Queue.empty())
@@ -91,9 +118,9 @@ private:
     Idle.notify_all();
   }
 
-  /// At exit the compile in progress finishes (LLVM's globals are destroyed
-  /// after this handler, which was registered after they were built); the
-  /// rest of the queue is dropped.
+  /// At exit the compile in progress finishes and the rest of the queue is
+  /// dropped. Runs several times (the guard, each registration); only the
+  /// first joins.
   static void stopAtExit() {
     Background &B = get();
     std::thread *T;
@@ -105,8 +132,15 @@ private:
       B.Idle.notify_all();
       T = B.Thread;
     }
-    if (T && T->joinable() && T->get_id() != std::this_thread::get_id())
-      T->join();
+    if (T && T->joinable() && T->get_id() != std::this_thread::get_id()) {
+      std::lock_guard<std::mutex> JoinLock(joinMutex());
+      if (T->joinable())
+        T->join();
+    }
+  }
+  static std::mutex &joinMutex() {
+    static std::mutex *M = new std::mutex; // outlives every exit handler
+    return *M;
   }
 
   static void forkPrepare() { get().Mutex.lock(); }
@@ -151,6 +185,20 @@ TierCounters tierCounters() {
   T.QueueFull = C.QueueFull.load();
   return T;
 }
+
+void armExitGuard() {
+  static thread_local bool Checked = false;
+  if (Checked)
+    return;
+  Checked = true;
+  if (syscall(SYS_gettid) == getpid())
+    Background::armMainThreadGuard();
+}
+
+/// The library is loaded by the main thread in nearly every process (linked
+/// in, or imported by Python's main thread): arm its guard then, so that it
+/// holds even when only other threads run kernels.
+const bool ArmedAtLoad = (armExitGuard(), true);
 
 void countTier1Run() { counters().Tier1Runs.fetch_add(1); }
 

@@ -37,6 +37,11 @@ struct TierCounters {
 };
 TierCounters tierCounters();
 
+/// Called by every thread that compiles or runs kernels: in the process's
+/// main thread it arms the guard that stops the compiler thread when exit()
+/// begins, before LLVM's statics are destroyed (see Tier.cpp).
+void armExitGuard();
+
 /// Queues Job for the compiler thread (started now if needed). False if the
 /// queue is full or the process is exiting; the job is then dropped.
 bool enqueueBackground(std::function<void()> Job);

@@ -134,18 +134,24 @@ codegen::Layout layoutFor(char Code, bool Output) {
   std::abort();
 }
 
-/// Counts line:column the way the lexer does; one past the end is inside
-/// (an "unexpected end of expression").
+/// Counts line:column the way the lexer does: lines end at "\n", "\r\n" or
+/// a lone "\r" (Python's rule), columns count characters, not UTF-8
+/// continuation bytes; one past the end is inside (an "unexpected end of
+/// expression").
 bool positionInside(std::string_view Expr, int Line, int Col) {
   int L = 1, C = 1;
-  for (char Ch : Expr) {
+  for (size_t I = 0; I < Expr.size(); ++I) {
+    unsigned char Ch = (unsigned char)Expr[I];
+    if ((Ch & 0xC0) == 0x80)
+      continue; // inside a character: same column
     if (L == Line && C == Col)
       return true;
-    if (Ch == '\n') {
+    bool CrLf = Ch == '\r' && I + 1 < Expr.size() && Expr[I + 1] == '\n';
+    if (Ch == '\n' || (Ch == '\r' && !CrLf)) {
       ++L;
       C = 1;
     } else {
-      ++C;
+      ++C; // the "\r" of "\r\n" too, as in the lexer
     }
   }
   return L == Line && C == Col;

@@ -120,6 +120,10 @@ TEST(DriverTest, CancelFlagStopsALongRunSoon) {
   const int64_t N = int64_t(1) << 36, Zero[1] = {0};
   ArrayView In[] = {{&A, Zero}};
   std::atomic<bool> Cancel{false};
+  // Compile this layout's variant first: compiling is not cancellable.
+  const int64_t Small = 1000;
+  K.run(1, &Small, {&Out, Zero}, In, &Cancel);
+  Out = -7;
   Clock::time_point SetAt;
   std::thread Canceller([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -8,6 +8,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "Arguments.h"
 #include "common.h"
 
 #include <string>
@@ -41,6 +42,56 @@ nejit::DType dtypeFromCode(const std::string &Code, int64_t &ItemSize) {
   if (*T == nejit::DType::Bytes && ItemSize == 0)
     ItemSize = IS;
   return *T;
+}
+
+/// Operand I of a Kernel call as the signature's native, aligned array (a
+/// new reference): converted to an array, cast under rule Cast when its
+/// dtype differs, with numpy's iterator message when the rule forbids it.
+static PyArrayObject *inputArray(PyObject *Obj, const nejit::Arg &Want,
+                                 size_t I, NPY_CASTING Cast) {
+  py::object Arr;
+  if (PyArray_Check(Obj))
+    Arr = py::reinterpret_borrow<py::object>(Obj);
+  else {
+    PyObject *A = PyArray_FromAny(Obj, nullptr, 0, 0, 0, nullptr);
+    if (!A)
+      throw py::error_already_set();
+    Arr = py::reinterpret_steal<py::object>(A);
+  }
+  PyArray_Descr *Have =
+      PyArray_DESCR(reinterpret_cast<PyArrayObject *>(Arr.ptr()));
+  nejit::DType T;
+  int64_t IS;
+  if (!mapDType(Have, T, IS))
+    throw py::error_already_set();
+  bool Same = T == Want.Type && (T != nejit::DType::Bytes ||
+                                 Want.ItemSize == 0 || Want.ItemSize == IS);
+  if (!Same) {
+    PyArray_Descr *To = descrFor(Want.Type, Want.ItemSize);
+    if (!To)
+      throw py::error_already_set();
+    py::object ToObj = py::reinterpret_steal<py::object>(
+        reinterpret_cast<PyObject *>(To));
+    if (!PyArray_CanCastTypeTo(Have, To, Cast))
+      throw py::type_error(
+          "Iterator operand " + std::to_string(I + 1) +
+          " dtype could not be cast from " +
+          py::repr(py::handle(reinterpret_cast<PyObject *>(Have)))
+              .cast<std::string>() +
+          " to " + py::repr(ToObj).cast<std::string>() +
+          " according to the rule '" + castingName(Cast) + "'");
+    Py_INCREF(To);
+    PyObject *Conv = PyArray_FromArray(
+        reinterpret_cast<PyArrayObject *>(Arr.ptr()), To,
+        NPY_ARRAY_FORCECAST | NPY_ARRAY_ALIGNED | NPY_ARRAY_NOTSWAPPED);
+    if (!Conv)
+      throw py::error_already_set();
+    Arr = py::reinterpret_steal<py::object>(Conv);
+  }
+  PyArrayObject *A = asNejitArray(Arr.ptr(), T, IS); // native, aligned
+  if (!A)
+    throw py::error_already_set();
+  return A;
 }
 
 /// A compiled kernel as seen from Python: nejit.Kernel.
@@ -104,31 +155,10 @@ struct PyKernel {
         throw py::type_error("missing argument '" + Sig[I].Name + "'");
 
     char Ord = 'K';
-    if (Order && Order != Py_None) {
-      std::string O = py::cast<std::string>(py::handle(Order));
-      if (O.size() != 1 ||
-          std::string("CFAKcfak").find(O[0]) == std::string::npos)
-        throw py::value_error(
-            "order must be one of 'C', 'F', 'A', or 'K' (got '" + O + "')");
-      Ord = char(std::toupper(O[0]));
-    }
-    NPY_CASTING Cast = NPY_SAFE_CASTING;
-    if (Casting && Casting != Py_None) {
-      std::string C = py::cast<std::string>(py::handle(Casting));
-      if (C == "no")
-        Cast = NPY_NO_CASTING;
-      else if (C == "equiv")
-        Cast = NPY_EQUIV_CASTING;
-      else if (C == "safe")
-        Cast = NPY_SAFE_CASTING;
-      else if (C == "same_kind")
-        Cast = NPY_SAME_KIND_CASTING;
-      else if (C == "unsafe")
-        Cast = NPY_UNSAFE_CASTING;
-      else
-        throw py::value_error("casting must be one of 'no', 'equiv', 'safe', "
-                              "'same_kind', or 'unsafe'");
-    }
+    NPY_CASTING Cast = NPY_SAFE_CASTING; // NumExpr objects' default
+    if ((Order && !parseOrder(Order, Ord)) ||
+        (Casting && Casting != Py_None && !parseCasting(Casting, Cast)))
+      throw py::error_already_set();
 
     std::vector<PyArrayObject *> Inputs;
     struct Cleanup {
@@ -138,57 +168,8 @@ struct PyKernel {
           Py_XDECREF(A);
       }
     } C{Inputs};
-    for (size_t I = 0; I < N; ++I) {
-      PyObject *Obj = Given[I];
-      py::object Arr;
-      if (PyArray_Check(Obj))
-        Arr = py::reinterpret_borrow<py::object>(Obj);
-      else {
-        PyObject *A = PyArray_FromAny(Obj, nullptr, 0, 0, 0, nullptr);
-        if (!A)
-          throw py::error_already_set();
-        Arr = py::reinterpret_steal<py::object>(A);
-      }
-      PyArray_Descr *Have =
-          PyArray_DESCR(reinterpret_cast<PyArrayObject *>(Arr.ptr()));
-      nejit::DType T;
-      int64_t IS;
-      if (!mapDType(Have, T, IS))
-        throw py::error_already_set();
-      bool Same =
-          T == Sig[I].Type && (T != nejit::DType::Bytes ||
-                               Sig[I].ItemSize == 0 || Sig[I].ItemSize == IS);
-      if (!Same) {
-        PyArray_Descr *Want = descrFor(Sig[I].Type, Sig[I].ItemSize);
-        if (!Want)
-          throw py::error_already_set();
-        py::object WantObj = py::reinterpret_steal<py::object>(
-            reinterpret_cast<PyObject *>(Want));
-        if (!PyArray_CanCastTypeTo(Have, Want, Cast))
-          throw py::type_error(
-              "Iterator operand " + std::to_string(I + 1) +
-              " dtype could not be cast from " +
-              py::repr(py::handle(reinterpret_cast<PyObject *>(Have)))
-                  .cast<std::string>() +
-              " to " + py::repr(WantObj).cast<std::string>() +
-              " according to the rule '" +
-              (Casting && Casting != Py_None
-                   ? py::cast<std::string>(py::handle(Casting))
-                   : std::string("safe")) +
-              "'");
-        Py_INCREF(Want);
-        PyObject *Conv = PyArray_FromArray(
-            reinterpret_cast<PyArrayObject *>(Arr.ptr()), Want,
-            NPY_ARRAY_FORCECAST | NPY_ARRAY_ALIGNED | NPY_ARRAY_NOTSWAPPED);
-        if (!Conv)
-          throw py::error_already_set();
-        Arr = py::reinterpret_steal<py::object>(Conv);
-      }
-      PyArrayObject *A = asNejitArray(Arr.ptr(), T, IS); // native, aligned
-      if (!A)
-        throw py::error_already_set();
-      Inputs.push_back(A);
-    }
+    for (size_t I = 0; I < N; ++I)
+      Inputs.push_back(inputArray(Given[I], Sig[I], I, Cast));
     PyObject *R = runKernel(K, reinterpret_cast<PyArray_Descr *>(Result.ptr()),
                             Inputs, Out, Ord, Cast);
     if (!R)

@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import numexpr
 import numpy as np
 import pytest
 
@@ -274,17 +275,24 @@ def test_ticker_keeps_ticking_during_a_huge_expression(tier):
     assert gaps.max() < 1.0, gaps.max()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "CodeGen emits maximum/minimum as llvm.maxnum/minnum, whose result for "
-    "equal operands (+0, -0) x86 code generation picks by whether LLVM "
-    "proves the second operand NaN-free (a constant, an int-to-float cast): "
-    "the fused JIT kernel then returns the second operand, the "
-    "interpreter's one-operation kernel the first. Needs CodeGen to emit "
-    "explicit compare-and-select (see docs/design.md, Tiers)"))
-def test_signed_zero_maximum_with_a_constant(tier):
-    a = np.array([-0.0, 0.0, -0.0, 1.0] * 64)
+@pytest.mark.parametrize("expr", [
+    "maximum(a, 0.0)", "maximum(a, -0.0)", "minimum(a, 0.0)",
+    "minimum(-0.0, a)", "maximum(a, b)", "minimum(a, b)", "maximum(b, a)",
+    "maximum(a, b) * 1.0", "minimum(a + 0.0, b)", "maximum(a, where(b > 2, b, -0.0))",
+    "maximum(a, i)", "minimum(i, a)"])
+def test_signed_zeros_of_maximum_and_minimum(tier, expr):
+    # Equal operands (+0 and -0) give the second one, as in numexpr and
+    # numpy, whether an operand is a constant, an int-to-float cast or an
+    # array, and in every tier: the zero's sign must not depend on what
+    # LLVM can prove about an operand in a fused kernel.
+    a = np.array([-0.0, 0.0, -0.0, 1.0, np.nan, 0.0] * 64)
+    b = np.array([0.0, -0.0, -0.0, 0.0, 0.0, np.nan] * 64)
+    i = np.zeros(a.shape, dtype=np.int32)
+    env = {"a": a, "b": b, "i": i}
+    want = numexpr.evaluate(expr, local_dict=env)
     got = {}
     for t in ("interp", "jit"):
         ne.set_tier(t)
-        got[t] = ne.evaluate("maximum(a, 0.0)")
-    assert_same_bits(got["interp"], got["jit"], "maximum(a, 0.0)")
+        got[t] = ne.evaluate(expr, local_dict=env)
+        assert_same_bits(got[t], want, expr + " in the %s tier vs numexpr" % t)
+    assert_same_bits(got["interp"], got["jit"], expr)
