@@ -75,18 +75,21 @@ def cases(a, b):
     return rows
 
 
+def _parts(r):
+    """The results of a case as a tuple of arrays (one per output)."""
+    if isinstance(r, dict):
+        r = tuple(r.values())
+    if not isinstance(r, tuple):
+        r = (r,)
+    return tuple(np.asarray(x) for x in r)
+
+
 def check(rows):
     """The three engines agree before anything is timed."""
     for name, _, _, nj, npf, nef in rows:
-        got, want, alt = nj(), npf(), nef()
-        if isinstance(got, dict):
-            got = tuple(got.values())
-        for g, w, e in zip(np.atleast_1d(got) if not isinstance(got, tuple)
-                           else got,
-                           np.atleast_1d(want) if not isinstance(want, tuple)
-                           else want,
-                           np.atleast_1d(alt) if not isinstance(alt, tuple)
-                           else alt):
+        got, want, alt = _parts(nj()), _parts(npf()), _parts(nef())
+        assert len(got) == len(want) == len(alt), name
+        for g, w, e in zip(got, want, alt):
             np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-9,
                                        err_msg=name)
             np.testing.assert_allclose(e, w, rtol=1e-9, atol=1e-9,
