@@ -669,7 +669,6 @@ Expected<Frontend> runFrontend(std::string_view Expr, const Signature &Sig,
   // The AST's text is printed on demand (disStage): a 10,000-term sum's is
   // 1.4 MB, and kernels are cached.
   Frontend Out;
-  Out.AstText = printProgram(*Ast);
   auto F = buildProgramIR(*Ast, Sig, Opts.Opt);
   if (!F)
     return F.takeError();
@@ -721,7 +720,7 @@ std::string disStage(std::string_view Expr, const std::string &AstText,
   switch (S) {
   case Stage::AST:
     if (AstText.empty())
-      return printAst(*unwrap(parseExpression(Expr), Expr));
+      return printProgram(unwrap(parseProgram(Expr), Expr));
     return AstText;
   case Stage::IR:
     return ir::print(InitialIR);
