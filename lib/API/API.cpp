@@ -136,10 +136,14 @@ std::optional<DType> parseDType(std::string_view S, int64_t *ItemSize) {
 
 std::optional<Stage> parseStage(std::string_view Name) {
   static const std::pair<const char *, Stage> Names[] = {
-      {"ast", Stage::AST},           {"ir", Stage::IR},
-      {"opt-ir", Stage::OptIR},      {"llvm", Stage::LLVM},
-      {"opt-llvm", Stage::OptLLVM},  {"asm", Stage::Asm},
-      {"kernel-ir", Stage::KernelIR}, {"plan", Stage::Plan}};
+      {"ast", Stage::AST},
+      {"ir", Stage::IR},
+      {"opt-ir", Stage::OptIR},
+      {"llvm", Stage::LLVM},
+      {"opt-llvm", Stage::OptLLVM},
+      {"asm", Stage::Asm},
+      {"kernel-ir", Stage::KernelIR},
+      {"plan", Stage::Plan}};
   for (const auto &[N, S] : Names)
     if (Name == N)
       return S;
@@ -990,9 +994,8 @@ std::vector<std::string> variableNames(std::string_view Expr) {
 
 namespace internal {
 
-std::shared_ptr<const PassKernel> makePassKernel(std::string_view Expr,
-                                                 const ir::Function &F,
-                                                 const Options &O) {
+std::shared_ptr<const PassKernel>
+makePassKernel(std::string_view Expr, const ir::Function &F, const Options &O) {
   auto P = std::make_shared<PassKernel>();
   P->Expr = std::string(Expr);
   KernelIR KIR = kernelIR(F);
