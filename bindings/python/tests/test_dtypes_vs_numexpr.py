@@ -329,6 +329,24 @@ def constant_cases():
     ]
 
 
+def constant_node_power_cases():
+    """Powers where a side is a numexpr ConstantNode (a function of
+    constants): a plain constant to such a power folds through the node's
+    __rpow__ with numpy's rules (NaN, inf, integer wrap-around, the
+    negative-integer-power error), the node as the base goes through
+    pow_op's expansion."""
+    bases = ["2", "0", "-8", "1", "2.5", "0.0", "True", "-2", "10",
+             "3000000000", "1j"]
+    nodes = ["conj(2)", "conj(-1)", "conj(0.5)", "conj(-1.0)", "conj(40)",
+             "arccosh(0.5)", "log(-1.0)", "conj(3000000000)", "sin(1)",
+             "where(True, 2, 3)", "isnan(1.0)", "conj(1j)"]
+    out = []
+    for x, n in itertools.product(bases, nodes):
+        out += ["%s ** %s" % (x, n), "f + %s ** %s" % (x, n),
+                "%s ** %s" % (n, x), "~(%s ** %s)" % (x, n)]
+    return out
+
+
 def mixed_cases():
     """Compositions: upcasts inside nested expressions."""
     return [
@@ -383,6 +401,7 @@ GROUPS = {
     "powers": (power_cases, OPT_LEVELS),
     "division": (division_cases, OPT_LEVELS),
     "constants": (constant_cases, OPT_LEVELS),
+    "constant_nodes": (constant_node_power_cases, OPT_LEVELS),
     "mixed": (mixed_cases, ("aggressive",)),
     "errors": (error_cases, ("aggressive",)),
 }
