@@ -3,7 +3,7 @@
 streaming-store bandwidth of this machine measured in the same run.
 
     .venv/bin/python bench/bench_fresh.py [--n 10000000] [--rounds 9]
-        [--threads 1,2] [--png docs/img] [--json FILE]
+        [--threads 1,2] [--png docs/img] [--json FILE] [--from-json FILE]
 
 "fresh" is `r = evaluate(ex)` (a new result each call, the way almost every
 user calls it); "out=" writes into a preallocated array. numpy has no out=
@@ -221,35 +221,48 @@ def summarize(rows, probes):
     return "\n".join(lines)
 
 
-def chart(rows, probes, directory):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    os.makedirs(directory, exist_ok=True)
-    series = ["nejit fresh", "nejit out=", "numexpr fresh", "numpy"]
-    colors = ["#1f77b4", "#aec7e8", "#ff7f0e", "#2ca02c"]
+def chart(rows, probes, directory, n, rounds):
+    """One grouped-bar chart per thread count: ms per call of every engine
+    and mode per expression, log scale, with the streaming-store floor
+    (bytes moved / probe bandwidth) marked on the memory-bound rows."""
+    import _charts
+    plt = _charts.pyplot()
+    series = ["nejit fresh", "nejit out=", "numexpr fresh", "numexpr out=",
+              "numpy"]
     paths = []
     for threads in sorted(probes):
         sel = [r for r in rows if r["threads"] == threads]
-        fig, ax = plt.subplots(figsize=(11, 5.5))
-        width = 0.2
-        for k, (s, c) in enumerate(zip(series, colors)):
-            xs = [i + (k - 1.5) * width for i in range(len(sel))]
-            ax.bar(xs, [r["ms"][s] for r in sel], width, label=s, color=c)
+        fig, ax = plt.subplots(figsize=(11, 5.2))
+        width = 0.8 / len(series)
+        xs = _charts.grouped_bars(
+            ax, [r["expression"] for r in sel],
+            {s: [r["ms"][s] for r in sel] for s in series}, width=width,
+            hatches={"nejit out=": "//", "numexpr out=": "//"})
+        floor_label = "streaming-store floor"
+        for x, r in zip(xs, sel):
+            if r["memory_bound"]:
+                floor = r["bytes"] / probes[threads] * 1e3
+                ax.hlines(floor, x - 0.45, x + 0.45, colors="black",
+                          linewidth=1.2, label=floor_label)
+                floor_label = None
         ax.set_yscale("log")
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, high * 6)  # room for the legend above the bars
         ax.set_ylabel("ms per call (log scale, lower is better)")
-        ax.set_xticks(range(len(sel)))
-        ax.set_xticklabels([r["expression"] for r in sel], rotation=35,
-                           ha="right", fontsize=8)
-        ax.set_title(f"1e7 float64, {threads} thread"
-                     f"{'s' if threads > 1 else ''}: fresh results and out=")
-        ax.legend()
-        fig.tight_layout()
-        path = os.path.join(directory, f"fresh_vs_out_{threads}t.png")
-        fig.savefig(path, dpi=90)
-        plt.close(fig)
-        paths.append(path)
+        ax.set_xticklabels([r["expression"] for r in sel], rotation=30,
+                           ha="right")
+        g = geomean([r["ms"]["numexpr fresh"] / r["ms"]["nejit fresh"]
+                     for r in sel])
+        plural = "s" if threads > 1 else ""
+        ax.set_title(
+            f"fresh results vs out=: {n:,} float64, {threads} thread{plural}"
+            f" (numpy: 1), median of {rounds} rounds;"
+            f" nejit fresh geomean {g:.2f}x numexpr fresh")
+        ax.legend(ncol=6, loc="upper center")
+        paths.append(_charts.save(
+            fig, directory, f"fresh_vs_out_{threads}t.png",
+            f"streaming-store add {probes[threads] / 1e9:.1f} GB/s"
+            " (probe in the same run); bench/bench_fresh.py"))
     return paths
 
 
@@ -261,15 +274,27 @@ def main():
     p.add_argument("--png", default=None,
                    help="directory for the charts (e.g. docs/img)")
     p.add_argument("--json", default=None, help="write the raw rows here")
+    p.add_argument("--from-json", default=None, metavar="FILE",
+                   help="do not measure: summarize and chart the rows a"
+                   " previous --json run wrote")
     args = p.parse_args()
     args.threads = [int(t) for t in args.threads.split(",")]
-    rows, probes = measure(args)
+    if args.from_json:
+        with open(args.from_json) as f:
+            saved = json.load(f)
+        rows = saved["rows"]
+        probes = {int(k): v for k, v in saved["probes"].items()}
+        args.n = saved.get("n", args.n)
+        args.rounds = saved.get("rounds", args.rounds)
+    else:
+        rows, probes = measure(args)
     print(summarize(rows, probes))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"rows": rows, "probes": probes}, f, indent=1)
+            json.dump({"rows": rows, "probes": probes, "n": args.n,
+                       "rounds": args.rounds}, f, indent=1)
     if args.png:
-        for path in chart(rows, probes, args.png):
+        for path in chart(rows, probes, args.png, args.n, args.rounds):
             print("wrote", path)
 
 
