@@ -101,9 +101,9 @@ def loglog_lines(ax, xs, series, styles=None):
         pts = [(x, y) for x, y in zip(xs, ys) if y is not None and y > 0]
         if not pts:
             continue
-        ax.plot([p[0] for p in pts], [p[1] for p in pts],
-                marker=MARKERS.get(name, "o"), markersize=4, linewidth=1.4,
-                color=COLORS.get(name), label=name,
-                **styles.get(name, {}))
+        kw = {"marker": MARKERS.get(name, "o"), "markersize": 4,
+              "linewidth": 1.4, "color": COLORS.get(name), "label": name}
+        kw.update(styles.get(name, {}))
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], **kw)
     ax.set_xscale("log")
     ax.set_yscale("log")
