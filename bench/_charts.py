@@ -70,7 +70,8 @@ def save(fig, directory, name, note=""):
     footer = machine() + (f"; {note}" if note else "")
     fig.text(0.005, 0.005, footer, fontsize=7, color="#555555",
              ha="left", va="bottom")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    top = 0.97 if fig.get_suptitle() else 1
+    fig.tight_layout(rect=(0, 0.03, 1, top))
     path = os.path.join(directory, name)
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
