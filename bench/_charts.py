@@ -23,6 +23,8 @@ COLORS = {
     "numexpr out=": "#fdd0a2",
     "numpy": "#2ca02c",
     "numba": "#d62728",
+    "numba fresh": "#d62728",
+    "numba out=": "#f4a6a6",
 }
 MARKERS = {"nejit auto": "o", "nejit interp": "^", "nejit jit": "s",
            "nejit": "o", "numexpr": "D", "numpy": "v"}

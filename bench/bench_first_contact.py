@@ -314,11 +314,11 @@ def print_curve(curve):
           " fresh processes, 1 thread, float64")
     for expr in list(CURVE):
         print("\n  %s" % expr)
-        print("  %-8s " % "elements" + " ".join("%15s" % f"{n:,}"
+        print("  %-8s " % "elements" + " ".join("%17s" % f"{n:,}"
                                                 for n in sizes))
         for mode, per in curve["modes"].items():
             print("  %-8s " % mode + " ".join(
-                "%15s" % ("%.3g / %.3g" % (f, s)) for f, s in
+                "%17s" % ("%.3g / %.3g" % (f, s)) for f, s in
                 zip(per["first_ms"][expr], per["second_ms"][expr])))
 
 
