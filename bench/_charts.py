@@ -3,7 +3,7 @@
 Every chart goes through here so they look alike: the Agg backend (no
 display needed), one colour per engine across all charts, a footer stating
 the machine (CPU model, cores, load average when the chart was drawn), and
-PNGs at 90 dpi, a few tens of KB each. `bash scripts/charts.sh` regenerates
+PNGs at 90 dpi with a 128-colour palette, a few tens of KB each. `bash scripts/charts.sh` regenerates
 all of them into docs/img/.
 """
 
@@ -77,7 +77,18 @@ def save(fig, directory, name, note=""):
     path = os.path.join(directory, name)
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
+    shrink(path)
     return path
+
+
+def shrink(path):
+    """Rewrites the PNG at path with a 128-colour palette (no dithering):
+    a third of the RGBA file's size, no visible change for flat charts."""
+    from PIL import Image
+    with Image.open(path) as im:
+        rgb = im.convert("RGB")
+    rgb.quantize(colors=128, method=Image.Quantize.MEDIANCUT,
+                 dither=Image.Dither.NONE).save(path, optimize=True)
 
 
 def grouped_bars(ax, labels, series, width=None, hatches=None):
