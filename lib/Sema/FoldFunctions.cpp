@@ -362,16 +362,27 @@ Expected<PyConst> FunctionFolder::foldMath() {
                  {"cosh", std::cosh},     {"tanh", std::tanh},
                  {"arcsinh", std::asinh}, {"arccosh", std::acosh},
                  {"arctanh", std::atanh}, {"log", std::log},
-                 {"exp", std::exp},       {"log10", std::log10}};
+                 {"exp", std::exp}};
     auto It = Unary.find(N);
     if (It != Unary.end())
       return cplx(It->second(Z));
+    // numpy's own complex formulas (umath's nc_*), which numexpr's folding
+    // of a function of constants calls: expm1 keeps exp(x) * sin(y) as
+    // the imaginary part (inf * 0 is NaN), the logarithms scale log(z).
+    double X = Z.real(), Y = Z.imag();
+    if (N == "expm1") {
+      double H = std::sin(Y / 2);
+      return cplx({std::expm1(X) * std::cos(Y) - 2 * H * H,
+                   std::exp(X) * std::sin(Y)});
+    }
     if (N == "log1p")
-      return cplx(std::log(1.0 + Z));
-    if (N == "expm1")
-      return cplx(std::exp(Z) - 1.0);
-    if (N == "log2")
-      return cplx(std::log(Z) / std::log(2.0));
+      return cplx({std::log(std::hypot(X + 1, Y)), std::atan2(Y, X + 1)});
+    if (N == "log2" || N == "log10") {
+      const double Scale = N == "log2" ? 1.442695040888963407359924681001892137
+                                       : 0.434294481903251827651128918916605082;
+      std::complex<double> L = std::log(Z);
+      return cplx({L.real() * Scale, L.imag() * Scale});
+    }
     return typeErr("is not defined for complex numbers");
   }
   static const std::map<std::string, double (*)(double)> Unary = {

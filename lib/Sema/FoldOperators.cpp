@@ -157,7 +157,8 @@ class BinaryFolder {
 public:
   BinaryFolder(const std::string &Op, const PyConst &A, const PyConst &B,
                SourceLoc Loc)
-      : Op(Op), A(A), B(B), Loc(Loc), Numpy(A.N != Np::None || B.N != Np::None),
+      : Op(Op), A(A), B(B), Loc(Loc),
+        Numpy((A.N != Np::None || B.N != Np::None) && !pythonComplexArith()),
         IsCmp(Op == "gt" || Op == "ge" || Op == "eq" || Op == "ne") {}
 
   Expected<PyConst> fold();
@@ -195,12 +196,18 @@ private:
                      "bytes formatting ('%') is not supported");
   }
 
-  /// A Python complex to a numpy float64's power: complex.__pow__ takes a
-  /// float subclass itself, so Python's complex power runs, not numpy's
-  /// (every other mix with a numpy scalar ends in numpy's __rpow__ or
-  /// __pow__).
-  bool pythonComplexPow() const {
-    return A.N == Np::None && A.T == PyConst::Complex && B.N == Np::Float64;
+  /// A Python complex and a numpy float64 on its right: complex.__add__,
+  /// __sub__, __mul__, __truediv__ and __pow__ take a float subclass
+  /// themselves, so Python's complex arithmetic runs and the result is a
+  /// Python complex (`(1j - cos(1e-3)) > 0` is then a TypeError, as in
+  /// numexpr). Every other mix with a numpy scalar ends in numpy's
+  /// __rop__ or __op__: comparisons, floor division, modulo, and a numpy
+  /// scalar on the left.
+  bool pythonComplexArith() const {
+    return A.N == Np::None && A.T == PyConst::Complex &&
+           B.N == Np::Float64 &&
+           (Op == "add" || Op == "sub" || Op == "mul" || Op == "div" ||
+            Op == "pow");
   }
 
   /// R, given the numpy result type when an operand is a numpy scalar.
@@ -373,15 +380,13 @@ Expected<PyConst> BinaryFolder::foldComplex() {
     if (Y == 0.0)
       return zeroDiv();
     R = PyConst::ofComplex(X / Y);
-  } else if (Op == "pow" && (!Numpy || pythonComplexPow())) {
+  } else if (Op == "pow" && !Numpy) {
     PowStatus S;
     std::complex<double> V = pyComplexPow(X, Y, S);
     if (S == PowStatus::ZeroDivision)
       return zeroDiv();
     if (S == PowStatus::Overflow)
       return complexOverflow();
-    if (Numpy)
-      return PyConst::ofComplex(V); // Python's own complex, not numpy's
     R = PyConst::ofComplex(V);
   } else if (Op == "pow") {
     R = PyConst::ofComplex(numpyComplexPow(X, Y));

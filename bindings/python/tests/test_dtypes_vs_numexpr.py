@@ -326,6 +326,16 @@ def constant_cases():
         "copy(3)", "ones_like(2.5) + 1", "sign(True)", "signbit(1j)",
         "2.5 ** 3000000000", "(-2) ** 0.5", "2 ** -1 * i",
         "b'ab' * 3 == s", "3 * b'ab'", "b'ab' % s", "-b'ab'",
+        # a Python complex and a numpy float64: Python's arithmetic, a
+        # Python complex (unordered); numpy's comparison, floor division
+        "(1j - cos(1e-3)) > 0", "(1j - cos(1e-3)) == 0",
+        "c * (sin(1) - 1j)", "c + 1j / sin(1)", "c + (1j // sin(1))",
+        "(1j * sin(1)) < d", "(sin(1) * 1j) < d", "c + 2j ** sin(1)",
+        # numpy's complex formulas for functions of constants
+        "expm1(complex(3000000000, False)) < b", "expm1(complex(800, 0)) + c",
+        "expm1(complex(1e-9, 1e-9)) + c", "log1p(complex(1e-20, 0)) + c",
+        "log1p(complex(-3, 2)) + c", "log2(complex(-3, 2)) + c",
+        "log10(complex(0.5, 0.25)) + c", "log10(complex(0, 0)) + c",
     ]
 
 
