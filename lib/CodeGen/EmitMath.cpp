@@ -134,6 +134,7 @@ Value *KernelEmitter::emitMathCall(int Id, Value *X, Value *Y) {
   case Opcode::Log1p:
   case Opcode::Arcsinh:
   case Opcode::Arccosh:
+  case Opcode::Tan:
     return emitGuardedSleef(I.Op, T, X, Y);
   case Opcode::Pow:
   case Opcode::Arctan2:
@@ -283,6 +284,13 @@ Value *KernelEmitter::emitGuardedSleef(Opcode Op, DType T, Value *X, Value *Y) {
     R = B.CreateSelect(Less(AX, F32 ? 0x1p-25 : 0x1p-54), X, R);
     return fixLanes(Greater(X, F32 ? 1e38 : 1e307), R, "log1p",
                     [&] { return sleefCall("log", T, {X}); });
+  }
+  case Opcode::Tan: {
+    // tan(x) == x below 2^-28 (2^-12): x^2 / 3 is under half an ulp there.
+    // Sleef's u10 tan returns 0 for the smallest subnormals (5e-324) and
+    // is off by one in the last place for others.
+    Value *R = sleefCall("tan", T, {X});
+    return B.CreateSelect(Less(AX, F32 ? 0x1p-12 : 0x1p-28), X, R);
   }
   case Opcode::Arcsinh:
   case Opcode::Arccosh: {
