@@ -285,3 +285,24 @@ def test_tiny_and_subnormal_arguments_return_themselves(name, dtype, tier):
     assert got.dtype == x.dtype
     np.testing.assert_array_equal(got, x)
     assert (np.signbit(got) == np.signbit(x)).all()
+
+
+@pytest.mark.parametrize("tier", ["interp", "jit"])
+def test_tanh_is_correctly_rounded_where_it_saturates(tier):
+    # Past |x| = 3 nejit computes 1 - 2 / (exp(2|x|) + 1); Sleef's u10 tanh
+    # returned 1.0 from 18.715 on, where the value rounds to 1 - 2**-53
+    # up to 19.06, so `tanh(x) < 1` differed from numexpr's libm answer.
+    x = np.concatenate([np.linspace(3, 25, 4001), -np.linspace(3, 25, 4001),
+                        [np.inf, -np.inf, 400.0, -400.0]])
+    with mpmath.workprec(120):
+        want = np.array([float(mpmath.tanh(mpmath.mpf(v))) if np.isfinite(v)
+                         else math.copysign(1.0, v) for v in x])
+    before = nejit.get_tier()
+    try:
+        nejit.set_tier(tier)
+        got = nejit.evaluate("tanh(x)")
+        below_one = nejit.evaluate("tanh(x) < 1")
+    finally:
+        nejit.set_tier(before)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(below_one, want < 1)
