@@ -256,8 +256,19 @@ Expected<PyConst> FunctionFolder::foldSign() {
   if (IsBool)
     return typeErr("is not defined for booleans");
   if (IsComplex) {
-    std::complex<double> Z = A.asComplex();
-    return cplx(Z == 0.0 ? std::complex<double>(0.0) : Z / std::abs(Z));
+    // numpy 2's z / |z| with its rules for infinite parts (numexpr folds a
+    // constant with numpy; its kernels use the plain quotient).
+    double Re = A.asComplex().real(), Im = A.asComplex().imag();
+    double Abs = std::hypot(Re, Im);
+    if (std::isnan(Abs) || (std::isinf(Re) && std::isinf(Im)))
+      return cplx({NAN, NAN});
+    if (std::isinf(Re))
+      return cplx({Re > 0 ? 1.0 : -1.0, 0.0});
+    if (std::isinf(Im))
+      return cplx({0.0, Im > 0 ? 1.0 : -1.0});
+    if (Abs == 0)
+      return cplx({0.0, 0.0});
+    return cplx({Re / Abs, Im / Abs});
   }
   if (IsInt) {
     Wide V = A.asInt();

@@ -336,6 +336,10 @@ def constant_cases():
         "expm1(complex(1e-9, 1e-9)) + c", "log1p(complex(1e-20, 0)) + c",
         "log1p(complex(-3, 2)) + c", "log2(complex(-3, 2)) + c",
         "log10(complex(0.5, 0.25)) + c", "log10(complex(0, 0)) + c",
+        # numpy 2's sign of a complex with infinite parts
+        "sign(arctan(1j))", "sign(complex(-1e400, 1)) + c",
+        "sign(complex(1e400, 1e400)) + c", "sign(complex(3, -1e400)) + c",
+        "sign(complex(0, 0)) + c", "sign(complex(3, -4)) + c",
     ]
 
 
