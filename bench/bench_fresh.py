@@ -3,13 +3,18 @@
 streaming-store bandwidth of this machine measured in the same run.
 
     .venv/bin/python bench/bench_fresh.py [--n 10000000] [--rounds 9]
-        [--threads 1,2] [--png docs/img] [--json FILE]
+        [--threads 1,2] [--numba] [--png docs/img] [--json FILE]
+        [--from-json FILE]
 
 "fresh" is `r = evaluate(ex)` (a new result each call, the way almost every
 user calls it); "out=" writes into a preallocated array. numpy has no out=
 for a whole expression, so its column is always fresh. The rounds are
 interleaved (every engine and mode once per round) and medians reported,
-so drift on a shared machine hits all columns alike.
+so drift on a shared machine hits all columns alike. --numba adds
+bench/bench_vs_numba.py's hand-written parallel numba kernels (numba's best
+case) on the five expressions it has them for, fresh (np.empty + kernel)
+and out=; the "best peer" of the summary stays numexpr or numpy, numba gets
+its own geomean line.
 
 The bandwidth probe is a small C program built by this script: an add
 c = a + b with non-temporal (streaming) stores, the floor a memory-bound
@@ -117,9 +122,18 @@ def bytes_moved(ex, arrays, result):
     return sum(arrays[k].nbytes for k in names) + result.nbytes
 
 
+def numba_kernels():
+    """expression -> the hand-written parallel numba kernel(a, b, out) of
+    bench/bench_vs_numba.py, for the expressions it has one for."""
+    import bench_vs_numba
+    return {ex: kernel for ex, _, kernel, _, _ in bench_vs_numba.CASES}
+
+
 def measure(args):
     import nejit
     import numexpr
+
+    kernels = numba_kernels() if args.numba else {}
 
     rng = np.random.default_rng(0)
     arrays = {k: rng.random(args.n) for k in "abc"}
@@ -128,6 +142,9 @@ def measure(args):
     for threads in args.threads:
         nejit.set_num_threads(threads)
         numexpr.set_num_threads(threads)
+        if kernels:
+            import numba
+            numba.set_num_threads(threads)
         probes[threads] = stream_bandwidth(args.n, threads)
         for ex in EXPRESSIONS:
             ref = numpy_eval(ex, arrays)
@@ -148,6 +165,19 @@ def measure(args):
                     ex, local_dict=arrays, out=out_numexpr),
                 "numpy": lambda: numpy_eval(ex, arrays),
             }
+            if ex in kernels:
+                kernel, a, b = kernels[ex], arrays["a"], arrays["b"]
+                out_numba = np.empty_like(ref)
+                kernel(a, b, out_numba)  # compile + check
+                if not np.allclose(out_numba, ref, equal_nan=True):
+                    sys.exit(f"numba's result for {ex!r} differs from numpy's")
+
+                def numba_fresh():
+                    r = np.empty(ref.shape, ref.dtype)
+                    kernel(a, b, r)
+                    return r
+                runs["numba fresh"] = numba_fresh
+                runs["numba out="] = lambda: kernel(a, b, out_numba)
             times = {k: [] for k in runs}
             keep = {}
             for _ in range(args.rounds):
@@ -186,16 +216,23 @@ def summarize(rows, probes):
         lines.append(f"\n### {threads} thread{'s' if threads > 1 else ''}"
                      f" (streaming-store add: {probes[threads] / 1e9:.1f}"
                      " GB/s)\n")
+        with_numba = any("numba fresh" in r["ms"] for r in sel)
+        nb_head = " numba fresh | numba out= |" if with_numba else ""
         lines.append("| expression | nejit fresh | nejit out= | numexpr fresh"
-                     " | numexpr out= | numpy | fresh vs best peer |")
-        lines.append("|---|---|---|---|---|---|---|")
+                     " | numexpr out= | numpy |" + nb_head
+                     + " fresh vs best peer |")
+        lines.append("|---" * (7 + 2 * with_numba) + "|")
         for r in sel:
             m = r["ms"]
             best_peer = min(m["numexpr fresh"], m["numpy"])
+            nb = ""
+            if with_numba:
+                nb = "".join(f" {m[k]:.2f} |" if k in m else " - |"
+                             for k in ("numba fresh", "numba out="))
             lines.append(
                 f"| `{r['expression']}` | {m['nejit fresh']:.2f} |"
                 f" {m['nejit out=']:.2f} | {m['numexpr fresh']:.2f} |"
-                f" {m['numexpr out=']:.2f} | {m['numpy']:.2f} |"
+                f" {m['numexpr out=']:.2f} | {m['numpy']:.2f} |{nb}"
                 f" {best_peer / m['nejit fresh']:.2f}x |")
         g_fresh = geomean([r["ms"]["numexpr fresh"] / r["ms"]["nejit fresh"]
                            for r in sel])
@@ -215,41 +252,66 @@ def summarize(rows, probes):
                      f" bandwidth: fresh {frac_fresh:.2f}, out= {frac_out:.2f}"
                      f" (lowest fresh:"
                      f" {min(r['fraction_fresh'] for r in mb):.2f})")
+        nb_rows = [r for r in sel if "numba fresh" in r["ms"]]
+        if nb_rows:
+            lines.append(
+                f"- vs numba ({len(nb_rows)} rows with a numba kernel):"
+                " geomean fresh " + "%.2fx" % geomean(
+                    [r["ms"]["numba fresh"] / r["ms"]["nejit fresh"]
+                     for r in nb_rows]) + ", out= " + "%.2fx" % geomean(
+                    [r["ms"]["numba out="] / r["ms"]["nejit out="]
+                     for r in nb_rows]))
         lines.append(f"- worst fresh row vs the best peer: "
                      f"`{worst['expression']}` "
                      f"{min(wm['numexpr fresh'], wm['numpy']) / wm['nejit fresh']:.2f}x")
     return "\n".join(lines)
 
 
-def chart(rows, probes, directory):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    os.makedirs(directory, exist_ok=True)
-    series = ["nejit fresh", "nejit out=", "numexpr fresh", "numpy"]
-    colors = ["#1f77b4", "#aec7e8", "#ff7f0e", "#2ca02c"]
+def chart(rows, probes, directory, n, rounds):
+    """One grouped-bar chart per thread count: ms per call of every engine
+    and mode per expression, log scale, with the streaming-store floor
+    (bytes moved / probe bandwidth) marked on the memory-bound rows."""
+    import _charts
+    plt = _charts.pyplot()
+    series = ["nejit fresh", "nejit out=", "numexpr fresh", "numexpr out=",
+              "numpy"]
+    if any("numba fresh" in r["ms"] for r in rows):
+        series += ["numba fresh", "numba out="]
     paths = []
     for threads in sorted(probes):
         sel = [r for r in rows if r["threads"] == threads]
-        fig, ax = plt.subplots(figsize=(11, 5.5))
-        width = 0.2
-        for k, (s, c) in enumerate(zip(series, colors)):
-            xs = [i + (k - 1.5) * width for i in range(len(sel))]
-            ax.bar(xs, [r["ms"][s] for r in sel], width, label=s, color=c)
+        fig, ax = plt.subplots(figsize=(11, 5.2))
+        width = 0.8 / len(series)
+        xs = _charts.grouped_bars(
+            ax, [r["expression"] for r in sel],
+            {s: [r["ms"].get(s, math.nan) for r in sel] for s in series},
+            width=width, hatches={"nejit out=": "//", "numexpr out=": "//",
+                                  "numba out=": "//"})
+        floor_label = "streaming-store floor"
+        for x, r in zip(xs, sel):
+            if r["memory_bound"]:
+                floor = r["bytes"] / probes[threads] * 1e3
+                ax.hlines(floor, x - 0.45, x + 0.45, colors="black",
+                          linewidth=1.2, label=floor_label)
+                floor_label = None
         ax.set_yscale("log")
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, high * 6)  # room for the legend above the bars
         ax.set_ylabel("ms per call (log scale, lower is better)")
-        ax.set_xticks(range(len(sel)))
-        ax.set_xticklabels([r["expression"] for r in sel], rotation=35,
-                           ha="right", fontsize=8)
-        ax.set_title(f"1e7 float64, {threads} thread"
-                     f"{'s' if threads > 1 else ''}: fresh results and out=")
-        ax.legend()
-        fig.tight_layout()
-        path = os.path.join(directory, f"fresh_vs_out_{threads}t.png")
-        fig.savefig(path, dpi=90)
-        plt.close(fig)
-        paths.append(path)
+        ax.set_xticklabels([r["expression"] for r in sel], rotation=30,
+                           ha="right")
+        g = geomean([r["ms"]["numexpr fresh"] / r["ms"]["nejit fresh"]
+                     for r in sel])
+        plural = "s" if threads > 1 else ""
+        ax.set_title(
+            f"fresh results vs out=: {n:,} float64, {threads} thread{plural}"
+            f" (numpy: 1), median of {rounds} rounds;"
+            f" nejit fresh geomean {g:.2f}x numexpr fresh")
+        ax.legend(ncol=min(6, len(series) + 1), loc="upper center")
+        paths.append(_charts.save(
+            fig, directory, f"fresh_vs_out_{threads}t.png",
+            f"streaming-store add {probes[threads] / 1e9:.1f} GB/s"
+            " (probe in the same run); bench/bench_fresh.py"))
     return paths
 
 
@@ -261,15 +323,30 @@ def main():
     p.add_argument("--png", default=None,
                    help="directory for the charts (e.g. docs/img)")
     p.add_argument("--json", default=None, help="write the raw rows here")
+    p.add_argument("--numba", action="store_true",
+                   help="also time bench_vs_numba.py's numba kernels, fresh"
+                   " (np.empty + kernel) and out=, on the rows it has them for")
+    p.add_argument("--from-json", default=None, metavar="FILE",
+                   help="do not measure: summarize and chart the rows a"
+                   " previous --json run wrote")
     args = p.parse_args()
     args.threads = [int(t) for t in args.threads.split(",")]
-    rows, probes = measure(args)
+    if args.from_json:
+        with open(args.from_json) as f:
+            saved = json.load(f)
+        rows = saved["rows"]
+        probes = {int(k): v for k, v in saved["probes"].items()}
+        args.n = saved.get("n", args.n)
+        args.rounds = saved.get("rounds", args.rounds)
+    else:
+        rows, probes = measure(args)
     print(summarize(rows, probes))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"rows": rows, "probes": probes}, f, indent=1)
+            json.dump({"rows": rows, "probes": probes, "n": args.n,
+                       "rounds": args.rounds}, f, indent=1)
     if args.png:
-        for path in chart(rows, probes, args.png):
+        for path in chart(rows, probes, args.png, args.n, args.rounds):
             print("wrote", path)
 
 

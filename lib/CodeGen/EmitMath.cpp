@@ -134,6 +134,8 @@ Value *KernelEmitter::emitMathCall(int Id, Value *X, Value *Y) {
   case Opcode::Log1p:
   case Opcode::Arcsinh:
   case Opcode::Arccosh:
+  case Opcode::Tan:
+  case Opcode::Tanh:
     return emitGuardedSleef(I.Op, T, X, Y);
   case Opcode::Pow:
   case Opcode::Arctan2:
@@ -283,6 +285,28 @@ Value *KernelEmitter::emitGuardedSleef(Opcode Op, DType T, Value *X, Value *Y) {
     R = B.CreateSelect(Less(AX, F32 ? 0x1p-25 : 0x1p-54), X, R);
     return fixLanes(Greater(X, F32 ? 1e38 : 1e307), R, "log1p",
                     [&] { return sleefCall("log", T, {X}); });
+  }
+  case Opcode::Tan: {
+    // tan(x) == x below 2^-28 (2^-12): x^2 / 3 is under half an ulp there.
+    // Sleef's u10 tan returns 0 for the smallest subnormals (5e-324) and
+    // is off by one in the last place for others.
+    Value *R = sleefCall("tan", T, {X});
+    return B.CreateSelect(Less(AX, F32 ? 0x1p-12 : 0x1p-28), X, R);
+  }
+  case Opcode::Tanh: {
+    // Past |x| = 3, 1 - 2 / (exp(2|x|) + 1): the subtracted term is under
+    // 0.005, so its few ulps of error are a few hundredths of an ulp of
+    // the result, which then rounds correctly. Sleef's u10 tanh rounds up
+    // to 1 from 18.715 on, where the true value is 1 - 2^-53 up to 19.06,
+    // and `tanh(x) < 1` then differed from numexpr (libm).
+    Value *R = sleefCall("tanh", T, {X});
+    return fixLanes(Greater(AX, 3.0), R, "tanh", [&] {
+      Value *E = sleefCall("exp", T, {B.CreateFMul(AX, constOf(T, 2.0))});
+      Value *Q = B.CreateFDiv(constOf(T, 2.0),
+                              B.CreateFAdd(E, constOf(T, 1.0)));
+      return intrinsic(Intrinsic::copysign,
+                       {B.CreateFSub(constOf(T, 1.0), Q), X});
+    });
   }
   case Opcode::Arcsinh:
   case Opcode::Arccosh: {

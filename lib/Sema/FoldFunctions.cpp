@@ -256,8 +256,19 @@ Expected<PyConst> FunctionFolder::foldSign() {
   if (IsBool)
     return typeErr("is not defined for booleans");
   if (IsComplex) {
-    std::complex<double> Z = A.asComplex();
-    return cplx(Z == 0.0 ? std::complex<double>(0.0) : Z / std::abs(Z));
+    // numpy 2's z / |z| with its rules for infinite parts (numexpr folds a
+    // constant with numpy; its kernels use the plain quotient).
+    double Re = A.asComplex().real(), Im = A.asComplex().imag();
+    double Abs = std::hypot(Re, Im);
+    if (std::isnan(Abs) || (std::isinf(Re) && std::isinf(Im)))
+      return cplx({NAN, NAN});
+    if (std::isinf(Re))
+      return cplx({Re > 0 ? 1.0 : -1.0, 0.0});
+    if (std::isinf(Im))
+      return cplx({0.0, Im > 0 ? 1.0 : -1.0});
+    if (Abs == 0)
+      return cplx({0.0, 0.0});
+    return cplx({Re / Abs, Im / Abs});
   }
   if (IsInt) {
     Wide V = A.asInt();
@@ -362,16 +373,27 @@ Expected<PyConst> FunctionFolder::foldMath() {
                  {"cosh", std::cosh},     {"tanh", std::tanh},
                  {"arcsinh", std::asinh}, {"arccosh", std::acosh},
                  {"arctanh", std::atanh}, {"log", std::log},
-                 {"exp", std::exp},       {"log10", std::log10}};
+                 {"exp", std::exp}};
     auto It = Unary.find(N);
     if (It != Unary.end())
       return cplx(It->second(Z));
+    // numpy's own complex formulas (umath's nc_*), which numexpr's folding
+    // of a function of constants calls: expm1 keeps exp(x) * sin(y) as
+    // the imaginary part (inf * 0 is NaN), the logarithms scale log(z).
+    double X = Z.real(), Y = Z.imag();
+    if (N == "expm1") {
+      double H = std::sin(Y / 2);
+      return cplx({std::expm1(X) * std::cos(Y) - 2 * H * H,
+                   std::exp(X) * std::sin(Y)});
+    }
     if (N == "log1p")
-      return cplx(std::log(1.0 + Z));
-    if (N == "expm1")
-      return cplx(std::exp(Z) - 1.0);
-    if (N == "log2")
-      return cplx(std::log(Z) / std::log(2.0));
+      return cplx({std::log(std::hypot(X + 1, Y)), std::atan2(Y, X + 1)});
+    if (N == "log2" || N == "log10") {
+      const double Scale = N == "log2" ? 1.442695040888963407359924681001892137
+                                       : 0.434294481903251827651128918916605082;
+      std::complex<double> L = std::log(Z);
+      return cplx({L.real() * Scale, L.imag() * Scale});
+    }
     return typeErr("is not defined for complex numbers");
   }
   static const std::map<std::string, double (*)(double)> Unary = {

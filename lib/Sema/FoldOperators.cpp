@@ -112,6 +112,44 @@ std::complex<double> pyComplexPow(std::complex<double> A,
   return R;
 }
 
+/// numpy's complex power (npy_cpow): 1 for a zero exponent, 0 or NaN for a
+/// zero base, binary powering for a real integral exponent below 100 in
+/// magnitude (so 1j ** 2 is exactly -1+0j), C's cpow otherwise. Never an
+/// exception: numpy warns and returns inf or NaN.
+std::complex<double> numpyComplexPow(std::complex<double> A,
+                                     std::complex<double> B) {
+  if (B.real() == 0.0 && B.imag() == 0.0)
+    return {1.0, 0.0};
+  if (A.real() == 0.0 && A.imag() == 0.0) {
+    if (B.real() > 0 && B.imag() == 0)
+      return {0.0, 0.0};
+    return {NAN, NAN};
+  }
+  if (B.imag() == 0 && B.real() == std::trunc(B.real()) &&
+      std::fabs(B.real()) < 100) {
+    long N = (long)B.real();
+    if (N == 1)
+      return A;
+    if (N == 2)
+      return pyComplexProd(A, A);
+    if (N == 3)
+      return pyComplexProd(A, pyComplexProd(A, A));
+    long U = N < 0 ? -N : N;
+    std::complex<double> R{1.0, 0.0}, P = A;
+    for (long Mask = 1;; Mask <<= 1) {
+      if (U & Mask)
+        R = pyComplexProd(R, P);
+      if (U < (Mask << 1))
+        break;
+      P = pyComplexProd(P, P);
+    }
+    if (N < 0)
+      return std::complex<double>(1.0, 0.0) / R;
+    return R;
+  }
+  return std::pow(A, B);
+}
+
 /// One binary operator on two constants. The steps run in order, each for
 /// the operand types it handles: bytes, comparisons, bitwise operators and
 /// shifts, numpy bools, complex, integer and float arithmetic.
@@ -119,7 +157,8 @@ class BinaryFolder {
 public:
   BinaryFolder(const std::string &Op, const PyConst &A, const PyConst &B,
                SourceLoc Loc)
-      : Op(Op), A(A), B(B), Loc(Loc), Numpy(A.N != Np::None || B.N != Np::None),
+      : Op(Op), A(A), B(B), Loc(Loc),
+        Numpy((A.N != Np::None || B.N != Np::None) && !pythonComplexArith()),
         IsCmp(Op == "gt" || Op == "ge" || Op == "eq" || Op == "ne") {}
 
   Expected<PyConst> fold();
@@ -155,6 +194,20 @@ private:
   llvm::Error bytesFormatting() const {
     return makeError(ErrorKind::Type, Loc,
                      "bytes formatting ('%') is not supported");
+  }
+
+  /// A Python complex and a numpy float64 on its right: complex.__add__,
+  /// __sub__, __mul__, __truediv__ and __pow__ take a float subclass
+  /// themselves, so Python's complex arithmetic runs and the result is a
+  /// Python complex (`(1j - cos(1e-3)) > 0` is then a TypeError, as in
+  /// numexpr). Every other mix with a numpy scalar ends in numpy's
+  /// __rop__ or __op__: comparisons, floor division, modulo, and a numpy
+  /// scalar on the left.
+  bool pythonComplexArith() const {
+    return A.N == Np::None && A.T == PyConst::Complex &&
+           B.N == Np::Float64 &&
+           (Op == "add" || Op == "sub" || Op == "mul" || Op == "div" ||
+            Op == "pow");
   }
 
   /// R, given the numpy result type when an operand is a numpy scalar.
@@ -336,17 +389,7 @@ Expected<PyConst> BinaryFolder::foldComplex() {
       return complexOverflow();
     R = PyConst::ofComplex(V);
   } else if (Op == "pow") {
-    // numpy scalars: numexpr never folds their powers (function results
-    // are boxed ConstantNodes), so C's cpow stands in for numpy's.
-    if (X == 0.0 && (Y.imag() != 0 || Y.real() < 0))
-      return zeroDiv();
-    std::complex<double> V =
-        Y == 0.0 ? std::complex<double>(1.0) : std::pow(X, Y);
-    bool Finite = std::isfinite(X.real()) && std::isfinite(X.imag()) &&
-                  std::isfinite(Y.real()) && std::isfinite(Y.imag());
-    if (Finite && !(std::isfinite(V.real()) && std::isfinite(V.imag())))
-      return floatOverflow();
-    R = PyConst::ofComplex(V);
+    R = PyConst::ofComplex(numpyComplexPow(X, Y));
   } else
     return unsupported();
   return result(R);
@@ -380,6 +423,19 @@ Expected<PyConst> BinaryFolder::foldInteger() {
       }
       V = Op == "floordiv" ? Q : M;
     }
+  } else if (Op == "pow" && Numpy) {
+    // numpy's integer power: a negative exponent is an error even for
+    // 1 ** -1, and the result wraps around in its type.
+    if (Y < 0)
+      return makeError(ErrorKind::Value, Loc,
+                       "Integers to negative integer powers are not allowed.");
+    uint64_t R = 1, Base = (uint64_t)X;
+    for (Wide E = Y; E > 0; E >>= 1) {
+      if (E & 1)
+        R *= Base;
+      Base *= Base;
+    }
+    V = (int64_t)R;
   } else if (Op == "pow") {
     if (Y < 0) {
       if (X == 0)
@@ -424,6 +480,11 @@ Expected<PyConst> BinaryFolder::foldFloat() {
     if (Y == 0 && !Numpy)
       return zeroDiv();
     R = PyConst::ofFloat(Y == 0 ? NAN : pyFloatMod(X, Y));
+  } else if (Op == "pow" && Numpy) {
+    // numpy's power, whichever side the numpy scalar is on (Python defers
+    // to its __rpow__): NaN for a negative base to a fractional power, inf
+    // for 0 to a negative one or on overflow, never an exception.
+    R = PyConst::ofFloat(std::pow(X, Y));
   } else if (Op == "pow") {
     if (X == 0 && Y < 0)
       return zeroDiv();

@@ -36,9 +36,11 @@ Expected<ENodePtr> TreeBuilder::trueDiv(ENodePtr A, ENodePtr B, SourceLoc Loc) {
 }
 
 Expected<ENodePtr> TreeBuilder::power(ENodePtr A, ENodePtr B, SourceLoc Loc) {
-  // As for '/': only two plain constants fold (numexpr's pow_op never does).
-  if (A->K == ENode::Const && B->K == ENode::Const && !A->Value.Boxed &&
-      !B->Value.Boxed)
+  // As for '/': two plain constants fold (numexpr's pow_op never does),
+  // and so does a plain constant to a ConstantNode's power: Python calls
+  // the node's __rpow__, numexpr's binop, which folds two ConstantNodes
+  // (`2 ** arccosh(0.5)` is NaN, not an expansion error).
+  if (A->K == ENode::Const && B->K == ENode::Const && !A->Value.Boxed)
     return binop("pow", A, B, Loc);
   if (B->K != ENode::Const)
     return makeOp("pow", {A, B}, Loc);

@@ -247,3 +247,65 @@ def test_sinh_cosh_past_sleef_overflow():
     x4 = np.array([88.6, 89.0, 89.4, -89.2], dtype="f4")
     got = nejit.evaluate("sinh(x4)")
     np.testing.assert_allclose(got, np.sinh(x4.astype("f8")), rtol=2e-7)
+
+
+TINY_IDENTITY = ["tan", "sin", "arctan", "sinh", "tanh", "arcsin", "arcsinh",
+                 "arctanh", "expm1", "log1p"]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", TINY_IDENTITY)
+@pytest.mark.parametrize("tier", ["interp", "jit"])
+def test_tiny_and_subnormal_arguments_return_themselves(name, dtype, tier):
+    # f(x) rounds to x for these functions near 0: below 2**-29 (float32:
+    # 2**-13) for the odd ones, f(x) = x + O(x**3), below 2**-55 (2**-26)
+    # for expm1 and log1p, f(x) = x + O(x**2). Sleef's u10 tan gave 0 for
+    # 5e-324 and an ulp off for other subnormals, which a comparison such
+    # as tan(x) > 0 then turned into the other branch of a where(). (The
+    # low accuracy keeps its 3.5-ulp bound there: Sleef's u35 sinh gives 0
+    # for the smallest subnormal, one ulp.)
+    accuracy = "high"
+    fi = np.finfo(dtype)
+    f8 = dtype == "float64"
+    limit = (2.0 ** (-55 if f8 else -26) if name in ("expm1", "log1p")
+             else 2.0 ** (-29 if f8 else -13))
+    tiny = np.array([fi.smallest_subnormal, 2 * fi.smallest_subnormal,
+                     3 * fi.smallest_subnormal, fi.smallest_normal / 3,
+                     fi.smallest_normal, 1e-30, limit / 3, limit],
+                    dtype=dtype)
+    x = np.concatenate([tiny, -tiny, [0.0, -0.0]] * 4).astype(dtype)
+    before = nejit.get_tier()
+    try:
+        nejit.set_tier(tier)
+        kernel = nejit.compile("%s(x)" % name, [("x", dtype)],
+                               accuracy=accuracy)
+        got = kernel(x)
+    finally:
+        nejit.set_tier(before)
+    assert got.dtype == x.dtype
+    np.testing.assert_array_equal(got, x)
+    assert (np.signbit(got) == np.signbit(x)).all()
+
+
+@pytest.mark.parametrize("tier", ["interp", "jit"])
+def test_tanh_saturates_where_the_true_value_does(tier):
+    # Past |x| = 3 nejit computes 1 - 2 / (exp(2|x|) + 1), within 0.52 ulp
+    # (the rounding of 1 - q plus a few hundredths of an ulp from q);
+    # Sleef's u10 tanh returned 1.0 from 18.715 on, where the value rounds
+    # to 1 - 2**-53 up to 19.06, so `tanh(x) < 1` differed from numexpr.
+    x = np.concatenate([np.linspace(3, 25, 4001), -np.linspace(3, 25, 4001),
+                        [np.inf, -np.inf, 400.0, -400.0]])
+    with mpmath.workprec(120):
+        want = np.array([float(mpmath.tanh(mpmath.mpf(v))) if np.isfinite(v)
+                         else math.copysign(1.0, v) for v in x])
+    before = nejit.get_tier()
+    try:
+        nejit.set_tier(tier)
+        got = nejit.evaluate("tanh(x)")
+        below_one = nejit.evaluate("tanh(x) < 1")
+    finally:
+        nejit.set_tier(before)
+    np.testing.assert_array_max_ulp(got, want, maxulp=1)
+    saturating = np.abs(x) > 18
+    np.testing.assert_array_equal(got[saturating], want[saturating])
+    np.testing.assert_array_equal(below_one, want < 1)

@@ -355,7 +355,39 @@ def constant_cases():
         "copy(3)", "ones_like(2.5) + 1", "sign(True)", "signbit(1j)",
         "2.5 ** 3000000000", "(-2) ** 0.5", "2 ** -1 * i",
         "b'ab' * 3 == s", "3 * b'ab'", "b'ab' % s", "-b'ab'",
+        # a Python complex and a numpy float64: Python's arithmetic, a
+        # Python complex (unordered); numpy's comparison, floor division
+        "(1j - cos(1e-3)) > 0", "(1j - cos(1e-3)) == 0",
+        "c * (sin(1) - 1j)", "c + 1j / sin(1)", "c + (1j // sin(1))",
+        "(1j * sin(1)) < d", "(sin(1) * 1j) < d", "c + 2j ** sin(1)",
+        # numpy's complex formulas for functions of constants
+        "expm1(complex(3000000000, False)) < b", "expm1(complex(800, 0)) + c",
+        "expm1(complex(1e-9, 1e-9)) + c", "log1p(complex(1e-20, 0)) + c",
+        "log1p(complex(-3, 2)) + c", "log2(complex(-3, 2)) + c",
+        "log10(complex(0.5, 0.25)) + c", "log10(complex(0, 0)) + c",
+        # numpy 2's sign of a complex with infinite parts
+        "sign(arctan(1j))", "sign(complex(-1e400, 1)) + c",
+        "sign(complex(1e400, 1e400)) + c", "sign(complex(3, -1e400)) + c",
+        "sign(complex(0, 0)) + c", "sign(complex(3, -4)) + c",
     ]
+
+
+def constant_node_power_cases():
+    """Powers where a side is a numexpr ConstantNode (a function of
+    constants): a plain constant to such a power folds through the node's
+    __rpow__ with numpy's rules (NaN, inf, integer wrap-around, the
+    negative-integer-power error), the node as the base goes through
+    pow_op's expansion."""
+    bases = ["2", "0", "-8", "1", "2.5", "0.0", "True", "-2", "10",
+             "3000000000", "1j"]
+    nodes = ["conj(2)", "conj(-1)", "conj(0.5)", "conj(-1.0)", "conj(40)",
+             "arccosh(0.5)", "log(-1.0)", "conj(3000000000)", "sin(1)",
+             "where(True, 2, 3)", "isnan(1.0)", "conj(1j)"]
+    out = []
+    for x, n in itertools.product(bases, nodes):
+        out += ["%s ** %s" % (x, n), "f + %s ** %s" % (x, n),
+                "%s ** %s" % (n, x), "~(%s ** %s)" % (x, n)]
+    return out
 
 
 def mixed_cases():
@@ -412,6 +444,7 @@ GROUPS = {
     "powers": (power_cases, OPT_LEVELS),
     "division": (division_cases, OPT_LEVELS),
     "constants": (constant_cases, OPT_LEVELS),
+    "constant_nodes": (constant_node_power_cases, OPT_LEVELS),
     "mixed": (mixed_cases, ("aggressive",)),
     "errors": (error_cases, ("aggressive",)),
 }

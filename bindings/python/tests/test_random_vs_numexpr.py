@@ -136,8 +136,9 @@ def test_random_expressions_agree_with_numexpr(seed):
                                 f"nejit {type(got).__name__}: {got!s:.120}")
             continue
         if not same(got, want):
-            problems.append(f"{expr}: numexpr {want.dtype} {want[:4]}, "
-                            f"nejit {got.dtype} {got[:4]}")
+            problems.append(f"{expr}: numexpr {want.dtype} "
+                            f"{np.ravel(want)[:4]}, nejit {got.dtype} "
+                            f"{np.ravel(got)[:4]}")  # 0-d results too
     assert not problems, "\n".join(problems)
 
 
