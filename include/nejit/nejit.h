@@ -130,6 +130,7 @@ enum class Stage : uint8_t {
   /// The IR CodeGen compiles and the JIT cache key names: OptIR with its
   /// constants lifted into run-time parameters, inputs by position.
   KernelIR,
+  Plan, ///< the execution plan: the passes over memory (nejit's own)
 };
 NEJIT_API std::optional<Stage> parseStage(std::string_view Name);
 
@@ -142,7 +143,32 @@ struct ArrayView {
   const int64_t *Strides = nullptr;
 };
 
-/// A compiled expression. Cheap to copy (shared state); thread-safe to run.
+/// One n-d array as Kernel::run(outputs, inputs) takes it: numpy's view
+/// (first element, shape, one byte stride per dimension, 0 broadcasts).
+struct NdArray {
+  void *Data = nullptr;
+  int NDim = 0;
+  const int64_t *Shape = nullptr;
+  const int64_t *Strides = nullptr;
+};
+
+/// One output of a kernel: a program's assigned name (empty for the value
+/// of an expression), its type and element size.
+struct OutputInfo {
+  std::string Name;
+  DType Type = DType::Float64;
+  int64_t ItemSize = 0;
+};
+
+/// A compiled expression or program (statements `name = expr` separated by
+/// `;` or newlines). Cheap to copy (shared state); thread-safe to run.
+///
+/// Beyond numexpr, reductions may stand anywhere and a program may have
+/// several outputs (every assigned name when it ends with an assignment).
+/// Such a kernel runs as an execution plan of several passes over memory;
+/// each value has numpy's shape (broadcasting, reductions removing their
+/// axis), so it is run with run(Outputs, Inputs), where every input brings
+/// its own shape.
 class NEJIT_API Kernel {
 public:
   class Impl;
@@ -186,14 +212,36 @@ public:
   /// The text of one compilation stage of this kernel.
   std::string dis(Stage S) const;
 
+  /// Every output, in order (one for an expression).
+  std::vector<OutputInfo> outputs() const;
+  /// Whether it runs as an execution plan (a reduction inside an
+  /// expression, or a program with named outputs): then its values have
+  /// numpy's shapes and it runs with run(Outputs, Inputs) (the original
+  /// run() only when every input has the one iteration shape).
+  bool isPlan() const;
+  /// The number of passes over memory it takes (1 unless it is a plan).
+  int passes() const;
+  /// The shape of every output for inputs of InputShapes (one per signature
+  /// entry; unused inputs' shapes are ignored), by numpy's rules. Throws
+  /// Error (ValueError, positioned at the operation) when operands cannot
+  /// be broadcast or an axis is out of bounds.
+  std::vector<std::vector<int64_t>>
+  outputShapes(const std::vector<std::vector<int64_t>> &InputShapes) const;
+  /// Runs with one view per output (each of outputShapes()' shape and its
+  /// output's type) and one per input (its own shape and type). Nothing is
+  /// written when it throws. Cancel as for the run() above.
+  void run(const NdArray *Outputs, const NdArray *Inputs,
+           const std::atomic<bool> *Cancel = nullptr) const;
+
   std::shared_ptr<const Impl> impl() const { return I; }
 
 private:
   std::shared_ptr<const Impl> I;
 };
 
-/// Compiles Expr for Sig. Found again in the process-wide cache when the same
-/// (expression, signature, options) was compiled before. Throws Error.
+/// Compiles Expr (an expression or a program of statements) for Sig. Found
+/// again in the process-wide cache when the same (expression, signature,
+/// options) was compiled before. Throws Error.
 NEJIT_API Kernel compile(std::string_view Expr, const Signature &Sig,
                          const Options &Opts = {});
 

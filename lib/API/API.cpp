@@ -8,6 +8,7 @@
 /// use and cached by the JIT.
 //===----------------------------------------------------------------------===//
 #include "API/Internal.h"
+#include "API/PlanRunner.h"
 
 #include "CodeGen/CodeGen.h"
 #include "CodeGen/VmlMath.h"
@@ -15,6 +16,9 @@
 #include "Interp/Tier.h"
 #include "JIT/Engine.h"
 #include "Parse/Parser.h"
+#include "Parse/Program.h"
+#include "Plan/Plan.h"
+#include "Plan/Shapes.h"
 #include "Runtime/Driver.h"
 #include "Runtime/Helpers.h"
 #include "Runtime/Threads.h"
@@ -132,10 +136,14 @@ std::optional<DType> parseDType(std::string_view S, int64_t *ItemSize) {
 
 std::optional<Stage> parseStage(std::string_view Name) {
   static const std::pair<const char *, Stage> Names[] = {
-      {"ast", Stage::AST},           {"ir", Stage::IR},
-      {"opt-ir", Stage::OptIR},      {"llvm", Stage::LLVM},
-      {"opt-llvm", Stage::OptLLVM},  {"asm", Stage::Asm},
-      {"kernel-ir", Stage::KernelIR}};
+      {"ast", Stage::AST},
+      {"ir", Stage::IR},
+      {"opt-ir", Stage::OptIR},
+      {"llvm", Stage::LLVM},
+      {"opt-llvm", Stage::OptLLVM},
+      {"asm", Stage::Asm},
+      {"kernel-ir", Stage::KernelIR},
+      {"plan", Stage::Plan}};
   for (const auto &[N, S] : Names)
     if (Name == N)
       return S;
@@ -253,7 +261,20 @@ public:
   std::shared_ptr<const KernelBody> Body;
   /// The values of Body->IR's parameters for this expression.
   std::vector<ParamSlot> Params;
+  /// Set, and Body null, when the program runs as a plan (several passes
+  /// or several outputs).
+  std::shared_ptr<const internal::PlanRunner> Plan;
 };
+
+namespace internal {
+/// A pass of a plan, compiled as any kernel: a body shared by structure
+/// and the values of its lifted constants.
+struct PassKernel {
+  std::string Expr;
+  std::shared_ptr<const KernelBody> Body;
+  std::vector<ParamSlot> Params;
+};
+} // namespace internal
 
 namespace internal {
 
@@ -305,9 +326,16 @@ codegen::CodeGenOptions codegenOptions(const Options &O,
 
 codegen::KernelSpec contiguousSpec(const ir::Function &F) {
   codegen::KernelSpec S;
-  S.Layouts.assign(1 + F.Inputs.size(), codegen::Layout::Contiguous);
-  for (size_t K = 1 + F.numUserInputs(); K < S.Layouts.size(); ++K)
+  S.Layouts.assign(codegen::numOperands(F), codegen::Layout::Contiguous);
+  for (size_t K = 1 + F.numUserInputs(); K < 1 + F.Inputs.size(); ++K)
     S.Layouts[K] = codegen::Layout::Broadcast;
+  // A pass of a plan: its reductions fold into one state each.
+  for (const codegen::OutputSlot &Slot : codegen::outputSlots(F))
+    if (ir::isReduction(F.Insts[Slot.Inst].Op))
+      for (unsigned Op : Slot.Operands)
+        S.Layouts[Op] = codegen::Layout::Broadcast;
+  if (!F.Outputs.empty())
+    return S;
   // A reduction's usual form folds everything into one output element.
   if (ir::isReduction(F.result().Op))
     S.Layouts[0] = codegen::Layout::Broadcast;
@@ -476,6 +504,8 @@ int64_t Kernel::resultItemSize() const {
 }
 
 Reduction Kernel::reduction() const {
+  if (checked(I).Plan)
+    return Reduction::None; // not one outermost reduction
   switch (checked(I).IR.result().Op) {
   case ir::Opcode::Sum:
     return Reduction::Sum;
@@ -492,7 +522,7 @@ Reduction Kernel::reduction() const {
 
 std::optional<int> Kernel::reductionAxis() const {
   const ir::Inst &R = checked(I).IR.result();
-  return ir::isReduction(R.Op) ? R.Axis : std::nullopt;
+  return ir::isReduction(R.Op) && !checked(I).Plan ? R.Axis : std::nullopt;
 }
 
 void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
@@ -507,6 +537,8 @@ void Kernel::run(int NDim, const int64_t *Shape, const ArrayView &Out,
       throw Error(ErrorKind::Value, "negative extent " +
                                         std::to_string(Shape[D]) +
                                         " in dimension " + std::to_string(D));
+  if (K.Plan)
+    return internal::runPlanOnOneShape(*this, NDim, Shape, Out, Inputs);
   if (auto Axis = reductionAxis(); Axis && *Axis >= std::max(NDim, 1))
     throw Error(ErrorKind::Value, "reduction axis is out of bounds");
   static const int64_t NoStrides[1] = {0};
@@ -577,6 +609,32 @@ std::string Kernel::dis(Stage S) const {
                             K.Target);
 }
 
+std::vector<OutputInfo> Kernel::outputs() const {
+  return internal::outputInfos(checked(I).IR);
+}
+
+bool Kernel::isPlan() const { return checked(I).Plan != nullptr; }
+
+int Kernel::passes() const {
+  const Impl &K = checked(I);
+  return K.Plan ? (int)K.Plan->plan().Passes.size() : 1;
+}
+
+std::vector<std::vector<int64_t>> Kernel::outputShapes(
+    const std::vector<std::vector<int64_t>> &InputShapes) const {
+  const Impl &K = checked(I);
+  return unwrap(internal::outputShapes(K.IR, InputShapes), K.Expr);
+}
+
+void Kernel::run(const NdArray *Outputs, const NdArray *Inputs,
+                 const std::atomic<bool> *Cancel) const {
+  const Impl &K = checked(I);
+  llvm::Error E = K.Plan ? K.Plan->run(Outputs, Inputs, Cancel)
+                         : internal::runOneLoop(*this, Outputs, Inputs, Cancel);
+  if (E)
+    throwError(std::move(E), K.Expr);
+}
+
 //===----------------------------------------------------------------------===//
 // compile / dis
 //===----------------------------------------------------------------------===//
@@ -609,13 +667,13 @@ Expected<Frontend> runFrontend(std::string_view Expr, const Signature &Sig,
                                const Options &Opts) {
   if (auto E = checkSignature(Sig))
     return E;
-  auto Ast = parseExpression(Expr);
+  auto Ast = parseProgram(Expr);
   if (!Ast)
     return Ast.takeError();
   // The AST's text is printed on demand (disStage): a 10,000-term sum's is
   // 1.4 MB, and kernels are cached.
   Frontend Out;
-  auto F = buildIR(**Ast, Sig, Opts.Opt);
+  auto F = buildProgramIR(*Ast, Sig, Opts.Opt);
   if (!F)
     return F.takeError();
   Out.InitialIR = *F;
@@ -666,7 +724,7 @@ std::string disStage(std::string_view Expr, const std::string &AstText,
   switch (S) {
   case Stage::AST:
     if (AstText.empty())
-      return printAst(*unwrap(parseExpression(Expr), Expr));
+      return printProgram(unwrap(parseProgram(Expr), Expr));
     return AstText;
   case Stage::IR:
     return ir::print(InitialIR);
@@ -675,6 +733,23 @@ std::string disStage(std::string_view Expr, const std::string &AstText,
   default:
     break;
   }
+  if (!plan::isSingleKernel(IR)) {
+    // A plan: its passes, or the stage of each pass.
+    if (S == Stage::Plan)
+      return plan::printPlan(IR, plan::buildPlan(IR));
+    if (!Layouts.empty())
+      throw Error(ErrorKind::Value, "--layout applies to one-loop kernels, "
+                                    "not to the passes of a plan");
+    return PlanRunner(std::string(Expr), IR, Opts).disPasses(S, T);
+  }
+  if (S == Stage::Plan)
+    return "plan: 1 pass over memory (one loop)\n" + ir::print(IR);
+  return disLoop(Expr, IR, S, Opts, T, Layouts);
+}
+
+std::string disLoop(std::string_view Expr, const ir::Function &IR, Stage S,
+                    const Options &Opts, const jit::HostTarget &T,
+                    std::string_view Layouts) {
   KernelIR K = kernelIR(IR);
   if (S == Stage::KernelIR) {
     std::string Out = kernelKeyText(K.IR);
@@ -724,11 +799,11 @@ std::string disStage(std::string_view Expr, const std::string &AstText,
 std::string disForTarget(std::string_view Expr, const Signature &Sig, Stage S,
                          const Options &Opts, const jit::HostTarget &T,
                          std::string_view Layouts) {
-  auto Ast = parseExpression(Expr);
+  auto Ast = parseProgram(Expr);
   if (!Ast)
     throwError(Ast.takeError(), Expr);
   if (S == Stage::AST)
-    return printAst(**Ast);
+    return printProgram(*Ast);
   Frontend FE = unwrap(runFrontend(Expr, Sig, Opts), Expr);
   return disStage(Expr, FE.AstText, FE.InitialIR, FE.IR, S, Opts, T, Layouts);
 }
@@ -878,10 +953,16 @@ Kernel compile(std::string_view Expr, const Signature &Sig,
   Impl->IR = std::move(FE.IR);
   Impl->Opts.Backend = unwrap(
       internal::resolveBackend(Impl->IR, Opts, /*RequireMkl=*/true), Expr);
-  internal::KernelIR KIR = internal::kernelIR(Impl->IR);
-  for (const ir::Scalar &V : KIR.Params)
-    Impl->Params.push_back(paramSlot(V));
-  Impl->Body = findOrMakeBody(std::move(KIR.IR), Impl->Opts, Salt, Expr);
+  if (plan::isSingleKernel(Impl->IR)) {
+    internal::KernelIR KIR = internal::kernelIR(Impl->IR);
+    for (const ir::Scalar &V : KIR.Params)
+      Impl->Params.push_back(paramSlot(V));
+    Impl->Body = findOrMakeBody(std::move(KIR.IR), Impl->Opts, Salt, Expr);
+  } else {
+    // Compiles every pass's body now, so that errors surface here.
+    Impl->Plan = std::make_shared<internal::PlanRunner>(Impl->Expr, Impl->IR,
+                                                        Impl->Opts);
+  }
   std::lock_guard<std::mutex> Lock(KC.Mutex);
   if (KC.Map.size() > 8192)
     KC.Map.clear();
@@ -905,11 +986,39 @@ std::vector<std::string> usedVariableNames(std::string_view Expr,
 }
 
 std::vector<std::string> variableNames(std::string_view Expr) {
-  auto Ast = parseExpression(Expr);
+  auto Ast = parseProgram(Expr);
   if (!Ast)
     throwError(Ast.takeError(), Expr);
-  return collectVariableNames(**Ast);
+  return collectProgramInputNames(*Ast);
 }
+
+namespace internal {
+
+std::shared_ptr<const PassKernel>
+makePassKernel(std::string_view Expr, const ir::Function &F, const Options &O) {
+  auto P = std::make_shared<PassKernel>();
+  P->Expr = std::string(Expr);
+  KernelIR KIR = kernelIR(F);
+  for (const ir::Scalar &V : KIR.Params)
+    P->Params.push_back(paramSlot(V));
+  P->Body = findOrMakeBody(std::move(KIR.IR), O, cacheKeySalt(), Expr);
+  return P;
+}
+
+const ir::Function &passKernelIR(const PassKernel &K) { return K.Body->IR; }
+
+const char *passParam(const PassKernel &K, size_t Index) {
+  return reinterpret_cast<const char *>(K.Params[Index].Bytes);
+}
+
+runtime::KernelFn passVariant(const PassKernel &K,
+                              const codegen::KernelSpec &Spec) {
+  return K.Body->variant(Spec, K.Expr);
+}
+
+const ir::Function &programIR(const Kernel &K) { return checked(K.impl()).IR; }
+
+} // namespace internal
 
 CacheStats cacheStats() {
   jit::Stats S = jit::stats();

@@ -10,6 +10,7 @@
 #include "CodeGen/CodeGen.h"
 #include "IR/IR.h"
 #include "JIT/Target.h"
+#include "Runtime/Driver.h"
 #include "Support/Diagnostic.h"
 #include "nejit/nejit.h"
 
@@ -76,6 +77,49 @@ std::string disStage(std::string_view Expr, const std::string &AstText,
 std::string disForTarget(std::string_view Expr, const Signature &Sig, Stage S,
                          const Options &Opts, const jit::HostTarget &T,
                          std::string_view Layouts = {});
+
+/// A pass of a plan compiled as any kernel is (constants lifted, the body
+/// shared by structure). Expr is for errors.
+struct PassKernel;
+std::shared_ptr<const PassKernel> makePassKernel(std::string_view Expr,
+                                                 const ir::Function &F,
+                                                 const Options &O);
+/// The function CodeGen compiles: the pass with its lifted constants as
+/// trailing inputs (F.numUserInputs() are the pass's own).
+const ir::Function &passKernelIR(const PassKernel &K);
+/// Lifted constant Index: one element to pass broadcast.
+const char *passParam(const PassKernel &K, size_t Index);
+/// K's compiled variant for Spec (compiled on first use). Throws Error.
+runtime::KernelFn passVariant(const PassKernel &K,
+                              const codegen::KernelSpec &Spec);
+
+/// A kernel's optimized program IR.
+const ir::Function &programIR(const Kernel &K);
+
+/// Every output of a program's IR.
+std::vector<OutputInfo> outputInfos(const ir::Function &Program);
+
+/// Kernel::outputShapes of a program's IR.
+Expected<std::vector<std::vector<int64_t>>>
+outputShapes(const ir::Function &Program,
+             const std::vector<std::vector<int64_t>> &InputShapes);
+
+/// Kernel::run(Outputs, Inputs) for a kernel of one loop: the inputs
+/// broadcast to the loop's shape, a reduced output's strides 0 along the
+/// reduced dimensions, then the original run().
+llvm::Error runOneLoop(const Kernel &K, const NdArray *Outs,
+                       const NdArray *Ins, const std::atomic<bool> *Cancel);
+
+/// The original run() of a plan kernel: every input of the one iteration
+/// shape; the output of that shape too, or 0-d.
+void runPlanOnOneShape(const Kernel &K, int NDim, const int64_t *Shape,
+                       const ArrayView &Out, const ArrayView *Inputs);
+
+/// The kernel-IR and LLVM stages of one loop (a one-loop kernel, or a
+/// pass of a plan).
+std::string disLoop(std::string_view Expr, const ir::Function &IR, Stage S,
+                    const Options &Opts, const jit::HostTarget &T,
+                    std::string_view Layouts = {});
 
 } // namespace nejit::internal
 

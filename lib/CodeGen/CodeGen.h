@@ -9,6 +9,15 @@
 /// Ptrs[0] is the output (for a reduction: one accumulator element, read and
 /// written), Ptrs[1 + i] input i in signature order; Strides[k] is operand k's
 /// byte stride. The layout of each operand is fixed at compile time.
+///
+/// A kernel with several outputs (ir::Function::Outputs set: the passes of
+/// an execution plan) has one operand per output component: operand 0 is
+/// output 0's first component, operands 1..NIn the inputs, then the
+/// remaining components in output order. A value output has one component,
+/// a reduction output its accumulator state (stateComponents): with every
+/// component broadcast the kernel folds all indices into that one state
+/// (read at the start, written at the end), with components along the loop
+/// it updates state i with index i.
 //===----------------------------------------------------------------------===//
 #ifndef NEJIT_CODEGEN_CODEGEN_H
 #define NEJIT_CODEGEN_CODEGEN_H
@@ -72,6 +81,25 @@ Expected<std::unique_ptr<llvm::Module>> emitKernel(const ir::Function &F,
                                                    const CodeGenOptions &Opts,
                                                    llvm::LLVMContext &Ctx,
                                                    const std::string &Name);
+
+/// One output of a multi-output kernel and the operands it occupies.
+struct OutputSlot {
+  int Inst = -1;                  ///< the output instruction
+  std::vector<DType> Components;  ///< its value's type, or its state's
+  std::vector<unsigned> Operands; ///< the kernel operand of each component
+};
+
+/// The accumulator state of reduction I of F, component by component:
+/// sum and mean of floating or complex numbers Neumaier's (sum,
+/// compensation); var and std Welford's (count f8, mean, M2 f8); any and
+/// all one bool; the others one value of the operand's type.
+std::vector<DType> stateComponents(const ir::Function &F, const ir::Inst &I);
+
+/// Every output of F with its operands (F.Outputs set).
+std::vector<OutputSlot> outputSlots(const ir::Function &F);
+
+/// The kernel's operand count: 1 + inputs (+ further output components).
+unsigned numOperands(const ir::Function &F);
 
 /// Runtime helpers the generated code may call (name, address); the JIT
 /// registers them.

@@ -153,4 +153,19 @@ Val KernelEmitter::emitFloatOp(int Id) {
   }
 }
 
+Val KernelEmitter::emitClip(const Inst &I) {
+  Value *X = get(I.Operands[0]).V, *Lo = get(I.Operands[1]).V,
+        *Hi = get(I.Operands[2]).V;
+  DType T = I.Type;
+  if (T == DType::Bool) // max of booleans is or, min is and
+    return {B.CreateAnd(B.CreateOr(X, Lo), Hi)};
+  if (isIntType(T))
+    return {intrinsic(Intrinsic::smin, {intrinsic(Intrinsic::smax, {X, Lo}),
+                                        Hi})};
+  Value *M = intrinsic(Intrinsic::minnum,
+                       {intrinsic(Intrinsic::maxnum, {X, Lo}), Hi});
+  Value *AnyNan = B.CreateOr(B.CreateFCmpUNO(X, Lo), B.CreateFCmpUNO(X, Hi));
+  return {B.CreateSelect(AnyNan, constOf(T, NAN), M)};
+}
+
 } // namespace nejit::codegen

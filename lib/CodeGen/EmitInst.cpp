@@ -48,6 +48,8 @@ Val KernelEmitter::emitInst(int Id) {
     return {T == DType::Bool ? splat(B.getTrue()) : constOf(T, 1.0)};
   case Opcode::Where:
     return {B.CreateSelect(Arg(0).V, Arg(1).V, Arg(2).V)};
+  case Opcode::Clip:
+    return emitClip(I);
   case Opcode::Eq:
   case Opcode::Ne:
   case Opcode::Gt:

@@ -49,41 +49,50 @@ Function *KernelEmitter::createKernel(const std::string &Name) {
 
 KernelEmitter::LoopEnd
 KernelEmitter::emitLoop(BasicBlock *Body, BasicBlock *Exit, Value *Start,
-                        Value *End, const Twine &IVName, const ResultPlan &R,
-                        const Val *Init, const Twine &AccName) {
+                        Value *End, const Twine &IVName,
+                        const std::vector<OutputPlan> &Outs, const State *Init,
+                        const Twine &AccName) {
   BasicBlock *Pre = B.GetInsertBlock();
   B.SetInsertPoint(Body);
   PHINode *IV = B.CreatePHI(B.getInt64Ty(), 2, IVName);
   IV->addIncoming(Start, Pre);
   Index = IV;
-  PHINode *AccPhi = nullptr, *AccPhiIm = nullptr;
+  std::vector<PHINode *> Phis;
+  State Acc;
   if (Init) {
-    AccPhi = B.CreatePHI(Init->V->getType(), 2, AccName);
-    AccPhi->addIncoming(Init->V, Pre);
-    if (Init->Im) {
-      AccPhiIm = B.CreatePHI(Init->Im->getType(), 2, AccName + ".im");
-      AccPhiIm->addIncoming(Init->Im, Pre);
+    for (size_t K = 0; K < Init->size(); ++K) {
+      const Val &I = (*Init)[K];
+      std::string Name = K ? (AccName + "." + Twine(K)).str() : AccName.str();
+      PHINode *Re = B.CreatePHI(I.V->getType(), 2, Name);
+      Re->addIncoming(I.V, Pre);
+      PHINode *Im = nullptr;
+      if (I.Im) {
+        Im = B.CreatePHI(I.Im->getType(), 2, Name + ".im");
+        Im->addIncoming(I.Im, Pre);
+      }
+      Phis.push_back(Re);
+      Phis.push_back(Im);
+      Acc.push_back({Re, Im});
     }
   }
   emitBody();
-  Val Acc;
-  if (Init)
-    Acc = combine(R.Op, R.Type, {AccPhi, AccPhiIm}, Cache[F.Result]);
-  else
-    storeResult(accumulated(R), R.Type, R.ItemSize, R.ItemSize);
+  updateOutputs(Outs, Acc);
   Value *Next = B.CreateAdd(IV, B.getInt64(VF), IVName + ".next");
   BasicBlock *Latch = B.GetInsertBlock();
   IV->addIncoming(Next, Latch);
-  if (Init) {
-    AccPhi->addIncoming(Acc.V, Latch);
-    if (AccPhiIm)
-      AccPhiIm->addIncoming(Acc.Im, Latch);
+  for (size_t K = 0; K < Acc.size(); ++K) {
+    Phis[2 * K]->addIncoming(Acc[K].V, Latch);
+    if (Phis[2 * K + 1])
+      Phis[2 * K + 1]->addIncoming(Acc[K].Im, Latch);
   }
   B.CreateCondBr(B.CreateICmpSLT(Next, End), Body, Exit);
+  if (!Init)
+    Acc.clear();
   return {Acc, Latch};
 }
 
-Value *KernelEmitter::emitAlignmentPeel(BasicBlock *Before, const ResultPlan &R,
+Value *KernelEmitter::emitAlignmentPeel(BasicBlock *Before,
+                                        const std::vector<OutputPlan> &Outs,
                                         int64_t AlignBytes, int64_t OutElem) {
   Function *Fn = B.GetInsertBlock()->getParent();
   Value *N = Fn->getArg(0);
@@ -97,7 +106,7 @@ Value *KernelEmitter::emitAlignmentPeel(BasicBlock *Before, const ResultPlan &R,
   BasicBlock *PeelExit = BasicBlock::Create(Ctx, "peel.exit", Fn, Before);
   B.CreateCondBr(B.CreateICmpSGT(Peel, B.getInt64(0)), PeelBody, PeelExit);
   VF = 1;
-  emitLoop(PeelBody, PeelExit, B.getInt64(0), Peel, "p", R, nullptr, "");
+  emitLoop(PeelBody, PeelExit, B.getInt64(0), Peel, "p", Outs, nullptr, "");
   B.SetInsertPoint(PeelExit);
   return Peel;
 }
@@ -106,7 +115,7 @@ Expected<Function *> KernelEmitter::emit(const std::string &Name) {
   Function *Fn = createKernel(Name);
   if (llvm::Error E = loadOperandTable(Fn))
     return E;
-  emitFusedLoop(Fn, planResult());
+  emitFusedLoop(Fn, planOutputs());
   B.CreateRetVoid();
 
   if (!Failure.empty())
@@ -114,9 +123,13 @@ Expected<Function *> KernelEmitter::emit(const std::string &Name) {
   return Fn;
 }
 
-void KernelEmitter::emitFusedLoop(Function *Fn, const ResultPlan &R) {
+void KernelEmitter::emitFusedLoop(Function *Fn,
+                                  const std::vector<OutputPlan> &Outs) {
   Value *N = Fn->getArg(0);
   unsigned FullVF = vectorFactor(F, Opts.VectorBits);
+  bool Folds = false;
+  for (const OutputPlan &P : Outs)
+    Folds |= P.M == OutputPlan::Fold;
 
   BasicBlock *VecBody = BasicBlock::Create(Ctx, "vector.body", Fn);
   BasicBlock *VecExit = BasicBlock::Create(Ctx, "vector.exit", Fn);
@@ -126,13 +139,14 @@ void KernelEmitter::emitFusedLoop(Function *Fn, const ResultPlan &R) {
   // A streaming output first runs scalar iterations [0, Peel) until its
   // address is aligned for the vector body's non-temporal stores (the
   // runtime guarantees it is element-aligned).
-  int64_t OutElem = memSize(R.Type, R.ItemSize);
-  bool Streaming =
-      streamsOutput(Spec.Layouts[0], R.Reduce, R.Type, OutElem, FullVF);
+  const OutputPlan &Out0 = Outs[0];
+  int64_t OutElem = memSize(Out0.Type, Out0.ItemSize);
+  bool Streaming = streamsOutput(Spec.Layouts[0], Out0.M == OutputPlan::Fold,
+                                 Out0.Type, OutElem, FullVF);
   Value *VecStart = B.getInt64(0);
   if (Streaming) {
     int64_t AlignBytes = streamingAlignment(OutElem, FullVF);
-    VecStart = emitAlignmentPeel(VecBody, R, AlignBytes, OutElem);
+    VecStart = emitAlignmentPeel(VecBody, Outs, AlignBytes, OutElem);
     StoreAlign = AlignBytes;
   }
   BasicBlock *PreVector = B.GetInsertBlock();
@@ -147,30 +161,38 @@ void KernelEmitter::emitFusedLoop(Function *Fn, const ResultPlan &R) {
   B.CreateCondBr(B.CreateICmpSLT(VecStart, VecEnd), VecBody, VecExit);
   VF = FullVF;
   PrefetchBytes = prefetchDistance(F);
-  Val Init = R.Reduce ? reductionIdentity(R.Op, R.Type) : Val{};
-  LoopEnd Vec = emitLoop(VecBody, VecExit, VecStart, VecEnd, "i", R,
-                         R.Reduce ? &Init : nullptr, "acc");
+  State Init = Folds ? foldIdentity(Outs) : State{};
+  LoopEnd Vec = emitLoop(VecBody, VecExit, VecStart, VecEnd, "i", Outs,
+                         Folds ? &Init : nullptr, "acc");
   PrefetchBytes = 0;
 
-  // Between the loops: fold the vector accumulator into the scalar one.
+  // Between the loops: fold the vector accumulators into the scalar ones.
   B.SetInsertPoint(VecExit);
-  Val ScalarStart;
-  if (R.Reduce)
-    ScalarStart = foldVectorAccumulator(R, Init, PreVector, Vec);
+  State ScalarStart;
+  if (Folds) {
+    State Joined;
+    for (size_t K = 0; K < Init.size(); ++K)
+      Joined.push_back(phiPair(Init[K], PreVector, Vec.Acc[K], Vec.Latch,
+                               K ? "acc.vec." + Twine(K) : "acc.vec"));
+    ScalarStart = foldLanes(Outs, Joined);
+  }
   VF = 1;
   B.CreateCondBr(B.CreateICmpSLT(VecEnd, N), Tail, Exit);
   BasicBlock *TailPre = B.GetInsertBlock();
 
   // Scalar tail: [VecEnd, N).
-  LoopEnd TailEnd = emitLoop(Tail, Exit, VecEnd, N, "j", R,
-                             R.Reduce ? &ScalarStart : nullptr, "tacc");
+  LoopEnd TailEnd = emitLoop(Tail, Exit, VecEnd, N, "j", Outs,
+                             Folds ? &ScalarStart : nullptr, "tacc");
 
   B.SetInsertPoint(Exit);
-  if (R.Reduce)
-    storeScalarAt(
-        Base[0],
-        phiPair(ScalarStart, TailPre, TailEnd.Acc, TailEnd.Latch, "acc.final"),
-        R.Type, 0, 0);
+  if (Folds) {
+    State Final;
+    for (size_t K = 0; K < ScalarStart.size(); ++K)
+      Final.push_back(phiPair(ScalarStart[K], TailPre, TailEnd.Acc[K],
+                              TailEnd.Latch,
+                              K ? "acc.final." + Twine(K) : "acc.final"));
+    storeFolded(Outs, Final);
+  }
   // Non-temporal stores are weakly ordered: fence them before the caller
   // (or another thread, after the runtime's barrier) reads the output.
   if (Streaming)

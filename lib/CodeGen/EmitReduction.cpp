@@ -43,6 +43,8 @@ Val KernelEmitter::reductionIdentity(Opcode Op, DType T) {
   if (T == DType::Complex128)
     return {constOf(DType::Float64, Op == Opcode::Prod ? 1.0 : 0.0),
             constOf(DType::Float64, 0.0)};
+  if (Op == Opcode::Any || Op == Opcode::All)
+    return {splat(B.getInt1(Op == Opcode::All))};
   if (Op == Opcode::Sum)
     return {constOf(T, 0.0)};
   if (Op == Opcode::Prod)
@@ -64,6 +66,10 @@ Val KernelEmitter::combine(Opcode Op, DType T, Val A, Val Bv) {
   }
   bool Float = isFloatType(T);
   switch (Op) {
+  case Opcode::Any:
+    return {B.CreateOr(A.V, Bv.V)};
+  case Opcode::All:
+    return {B.CreateAnd(A.V, Bv.V)};
   case Opcode::Sum:
     return {Float ? B.CreateFAdd(A.V, Bv.V) : B.CreateAdd(A.V, Bv.V)};
   case Opcode::Prod:
@@ -91,15 +97,6 @@ Val KernelEmitter::horizontal(Opcode Op, DType T, Val V) {
   }
   VF = Saved;
   return Acc;
-}
-
-Val KernelEmitter::foldVectorAccumulator(const ResultPlan &R, Val Init,
-                                         BasicBlock *PreVector, LoopEnd Vec) {
-  Val Acc = phiPair(Init, PreVector, Vec.Acc, Vec.Latch, "acc.vec");
-  Val H = VF > 1 ? horizontal(R.Op, R.Type, Acc) : Acc;
-  VF = 1;
-  Val Prev = loadScalarAt(Base[0], R.Type);
-  return combine(R.Op, R.Type, Prev, H);
 }
 
 Val KernelEmitter::phiPair(Val X, BasicBlock *FromX, Val Y, BasicBlock *FromY,

@@ -36,6 +36,10 @@ bool vmlServes(const Inst &I, const CodeGenOptions &Opts) {
 }
 
 bool usesVmlBlocks(const ir::Function &F, const CodeGenOptions &Opts) {
+  // The passes of an execution plan (several outputs, reduction states)
+  // are fused loops with Sleef: the block loop has one output.
+  if (!F.Outputs.empty())
+    return false;
   for (const Inst &I : F.Insts)
     if (vmlServes(I, Opts))
       return true;

@@ -166,9 +166,28 @@ private:
     bool Reduce = false;     ///< fold every index into the element *ptrs[0]
     bool Accumulate = false; ///< out[i] = op(out[i], result[i])
   };
-  /// Where a loop left its reduction accumulator (null unless it reduces).
+  /// What the loops do with one output of the kernel: store its value at
+  /// every index, fold every index into an accumulator held in registers
+  /// (its operands broadcast: one state element, read and written at the
+  /// end), or accumulate elementwise into a state array along the loop.
+  struct OutputPlan {
+    int Inst = -1;             ///< the instruction whose value it takes
+    Opcode Op = Opcode::Input; ///< its reduction, or Input for a value
+    DType Type = DType::Float64; ///< the value's (a reduction's operand's)
+    int64_t ItemSize = 0;
+    enum Mode : uint8_t { Store, Fold, Accumulate } M = Store;
+    /// Plain: one accumulator combined with combine() (numexpr's
+    /// reductions, any/all, integer sums); Compensated: Neumaier's
+    /// (sum, compensation); Welford: (count, mean, M2).
+    enum Algorithm : uint8_t { Plain, Compensated, Welford } A = Plain;
+    std::vector<unsigned> Operands; ///< kernel operand per state component
+    std::vector<DType> Components;
+    unsigned First = 0; ///< Fold: its first entry in the loops' state
+  };
+  using State = std::vector<Val>;
+  /// Where a loop left its fold accumulators (empty unless it folds).
   struct LoopEnd {
-    Val Acc;
+    State Acc;
     llvm::BasicBlock *Latch = nullptr;
   };
 
@@ -177,17 +196,20 @@ private:
   /// The loops over [0, n) after the operand table: peel, vector body and
   /// scalar tail, every instruction fused into each; ends in the block
   /// that returns.
-  void emitFusedLoop(llvm::Function *Fn, const ResultPlan &R);
+  void emitFusedLoop(llvm::Function *Fn, const std::vector<OutputPlan> &Outs);
   /// A loop over [Start, End) in steps of VF into Body, entered from the
   /// current block (whose branch the caller emits) and left to Exit:
-  /// induction variable IVName, the body, then the result stored, or with
-  /// Init combined into an accumulator named AccName.
+  /// induction variable IVName, the body, then every output stored or
+  /// accumulated, and with Init the fold outputs combined into accumulators
+  /// named AccName.
   LoopEnd emitLoop(llvm::BasicBlock *Body, llvm::BasicBlock *Exit, Value *Start,
-                   Value *End, const llvm::Twine &IVName, const ResultPlan &R,
-                   const Val *Init, const llvm::Twine &AccName);
+                   Value *End, const llvm::Twine &IVName,
+                   const std::vector<OutputPlan> &Outs, const State *Init,
+                   const llvm::Twine &AccName);
   /// The scalar iterations [0, Peel) that align a streaming output to
   /// AlignBytes, in blocks before Before; returns Peel.
-  Value *emitAlignmentPeel(llvm::BasicBlock *Before, const ResultPlan &R,
+  Value *emitAlignmentPeel(llvm::BasicBlock *Before,
+                           const std::vector<OutputPlan> &Outs,
                            int64_t AlignBytes, int64_t OutElem);
   /// Every instruction of F once, at VF lanes, into Cache.
   void emitBody();
@@ -204,6 +226,9 @@ private:
   void storeScalarAt(Value *Ptr, Val V, DType T, int64_t ItemSize,
                      int64_t SrcItemSize);
   void storeResult(Val V, DType T, int64_t ItemSize, int64_t SrcItemSize);
+  /// Stores V into operand K at the current index (its layout's way).
+  void storeOperand(unsigned K, Val V, DType T, int64_t ItemSize,
+                    int64_t SrcItemSize);
 
   //===--- operations (EmitInst.cpp routes them) -------------------------===//
   Val get(int Id) { return Cache[Id]; }
@@ -216,6 +241,8 @@ private:
   Val emitFloatClass(const Inst &I);
   Val emitBoolOp(const Inst &I);
   Val emitFloatOp(int Id);
+  /// numpy's clip: minimum(maximum(x, lo), hi), NaN if any operand is.
+  Val emitClip(const Inst &I);
   // EmitInteger.cpp
   Val emitIntOp(const Inst &I, Value *A, Value *Bv);
   Value *emitIntDivision(Opcode Op, DType T, Value *A, Value *Bv);
@@ -255,6 +282,29 @@ private:
   Value *call(llvm::StringRef Op, llvm::ArrayRef<Value *> Args) override;
   std::pair<Value *, Value *> sinCos(Value *X) override;
 
+  //===--- outputs and their accumulators (EmitStates.cpp) ---------------===//
+  /// Every output of F: the result (the original ABI) or F.Outputs.
+  std::vector<OutputPlan> planOutputs() const;
+  /// The fold outputs' accumulators at their identity, at VF lanes.
+  State foldIdentity(const std::vector<OutputPlan> &Outs);
+  /// One index of every output: stored, folded into S, or accumulated.
+  void updateOutputs(const std::vector<OutputPlan> &Outs, State &S);
+  /// After the vector loop: every fold accumulator's lanes folded to one
+  /// and combined with the state its operands hold. Leaves VF at 1.
+  State foldLanes(const std::vector<OutputPlan> &Outs, const State &Vec);
+  /// At the exit: the fold accumulators stored into their operands.
+  void storeFolded(const std::vector<OutputPlan> &Outs, const State &S);
+  std::vector<Val> stateIdentity(const OutputPlan &P);
+  std::vector<Val> stateUpdate(const OutputPlan &P, std::vector<Val> S, Val X,
+                               bool LaneCount);
+  std::vector<Val> stateCombine(const OutputPlan &P, std::vector<Val> A,
+                                std::vector<Val> Bv);
+  /// Neumaier's step: (S, C) + X.
+  std::pair<Value *, Value *> compensatedAdd(Value *S, Value *C, Value *X);
+  /// Chan's combination of two (count, mean, M2) states (scalars).
+  std::vector<Val> chanCombine(const std::vector<Val> &A,
+                               const std::vector<Val> &Bv, bool Complex);
+
   //===--- VML block loops (EmitVmlBlocks.cpp) ---------------------------===//
   VmlReduction allocateVmlBuffers(const VmlPlan &P, const ResultPlan &RP,
                                   unsigned FullVF);
@@ -280,11 +330,6 @@ private:
   Val reductionIdentity(Opcode Op, DType T);
   Val combine(Opcode Op, DType T, Val A, Val Bv);
   Val horizontal(Opcode Op, DType T, Val V);
-  /// After the vector loop: its accumulator (Init when it did not run)
-  /// folded to one lane and combined with the output's previous value; the
-  /// scalar tail starts from it. Leaves VF at 1.
-  Val foldVectorAccumulator(const ResultPlan &R, Val Init,
-                            llvm::BasicBlock *PreVector, LoopEnd Vec);
   /// PHIs joining X (from FromX) and Y (from FromY), both parts.
   Val phiPair(Val X, llvm::BasicBlock *FromX, Val Y, llvm::BasicBlock *FromY,
               const llvm::Twine &Name);

@@ -89,6 +89,7 @@ bool benefitsFromStreaming(const ir::Function &F) {
     case Opcode::Copysign:
     case Opcode::Maximum:
     case Opcode::Minimum:
+    case Opcode::Clip:
       break;
     case Opcode::Sqrt: // an instruction for reals, a formula for complex
       if (I.Type == DType::Complex128)

@@ -41,7 +41,7 @@ std::string KernelSpec::key() const {
 llvm::Error KernelEmitter::loadOperandTable(Function *Fn, size_t Buffers) {
   Type *I64 = B.getInt64Ty(), *Ptr = B.getPtrTy();
   Value *PtrsArg = Fn->getArg(1), *StridesArg = Fn->getArg(2);
-  unsigned NumOperands = 1 + (unsigned)F.Inputs.size();
+  unsigned NumOperands = numOperands(F);
   if (Spec.Layouts.size() != NumOperands + Buffers)
     return makeError(ErrorKind::Runtime, "kernel layout does not match the "
                                          "signature");
@@ -160,13 +160,18 @@ void KernelEmitter::storeScalarAt(Value *Ptr, Val V, DType T, int64_t ItemSize,
 
 void KernelEmitter::storeResult(Val V, DType T, int64_t ItemSize,
                                 int64_t SrcItemSize) {
+  storeOperand(0, V, T, ItemSize, SrcItemSize);
+}
+
+void KernelEmitter::storeOperand(unsigned K, Val V, DType T, int64_t ItemSize,
+                                 int64_t SrcItemSize) {
   if (VF == 1) {
-    storeScalarAt(address(0, T, ItemSize, 0), V, T, ItemSize, SrcItemSize);
+    storeScalarAt(address(K, T, ItemSize, 0), V, T, ItemSize, SrcItemSize);
     return;
   }
-  if (Spec.Layouts[0] == Layout::Contiguous ||
-      Spec.Layouts[0] == Layout::Streaming) {
-    Value *P = address(0, T, ItemSize, 0);
+  if (Spec.Layouts[K] == Layout::Contiguous ||
+      Spec.Layouts[K] == Layout::Streaming) {
+    Value *P = address(K, T, ItemSize, 0);
     Value *S = V.V;
     if (T == DType::Complex128) {
       SmallVector<int, 128> Interleave;
@@ -178,8 +183,10 @@ void KernelEmitter::storeResult(Val V, DType T, int64_t ItemSize,
     } else if (T == DType::Bool) {
       S = B.CreateZExt(S, vecOf(memType(T)));
     }
-    StoreInst *St = B.CreateAlignedStore(S, P, Align(StoreAlign));
-    if (StoreAlign > 1)
+    // Only output 0 streams (the peel aligns it alone).
+    int64_t Alignment = K == 0 ? StoreAlign : 1;
+    StoreInst *St = B.CreateAlignedStore(S, P, Align(Alignment));
+    if (Alignment > 1)
       St->setMetadata(LLVMContext::MD_nontemporal,
                       MDNode::get(Ctx, ConstantAsMetadata::get(B.getInt32(1))));
     return;
@@ -187,7 +194,7 @@ void KernelEmitter::storeResult(Val V, DType T, int64_t ItemSize,
   for (unsigned Lane = 0; Lane < VF; ++Lane) {
     Val S{B.CreateExtractElement(V.V, Lane),
           V.Im ? B.CreateExtractElement(V.Im, Lane) : nullptr};
-    storeScalarAt(address(0, T, ItemSize, Lane), S, T, ItemSize, SrcItemSize);
+    storeScalarAt(address(K, T, ItemSize, Lane), S, T, ItemSize, SrcItemSize);
   }
 }
 

@@ -32,9 +32,14 @@ int opcodeArity(Opcode Op) {
   return 0;
 }
 
-bool isReduction(Opcode Op) {
+bool isNumexprReduction(Opcode Op) {
   return Op == Opcode::Sum || Op == Opcode::Prod || Op == Opcode::Min ||
          Op == Opcode::Max;
+}
+
+bool isReduction(Opcode Op) {
+  return isNumexprReduction(Op) || Op == Opcode::Mean || Op == Opcode::Var ||
+         Op == Opcode::Std || Op == Opcode::Any || Op == Opcode::All;
 }
 
 Scalar Scalar::ofBool(bool V) {
@@ -220,8 +225,16 @@ std::string print(const Function &F, const PrintOptions &Opts) {
            typeName(F.Inputs[I].Type, F.Inputs[I].ItemSize);
   }
   Out += ")";
-  if (F.Result >= 0)
+  if (!F.Outputs.empty()) {
+    Out += " -> (";
+    for (size_t K = 0; K < F.Outputs.size(); ++K) {
+      const Inst &R = F.Insts[F.Outputs[K]];
+      Out += (K ? ", " : "") + typeName(R.Type, R.ItemSize);
+    }
+    Out += ")";
+  } else if (F.Result >= 0) {
     Out += " -> " + typeName(F.result().Type, F.result().ItemSize);
+  }
   Out += " {\n";
   for (size_t I = 0; I < F.Insts.size(); ++I) {
     const Inst &In = F.Insts[I];
@@ -237,12 +250,27 @@ std::string print(const Function &F, const PrintOptions &Opts) {
       Out += " " + In.Value.str();
     for (size_t J = 0; J < In.Operands.size(); ++J)
       Out += (J ? ", %" : " %") + std::to_string(In.Operands[J]);
-    if (isReduction(In.Op))
+    if (isReduction(In.Op)) {
       Out += In.Axis ? ", axis=" + std::to_string(*In.Axis) : ", axis=none";
+      if (In.KeepDims)
+        Out += ", keepdims";
+      if (In.Ddof)
+        Out += ", ddof=" + std::to_string(In.Ddof);
+    }
     Out += "\n";
   }
-  Out += "  return %" + std::to_string(F.Result) + "\n}\n";
-  return Out;
+  if (F.Outputs.empty()) {
+    Out += "  return %" + std::to_string(F.Result) + "\n}\n";
+    return Out;
+  }
+  Out += "  return ";
+  for (size_t K = 0; K < F.Outputs.size(); ++K) {
+    Out += K ? ", " : "";
+    if (Opts.Names && K < F.OutputNames.size() && !F.OutputNames[K].empty())
+      Out += F.OutputNames[K] + ": ";
+    Out += "%" + std::to_string(F.Outputs[K]);
+  }
+  return Out + "\n}\n";
 }
 
 static bool isInt(DType T) { return T == DType::Int32 || T == DType::Int64; }
@@ -256,6 +284,15 @@ std::string verify(const Function &F) {
   };
   if (F.Result < 0 || F.Result >= (int)F.Insts.size())
     return "no result instruction";
+  if (!F.Outputs.empty()) {
+    if (F.Outputs[0] != F.Result)
+      return "the first output is not the result";
+    for (int O : F.Outputs)
+      if (O < 0 || O >= (int)F.Insts.size())
+        return "an output is not an instruction";
+    if (!F.OutputNames.empty() && F.OutputNames.size() != F.Outputs.size())
+      return "outputs and output names differ in number";
+  }
   if (F.NumParams < 0 || F.NumParams > (int)F.Inputs.size())
     return "more lifted constants than inputs";
   for (size_t I = 0; I < F.Insts.size(); ++I) {
@@ -310,6 +347,30 @@ std::string verify(const Function &F) {
           In.Type != DType::Complex128)
         return Err(I, "complex takes (f8, f8) and gives c16");
       break;
+    case Opcode::Var:
+    case Opcode::Std:
+      if ((OpType(0) != DType::Float64 && OpType(0) != DType::Complex128) ||
+          In.Type != DType::Float64)
+        return Err(I, "var/std take f8 or c16 and give f8");
+      break;
+    case Opcode::Any:
+    case Opcode::All:
+      if (OpType(0) != DType::Bool || In.Type != DType::Bool)
+        return Err(I, "any/all take b1 and give b1");
+      break;
+    case Opcode::Mean:
+      if (!isFloat(In.Type) && In.Type != DType::Complex128)
+        return Err(I, "mean gives a floating or complex type");
+      if (OpType(0) != In.Type)
+        return Err(I, "mean's operand must have the result type");
+      break;
+    case Opcode::Clip:
+      if (In.Type == DType::Complex128 || In.Type == DType::Bytes)
+        return Err(I, "clip takes real operands");
+      for (size_t K = 0; K < 3; ++K)
+        if (OpType(K) != In.Type)
+          return Err(I, "clip operands must have the result type");
+      break;
     case Opcode::Shl:
     case Opcode::Shr:
       if (!isInt(In.Type))
@@ -320,11 +381,8 @@ std::string verify(const Function &F) {
         if (OpType(K) != In.Type)
           return Err(I, std::string(opcodeName(In.Op)) +
                             " operands must have the result type");
-      if (isReduction(In.Op) && (int)I != F.Result)
-        return Err(I, "a reduction must be the result");
       break;
     }
-    (void)isFloat;
   }
   return "";
 }

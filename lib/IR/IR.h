@@ -25,6 +25,9 @@ enum class Opcode : uint8_t {
 const char *opcodeName(Opcode Op);
 int opcodeArity(Opcode Op);
 bool isReduction(Opcode Op);
+/// numexpr's reductions (sum, prod, min, max): the ones a kernel of one
+/// outermost reduction folds into its output element (the legacy ABI).
+bool isNumexprReduction(Opcode Op);
 
 /// A constant of one of nejit's types.
 struct Scalar {
@@ -54,15 +57,26 @@ struct Inst {
   std::vector<int> Operands; ///< indices of earlier instructions
   int InputIndex = -1;       ///< Input: position in the signature
   Scalar Value;              ///< Const
-  std::optional<int> Axis;   ///< reductions: nullopt = all axes
+  std::optional<int> Axis;   ///< reductions: nullopt = all axes; may be
+                             ///< negative (numpy's, from the end)
+  bool KeepDims = false;     ///< reductions: numpy's keepdims=True
+  int Ddof = 0;              ///< var/std: numpy's ddof=
   SourceLoc Loc;             ///< where it was written (line 0 = synthesized)
 };
 
 /// A whole kernel: its signature, its instructions, and which is the result.
+///
+/// A program (several statements) or a pass of an execution plan may have
+/// several outputs: Outputs lists them in order (Outputs[0] == Result) and
+/// OutputNames names them (a program's assigned variables). A function
+/// with Outputs set follows the multi-output kernel ABI (CodeGen.h); with
+/// Outputs empty it has the one output Result.
 struct Function {
   Signature Inputs;
   std::vector<Inst> Insts;
   int Result = -1;
+  std::vector<int> Outputs;
+  std::vector<std::string> OutputNames;
   /// The last NumParams inputs are constants lifted out of the body by
   /// transforms::liftConstants: run-time operands the caller supplies
   /// (broadcast), not part of the user's signature.
@@ -73,6 +87,16 @@ struct Function {
   bool isParam(int InputIndex) const { return InputIndex >= numUserInputs(); }
 
   const Inst &result() const { return Insts[Result]; }
+  /// Every output: Outputs, or {Result}.
+  std::vector<int> outputs() const {
+    return Outputs.empty() ? std::vector<int>{Result} : Outputs;
+  }
+  /// Rewrites Result and Outputs through an instruction renumbering.
+  template <typename Fn> void remapOutputs(Fn &&NewId) {
+    Result = NewId(Result);
+    for (int &O : Outputs)
+      O = NewId(O);
+  }
   int add(Inst I) {
     Insts.push_back(std::move(I));
     return (int)Insts.size() - 1;
@@ -91,7 +115,7 @@ struct PrintOptions {
 std::string print(const Function &F, const PrintOptions &Opts = {});
 
 /// Checks structural invariants (operand order, operand types per opcode,
-/// reductions only as the result). Returns an empty string when valid,
+/// outputs). Returns an empty string when valid,
 /// else a description of the first problem.
 std::string verify(const Function &F);
 

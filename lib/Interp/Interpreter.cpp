@@ -107,6 +107,10 @@ std::unique_ptr<Program> Program::build(const ir::Function &F, Accuracy Acc,
                                         Isa I, unsigned VectorBits) {
   if (F.Result < 0 || F.Result >= (int)F.Insts.size())
     return nullptr;
+  // The passes of an execution plan (several outputs, reduction states)
+  // are the JIT's.
+  if (!F.Outputs.empty())
+    return nullptr;
   std::unique_ptr<Program> P(new Program);
   P->VF = codegen::vectorFactor(F, VectorBits);
   for (const Arg &A : F.Inputs) {

@@ -167,7 +167,7 @@ template <typename Fn> void dispatch(ir::Opcode Op, DType T, Fn &&F) {
 } // namespace
 
 bool canReduce(ir::Opcode Op, DType T) {
-  if (!ir::isReduction(Op))
+  if (!ir::isNumexprReduction(Op))
     return false;
   switch (T) {
   case DType::Int32:

@@ -568,6 +568,9 @@ void Engine::setLimits(uint64_t Entries, uint64_t CodeBytes) {
 }
 
 void Engine::forkPrepare() {
+  // Before any lock: waits for a first computation in flight elsewhere (which
+  // takes none of them), so the child never inherits its guard half-taken.
+  (void)hostTripleAndLayout();
   Engine &E = *Instance;
   E.CodegenMutex.lock();
   E.LinkMutex.lock();

@@ -103,20 +103,25 @@ Expected<std::string> emitAssembly(Module &M, unsigned OptLevel,
   return std::string(Asm->begin(), Asm->end());
 }
 
+const std::pair<std::string, std::string> &hostTripleAndLayout() {
+  // Computed once: the engine's machines all share this layout.
+  static const auto Host = [] {
+    std::pair<std::string, std::string> TripleAndLayout;
+    auto TM = createTargetMachine(hostTarget(), CodeGenOptLevel::Default);
+    if (!TM) {
+      consumeError(TM.takeError());
+      return TripleAndLayout;
+    }
+    TripleAndLayout = {(*TM)->getTargetTriple().str(),
+                       (*TM)->createDataLayout().getStringRepresentation()};
+    return TripleAndLayout;
+  }();
+  return Host;
+}
+
 void prepareModule(Module &M, const HostTarget *Target) {
   if (!Target) {
-    // Computed once: the engine's machines all share this layout.
-    static const auto Host = [] {
-      std::pair<std::string, std::string> TripleAndLayout;
-      auto TM = createTargetMachine(hostTarget(), CodeGenOptLevel::Default);
-      if (!TM) {
-        consumeError(TM.takeError());
-        return TripleAndLayout;
-      }
-      TripleAndLayout = {(*TM)->getTargetTriple().str(),
-                         (*TM)->createDataLayout().getStringRepresentation()};
-      return TripleAndLayout;
-    }();
+    const auto &Host = hostTripleAndLayout();
     if (Host.first.empty())
       return; // the compile will report the missing target
     M.setTargetTriple(Host.first);

@@ -10,6 +10,9 @@
 #include "llvm/Support/CodeGen.h"
 #include "llvm/Support/Error.h"
 
+#include <string>
+#include <utility>
+
 namespace llvm {
 class Module;
 class TargetMachine;
@@ -24,6 +27,11 @@ void runPipeline(llvm::Module &M, unsigned OptLevel, llvm::TargetMachine *TM);
 llvm::Expected<llvm::SmallVector<char, 0>>
 runCodeGen(llvm::Module &M, llvm::TargetMachine &TM,
            llvm::CodeGenFileType Kind);
+/// The host's triple and data layout (empty without a target), computed
+/// once. Engine::forkPrepare calls it first: a fork() while another thread
+/// is inside the computation would leave its static's guard taken for good
+/// in the child, whose first compile then waits forever.
+const std::pair<std::string, std::string> &hostTripleAndLayout();
 /// Gives M TM's data layout and triple.
 void setModuleTarget(llvm::Module &M, const llvm::TargetMachine &TM);
 

@@ -616,4 +616,8 @@ Expected<AstPtr> parseExpression(std::string_view Text) {
   return Parser(std::move(*Tokens)).parseTop();
 }
 
+Expected<AstPtr> parseTokens(std::vector<Token> Tokens) {
+  return Parser(std::move(Tokens)).parseTop();
+}
+
 } // namespace nejit

@@ -13,12 +13,18 @@
 #include "Support/Diagnostic.h"
 
 #include <string_view>
+#include <vector>
 
 namespace nejit {
 
 /// Parses a whole expression. More than MaxNesting open brackets, or a tree
 /// taller than MaxNesting, is a positioned "nested too deeply" error.
 Expected<AstPtr> parseExpression(std::string_view Text);
+
+struct Token;
+/// Parses one expression from tokens ending in an End token (a statement
+/// of a program, see Parse/Program.h).
+Expected<AstPtr> parseTokens(std::vector<Token> Tokens);
 
 } // namespace nejit
 

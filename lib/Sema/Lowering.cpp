@@ -3,11 +3,15 @@
 /// buildIR: builds the kinded tree, then gives every operation the numexpr
 /// signature it finds, lowering the tree to an ir::Function with casts on the
 /// operands that need them (constants are re-typed instead). The lowering
-/// keeps its own stack and lowers each shared node once.
+/// keeps its own stack and lowers each shared node once (which also makes a
+/// program's temporaries, read by several statements, one instruction).
+/// Reductions are typed by numexpr's search where numexpr has them and by
+/// reductionKind() where it does not (Sema/Extensions.cpp).
 //===----------------------------------------------------------------------===//
 #include "Sema/Sema.h"
 #include "Sema/TreeBuilder.h"
 
+#include <cmath>
 #include <map>
 
 namespace nejit {
@@ -55,9 +59,6 @@ public:
     }
     return Result;
   }
-
-  /// Every reduction lowered (numexpr allows one, as the outermost node).
-  std::vector<const ENode *> Reductions;
 
 private:
   ir::Function &F;
@@ -141,53 +142,56 @@ private:
       Stack.push_back(std::move(P));
       return llvm::Error::success();
     }
+    auto Op = opcodeFor(N.Name);
+    if (Op && ir::isReduction(*Op)) {
+      if (auto E = startReduction(N, *Op, P))
+        return E;
+      Stack.push_back(std::move(P));
+      return llvm::Error::success();
+    }
     std::string Base;
     for (const auto &K : N.Kids)
       Base += K->K == ENode::Raw ? 'n' : typecode(K->Type);
     char Ret = typecode(N.Type);
-    auto Sig = findSignature(N.Name, Ret, Base);
+    // clip is nejit's (numexpr has no signature for it): every operand
+    // takes the kind of the whole.
+    auto Sig = N.Name == "clip" ? std::optional<std::string>(
+                                      std::string(N.Kids.size(), Ret))
+                                : findSignature(N.Name, Ret, Base);
     if (!Sig)
       return makeError(ErrorKind::NotImplemented, N.Loc,
                        "couldn't find matching opcode for '" + N.Name + "_" +
                            Ret + Base + "'");
-    auto Op = opcodeFor(N.Name);
     if (!Op)
       return makeError(ErrorKind::NotImplemented, N.Loc,
                        "no IR operation for '" + N.Name + "'");
     P.Sig = *Sig;
     P.I = ir::Inst{*Op, N.Type};
     P.I.Loc = N.Loc;
-    if (ir::isReduction(*Op)) {
-      Reductions.push_back(&N);
-      const ENode &Axis = *N.Kids[1];
-      if (Axis.AxisNotInteger)
-        return makeError(ErrorKind::Type, Axis.Loc,
-                         "the axis of a reduction must be an integer");
-      const ENode &Arg = *N.Kids[0];
-      if (Arg.K == ENode::Const) {
-        // A reduction of a constant: the result is 0-d, so any axis is out
-        // of bounds; over all axes it is the constant itself.
-        if (Axis.Axis)
-          return makeError(ErrorKind::Value, Axis.Loc,
-                           "axis " + std::to_string(*Axis.Axis) +
-                               " is out of bounds for the 0-d result of a "
-                               "constant expression");
-        auto C = constant(Arg.Value, typeOfCode(P.Sig[0]), Arg.Loc);
-        if (!C)
-          return C.takeError();
-        P.Done = true;
-        P.DoneId = *C;
-      }
-    }
     Stack.push_back(std::move(P));
     return llvm::Error::success();
   }
+
+  /// Types the reduction N (opcode Op) into P: the operand's type in
+  /// P.Sig, or, for a reduction of a constant, its folded value.
+  llvm::Error startReduction(const ENode &N, ir::Opcode Op, Pending &P);
+  /// nejit's rule for the reduction N of an operand of type Operand.
+  llvm::Error startNejitReduction(const ENode &N, ir::Opcode Op,
+                                  DType Operand, Pending &P);
+  /// A reduction of a constant: the result is 0-d, so any axis is out of
+  /// bounds; over all axes it is the constant's own value.
+  Expected<int> reduceConstant(const ENode &N, ir::Opcode Op);
+  /// After its operand: any/all test it against 0, the reduction is added
+  /// and cast to the kind of N.
+  int finishReduction(Pending &P);
 
   /// Takes P's next kid if it needs no lowering of its own (an axis, a
   /// re-typed constant, a leaf): true when taken.
   Expected<bool> takeKid(Pending &P, const ENode &Kid) {
     if (Kid.K == ENode::Raw) {
       P.I.Axis = Kid.Axis;
+      P.I.KeepDims = Kid.KeepDims;
+      P.I.Ddof = Kid.Ddof;
       ++P.NextKid;
       return true;
     }
@@ -224,6 +228,8 @@ private:
   }
 
   int finish(Pending &P) {
+    if (ir::isReduction(P.I.Op))
+      return finishReduction(P);
     if (P.N->Type == DType::Bytes && !P.I.Operands.empty())
       P.I.ItemSize = F.Insts[P.I.Operands[0]].ItemSize;
     int Id = F.add(std::move(P.I));
@@ -231,6 +237,134 @@ private:
     return Id;
   }
 };
+
+llvm::Error Lowering::startReduction(const ENode &N, ir::Opcode Op,
+                                     Pending &P) {
+  // numexpr's own reductions search numexpr's typed operations first; when
+  // numexpr has none for the kind (a bool sum), nejit's rule applies, but
+  // an expression that both reject gets numexpr's error.
+  std::optional<std::string> NumexprProblem;
+  DType A = N.Kids[0]->Type;
+  DType Operand = A;
+  if (ir::isNumexprReduction(Op)) {
+    std::string Base{typecode(A), 'n'};
+    char Ret = typecode(A); // numexpr's reductions keep their kind
+    if (auto Sig = findSignature(N.Name, Ret, Base))
+      Operand = typeOfCode((*Sig)[0]);
+    else
+      NumexprProblem = "couldn't find matching opcode for '" + N.Name + "_" +
+                       Ret + Base + "'";
+  }
+  llvm::Error E = startNejitReduction(N, Op, Operand, P);
+  if (!E || !NumexprProblem)
+    return E;
+  llvm::consumeError(std::move(E));
+  return makeError(ErrorKind::NotImplemented, N.Loc, *NumexprProblem);
+}
+
+llvm::Error Lowering::startNejitReduction(const ENode &N, ir::Opcode Op,
+                                          DType Operand, Pending &P) {
+  const ENode &Axis = *N.Kids[1];
+  const ENode &Arg = *N.Kids[0];
+  DType A = Arg.Type;
+  if (Axis.AxisNotInteger)
+    return makeError(ErrorKind::Type, Axis.Loc,
+                     "the axis of a reduction must be an integer");
+  if (!reductionKind(N.Name, A))
+    return makeError(ErrorKind::Type, N.Loc,
+                     N.Name + "() is not defined for " +
+                         (A == DType::Bytes ? "byte strings"
+                                            : "complex numbers"));
+  if (Arg.K == ENode::Const) {
+    auto C = reduceConstant(N, Op);
+    if (!C)
+      return C.takeError();
+    P.Done = true;
+    P.DoneId = *C;
+    return llvm::Error::success();
+  }
+  // The operand as the reduction takes it (the accumulation type).
+  switch (Op) {
+  case ir::Opcode::Sum:
+  case ir::Opcode::Prod:
+    if (A == DType::Bool)
+      Operand = DType::Int64; // numpy's: True + True is 2
+    break;
+  case ir::Opcode::Min:
+  case ir::Opcode::Max:
+    if (A == DType::Bool) // the minimum of booleans is their and
+      Op = Op == ir::Opcode::Min ? ir::Opcode::All : ir::Opcode::Any;
+    break;
+  case ir::Opcode::Mean:
+  case ir::Opcode::Var:
+  case ir::Opcode::Std:
+    // float64 accumulators (float32 data included); complex stays complex.
+    Operand = A == DType::Complex128 ? A : DType::Float64;
+    break;
+  default:
+    break;
+  }
+  P.Sig = std::string{typecode(Operand), 'n'};
+  P.I = ir::Inst{Op, N.Type};
+  P.I.Loc = N.Loc;
+  return llvm::Error::success();
+}
+
+Expected<int> Lowering::reduceConstant(const ENode &N, ir::Opcode Op) {
+  const ENode &Axis = *N.Kids[1];
+  const ENode &Arg = *N.Kids[0];
+  if (Axis.Axis)
+    return makeError(ErrorKind::Value, Axis.Loc,
+                     "axis " + std::to_string(*Axis.Axis) +
+                         " is out of bounds for the 0-d result of a "
+                         "constant expression");
+  PyConst V = Arg.Value;
+  switch (Op) {
+  case ir::Opcode::Any:
+  case ir::Opcode::All:
+    V = PyConst::ofBool(Arg.Value.truthy());
+    break;
+  case ir::Opcode::Var:
+  case ir::Opcode::Std:
+    // One element: M2 = 0 over max(1 - ddof, 0) (numpy's 0/0 is NaN).
+    V = PyConst::ofFloat(Axis.Ddof < 1 ? 0.0 : NAN);
+    break;
+  default:
+    break;
+  }
+  return constant(V, N.Type, Arg.Loc);
+}
+
+int Lowering::finishReduction(Pending &P) {
+  ir::Inst I = std::move(P.I);
+  int Id = I.Operands[0];
+  DType A = F.Insts[Id].Type;
+  if ((I.Op == ir::Opcode::Any || I.Op == ir::Opcode::All) &&
+      A != DType::Bool) {
+    // Truth of a number: x != 0 (a NaN is true, as in numpy).
+    ir::Inst Zero{ir::Opcode::Const, A};
+    Zero.Value = ir::Scalar::ofInt(DType::Int64, 0).castTo(A);
+    Zero.Loc = I.Loc;
+    ir::Inst Ne{ir::Opcode::Ne, DType::Bool};
+    Ne.Operands = {Id, F.add(std::move(Zero))};
+    Ne.Loc = I.Loc;
+    I.Operands[0] = F.add(std::move(Ne));
+    A = DType::Bool;
+  }
+  I.Type = I.Op == ir::Opcode::Var || I.Op == ir::Opcode::Std ? DType::Float64
+           : I.Op == ir::Opcode::Any || I.Op == ir::Opcode::All
+               ? DType::Bool
+               : A;
+  Id = F.add(std::move(I));
+  if (F.Insts[Id].Type != P.N->Type) {
+    ir::Inst C{ir::Opcode::Cast, P.N->Type};
+    C.Operands = {Id};
+    C.Loc = P.N->Loc;
+    Id = F.add(std::move(C));
+  }
+  Lowered[P.N] = Id;
+  return Id;
+}
 
 } // namespace
 
@@ -253,15 +387,62 @@ Expected<ir::Function> buildIR(const AstNode &Root, const Signature &Sig,
   if (!Result)
     return Result.takeError();
   F.Result = *Result;
-  for (const sema::ENode *R : L.Reductions)
-    if (R != Tree->get())
-      return makeError(ErrorKind::Runtime, R->Loc,
-                       "invalid program: reduction operations must occur "
-                       "last");
   if ((*Tree)->K == sema::ENode::Const && (*Tree)->Type == DType::Bytes)
     return makeError(ErrorKind::Value, (*Tree)->Loc,
                      "a bytes constant cannot be the result (its width is "
                      "not known)");
+  return F;
+}
+
+Expected<ir::Function> buildProgramIR(const ProgramAst &P, const Signature &Sig,
+                                      Optimization Opt) {
+  if (P.isExpression())
+    return buildIR(*P.Statements[0].Value, Sig, Opt);
+  for (const Arg &A : Sig)
+    if (A.Type == DType::Bytes && A.ItemSize <= 0)
+      return makeError(ErrorKind::Value,
+                       "bytes input '" + A.Name + "' needs an item size");
+  std::map<std::string, sema::ENodePtr> Bound;
+  std::vector<std::string> Names; // outputs, in order of first assignment
+  sema::TreeBuilder B(Sig, Opt);
+  B.setBindings(&Bound);
+  sema::ENodePtr Last;
+  for (const Statement &S : P.Statements) {
+    auto Tree = B.build(*S.Value);
+    if (!Tree)
+      return Tree.takeError();
+    Last = *Tree;
+    if (S.Target.empty())
+      continue;
+    if (!Bound.count(S.Target))
+      Names.push_back(S.Target);
+    Bound[S.Target] = *Tree;
+  }
+  ir::Function F;
+  F.Inputs = Sig;
+  sema::Lowering L(F); // lowers each node once, however often it is read
+  auto Result = [&](const sema::ENodePtr &N) -> Expected<int> {
+    if (N->K == sema::ENode::Const && N->Type == DType::Bytes)
+      return makeError(ErrorKind::Value, N->Loc,
+                       "a bytes constant cannot be an output (its width is "
+                       "not known)");
+    return L.lower(*N);
+  };
+  if (P.Statements.back().Target.empty()) {
+    auto Id = Result(Last);
+    if (!Id)
+      return Id.takeError();
+    F.Result = *Id;
+    return F;
+  }
+  for (const std::string &Name : Names) {
+    auto Id = Result(Bound[Name]);
+    if (!Id)
+      return Id.takeError();
+    F.Outputs.push_back(*Id);
+    F.OutputNames.push_back(Name);
+  }
+  F.Result = F.Outputs[0];
   return F;
 }
 

@@ -11,12 +11,25 @@
 
 #include "IR/IR.h"
 #include "Parse/AST.h"
+#include "Parse/Program.h"
 #include "Support/Diagnostic.h"
 
 namespace nejit {
 
 Expected<ir::Function> buildIR(const AstNode &Root, const Signature &Sig,
                                Optimization Opt);
+
+/// A program's IR: each statement built as an expression in which the
+/// names assigned before stand for their values (temporaries, inlined).
+/// Ending in a bare expression it has that one result; ending in an
+/// assignment every assigned name is an output (Outputs, OutputNames, in
+/// order of first assignment, each with its last value).
+Expected<ir::Function> buildProgramIR(const ProgramAst &P, const Signature &Sig,
+                                      Optimization Opt);
+
+/// The variables a program reads before assigning them, in order of first
+/// appearance.
+std::vector<std::string> collectProgramInputNames(const ProgramAst &P);
 
 /// Variable names of a parsed expression in order of first appearance
 /// (function names and keyword names excluded).

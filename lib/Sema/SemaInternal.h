@@ -34,6 +34,8 @@ struct ENode {
   int VarIndex = -1;           ///< Var
   std::optional<int> Axis;     ///< Raw (reduction axis)
   bool AxisNotInteger = false; ///< Raw: a non-integer axis (numexpr fails late)
+  bool KeepDims = false;       ///< Raw: keepdims=True
+  int Ddof = 0;                ///< Raw: ddof= of var/std
   std::vector<ENodePtr> Kids;
   SourceLoc Loc;
 
@@ -105,6 +107,20 @@ std::optional<std::string> findSignature(const std::string &Name, char Ret,
                                          const std::string &Base);
 
 std::optional<ir::Opcode> opcodeFor(const std::string &Name);
+
+//===----------------------------------------------------------------------===//
+// Beyond numexpr: the reductions and functions numexpr does not have
+//===----------------------------------------------------------------------===//
+
+/// sum, prod, min, max (numexpr's) and mean, std, var, any, all (nejit's).
+bool isReductionName(const std::string &Name);
+
+/// The kind of a reduction of an operand of kind Arg: numexpr's where
+/// numexpr has the reduction (sum of int32 is int32), numpy's where it does
+/// not (sum of bool is int64, mean of an integer float64, var of complex
+/// float64, any/all bool). nullopt when the reduction is not defined there
+/// (then numexpr's own error applies or Sema reports it).
+std::optional<DType> reductionKind(const std::string &Name, DType Arg);
 
 } // namespace sema
 } // namespace nejit

@@ -124,6 +124,11 @@ Expected<ENodePtr> TreeBuilder::buildLeaf(const AstNode &N) {
 }
 
 Expected<ENodePtr> TreeBuilder::buildName(const AstNode &N) {
+  if (Bindings) {
+    auto It = Bindings->find(N.Text);
+    if (It != Bindings->end())
+      return It->second;
+  }
   for (size_t I = 0; I < Sig.size(); ++I) {
     if (Sig[I].Name != N.Text)
       continue;
@@ -134,9 +139,8 @@ Expected<ENodePtr> TreeBuilder::buildName(const AstNode &N) {
     V->Loc = N.Loc;
     return V;
   }
-  if (lookupFunction(N.Text) || N.Text == "where" || N.Text == "sum" ||
-      N.Text == "prod" || N.Text == "min" || N.Text == "max" ||
-      N.Text == "contains")
+  if (lookupFunction(N.Text) || N.Text == "where" ||
+      isReductionName(N.Text) || N.Text == "clip" || N.Text == "contains")
     return makeError(ErrorKind::Type, N.Loc,
                      "function '" + sourceFragment(N.Text) +
                          "' used as a value");

@@ -12,6 +12,8 @@
 
 #include "llvm/Support/Compiler.h"
 
+#include <map>
+
 namespace nejit {
 namespace sema {
 
@@ -26,10 +28,14 @@ public:
   /// recurses, bounded by the stack left.
   Expected<ENodePtr> build(const AstNode &N);
 
+  /// A program's assigned names: read before the signature's.
+  void setBindings(const std::map<std::string, ENodePtr> *B) { Bindings = B; }
+
 private:
   const Signature &Sig;
   Optimization Opt;
   RecursionLimit Limit;
+  const std::map<std::string, ENodePtr> *Bindings = nullptr;
 
   /// The operand of N that Python evaluates first, after the checks it
   /// makes before that (nullptr for a node without operands).
@@ -131,20 +137,34 @@ private:
   Expected<DType> functionKind(const AstNode &N, const FunctionInfo &Fn,
                                const std::vector<ENodePtr> &Args);
 
-  /// numexpr's sum/prod/min/max(a, axis=None): a plain Python function, so
-  /// its arguments are Python values. A constant array argument becomes a
+  /// numexpr's sum/prod/min/max(a, axis=None) and nejit's mean, std, var,
+  /// any, all, with numpy's keepdims= (and ddof= for var and std). As in
+  /// numexpr a reduction is a plain Python function, so its arguments are
+  /// Python values. A constant array argument becomes a
   /// constant operand only for the types numexpr lists (bool, numpy int32
   /// and int64, floats, complex); a Python int or bytes constant has no
   /// kind there (AttributeError, a TypeError in nejit). Built is the
   /// array argument, built already.
   Expected<ENodePtr> buildReduction(const AstNode &N, ENodePtr Built);
 
-  /// A reduction's array and axis arguments, positional or keyword.
+  /// A reduction's array and axis arguments, positional or keyword, and
+  /// its keepdims= and ddof= keywords.
   struct ReductionArgs {
     const AstNode *Arg = nullptr, *AxisArg = nullptr;
+    const AstNode *KeepArg = nullptr, *DdofArg = nullptr;
     SourceLoc AxisLoc;
   };
   llvm::Error reductionArgs(const AstNode &N, ReductionArgs &R);
+
+  /// keepdims= and ddof=: an integer or bool constant.
+  Expected<int64_t> constantInteger(const AstNode &A, const char *What);
+
+  /// The axis, keepdims and ddof of a reduction as its Raw operand.
+  Expected<ENodePtr> reductionOptions(const AstNode &N, const ReductionArgs &R);
+
+  /// numpy's clip(x, lo, hi) (beyond numexpr): numexpr's common kind of its
+  /// operands; a None bound clips nothing. X is x, built already.
+  Expected<ENodePtr> buildClip(const AstNode &N, ENodePtr X);
 };
 
 } // namespace sema

@@ -1,11 +1,16 @@
 //===- Sema/TreeBuilderCalls.cpp - Function calls and reductions ----------===//
 /// \file
 /// The kinded tree for calls: where(), contains(), numexpr's functions (folded
-/// when every argument is a constant) and the sum/prod/min/max reductions.
+/// when every argument is a constant), the reductions (numexpr's
+/// sum/prod/min/max and nejit's mean/std/var/any/all, with numpy's axis=,
+/// keepdims= and ddof=) and nejit's clip().
 /// A call's first argument is built by TreeBuilder::build's chain walk, after
 /// the checks Python makes before evaluating it (callFirstOperand).
 //===----------------------------------------------------------------------===//
 #include "Sema/TreeBuilder.h"
+
+#include <cmath>
+#include <cstdint>
 
 namespace nejit {
 namespace sema {
@@ -21,6 +26,11 @@ llvm::Error TreeBuilder::checkArity(const AstNode &N, size_t Want) {
 }
 
 static bool isReduction(const std::string &Name) {
+  return isReductionName(Name);
+}
+
+/// numexpr's own reductions (the rest are nejit's).
+static bool isNumexprReductionName(const std::string &Name) {
   return Name == "sum" || Name == "prod" || Name == "min" || Name == "max";
 }
 
@@ -37,7 +47,12 @@ Expected<const AstNode *> TreeBuilder::callFirstOperand(const AstNode &N) {
       return E;
     return R.Arg;
   }
-  if (Name == "where" || Name == "contains") {
+  if (Name == "clip") {
+    if (N.Args.size() != 3)
+      return makeError(ErrorKind::Type, N.Loc,
+                       "clip() takes 3 arguments (x, lo, hi) but " +
+                           std::to_string(N.Args.size()) + " were given");
+  } else if (Name == "where" || Name == "contains") {
     // Python functions of fixed arity: a wrong count is a TypeError.
     size_t Want = Name == "where" ? 3 : 2;
     if (N.Args.size() != Want)
@@ -60,6 +75,8 @@ Expected<ENodePtr> TreeBuilder::completeCall(const AstNode &N, ENodePtr First) {
     return buildWhere(N, std::move(First));
   if (Name == "contains")
     return buildContains(N, std::move(First));
+  if (Name == "clip")
+    return buildClip(N, std::move(First));
   return buildFunction(N, *lookupFunction(Name), std::move(First));
 }
 
@@ -192,6 +209,11 @@ llvm::Error TreeBuilder::reductionArgs(const AstNode &N, ReductionArgs &R) {
       AxisLoc = AxisArg->Loc;
     } else if (KW.first == "a" && !Arg) {
       Arg = KW.second.get();
+    } else if (KW.first == "keepdims" && !R.KeepArg) {
+      R.KeepArg = KW.second.get();
+    } else if (KW.first == "ddof" && (N.Text == "var" || N.Text == "std") &&
+               !R.DdofArg) {
+      R.DdofArg = KW.second.get();
     } else {
       return makeError(ErrorKind::Type, N.KeywordLocs[I],
                        N.Text + "() got an unexpected keyword argument '" +
@@ -204,11 +226,8 @@ llvm::Error TreeBuilder::reductionArgs(const AstNode &N, ReductionArgs &R) {
   return llvm::Error::success();
 }
 
-Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N,
-                                               ENodePtr Built) {
-  ReductionArgs R;
-  if (auto E = reductionArgs(N, R)) // checked before Built was built
-    return E;
+Expected<ENodePtr> TreeBuilder::reductionOptions(const AstNode &N,
+                                                 const ReductionArgs &R) {
   const AstNode *AxisArg = R.AxisArg;
   SourceLoc AxisLoc = R.AxisLoc;
   auto Raw = std::make_shared<ENode>();
@@ -225,18 +244,46 @@ Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N,
                        "the axis of a reduction must be an integer "
                        "constant or None");
     double D = V.asDouble();
-    if (D < 0)
+    // numexpr's reductions keep numexpr's rule; nejit's own take numpy's
+    // negative axes, counted from the end.
+    if (D < 0 && isNumexprReductionName(N.Text))
       return makeError(ErrorKind::Value, AxisLoc,
                        "negative axis are not supported");
-    if (D > 254)
+    if (D > 254 || D < -254)
       return makeError(ErrorKind::Value, AxisLoc, "cannot encode axis");
     // A float axis gets through here in numexpr and fails only when the
     // program is encoded, after typing.
     Raw->AxisNotInteger = !V.isIntegral();
     Raw->Axis = (int)D;
   }
+  if (R.KeepArg) {
+    auto Flag = constantInteger(*R.KeepArg, "keepdims");
+    if (!Flag)
+      return Flag.takeError();
+    Raw->KeepDims = *Flag != 0;
+  }
+  if (R.DdofArg) {
+    auto Ddof = constantInteger(*R.DdofArg, "ddof");
+    if (!Ddof)
+      return Ddof.takeError();
+    if (*Ddof < -(1 << 30) || *Ddof > (1 << 30))
+      return makeError(ErrorKind::Value, R.DdofArg->Loc, "ddof is too large");
+    Raw->Ddof = (int)*Ddof;
+  }
+  return Raw;
+}
+
+Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N,
+                                               ENodePtr Built) {
+  ReductionArgs R;
+  if (auto E = reductionArgs(N, R)) // checked before Built was built
+    return E;
+  auto Raw = reductionOptions(N, R);
+  if (!Raw)
+    return Raw;
   ENodePtr X = std::move(Built);
-  if (X->K == ENode::Const && X->Value.Boxed)
+  bool Numexprs = isNumexprReductionName(N.Text);
+  if (Numexprs && X->K == ENode::Const && X->Value.Boxed)
     return X; // numexpr returns a ConstantNode argument unreduced
   if (X->K == ENode::Const) {
     const PyConst &V = X->Value;
@@ -244,12 +291,96 @@ Expected<ENodePtr> TreeBuilder::buildReduction(const AstNode &N,
                         ? V.T != PyConst::Int && V.T != PyConst::Bytes
                         : V.N == Np::Int32 || V.N == Np::Int64 ||
                               V.N == Np::Float64 || V.N == Np::Complex128;
+    if (!Numexprs)
+      Accepted = V.T != PyConst::Bytes && V.N != Np::Array;
     if (!Accepted)
       return makeError(ErrorKind::Type, X->Loc,
                        N.Text + "() of this constant is not supported "
                                 "(numexpr gives it no kind)");
   }
-  return makeOp(N.Text, {X, Raw}, N.Loc, X->Type);
+  DType Kind = X->Type;
+  // numexpr's reductions keep their operand's kind; a kind numexpr has no
+  // reduction for (bool) and nejit's own reductions take numpy's.
+  if (!Numexprs || X->Type == DType::Bool) {
+    auto K = reductionKind(N.Text, X->Type);
+    if (!K)
+      return makeError(ErrorKind::Type, N.Loc,
+                       N.Text + "() is not defined for byte strings");
+    Kind = *K;
+  }
+  return makeOp(N.Text, {X, *Raw}, N.Loc, Kind);
+}
+
+Expected<int64_t> TreeBuilder::constantInteger(const AstNode &A,
+                                               const char *What) {
+  auto X = build(A);
+  if (!X)
+    return X.takeError();
+  const PyConst &V = (*X)->Value;
+  if ((*X)->K != ENode::Const || !V.isIntegral() || V.N == Np::Array ||
+      V.I > INT64_MAX || V.I < INT64_MIN)
+    return makeError(ErrorKind::Type, A.Loc,
+                     std::string(What) + " must be an integer or bool "
+                                         "constant");
+  return V.T == PyConst::Bool ? (int64_t)V.B : (int64_t)V.I;
+}
+
+Expected<ENodePtr> TreeBuilder::buildClip(const AstNode &N, ENodePtr X) {
+  if (X->K == ENode::Const && X->Value.N == Np::Array)
+    return arrayOperand(X->Loc);
+  std::vector<ENodePtr> Args{X};
+  bool Bound[3] = {true, true, true};
+  for (size_t I = 1; I < 3; ++I) {
+    if (N.Args[I]->K == AstNode::NoneLit) {
+      Bound[I] = false;
+      continue;
+    }
+    auto E = build(*N.Args[I]);
+    if (!E)
+      return E.takeError();
+    if ((*E)->K == ENode::Const && (*E)->Value.N == Np::Array)
+      return arrayOperand((*E)->Loc);
+    Args.push_back(*E);
+  }
+  if (!Bound[1] && !Bound[2])
+    return makeError(ErrorKind::Value, N.Loc,
+                     "clip() needs at least one of lo and hi");
+  auto K = commonKind(Args, N.Loc);
+  if (!K)
+    return K.takeError();
+  if (*K == DType::Bytes || *K == DType::Complex128)
+    return makeError(ErrorKind::Type, N.Loc,
+                     std::string("clip() is not defined for ") +
+                         (*K == DType::Bytes ? "byte strings"
+                                             : "complex numbers"));
+  // A missing bound is the widest value of the kind, which clips nothing.
+  std::vector<ENodePtr> Kids{Args[0]};
+  size_t Next = 1;
+  for (size_t I = 1; I < 3; ++I) {
+    if (Bound[I]) {
+      Kids.push_back(Args[Next++]);
+      continue;
+    }
+    bool Hi = I == 2;
+    PyConst V;
+    switch (*K) {
+    case DType::Bool:
+      V = PyConst::ofBool(Hi, Np::Bool);
+      break;
+    case DType::Int32:
+      V = PyConst::ofInt(Hi ? INT32_MAX : INT32_MIN, Np::Int32);
+      break;
+    case DType::Int64:
+      V = PyConst::ofInt(Hi ? INT64_MAX : INT64_MIN, Np::Int64);
+      break;
+    default:
+      V = PyConst::ofFloat(Hi ? INFINITY : -INFINITY,
+                           *K == DType::Float32 ? Np::Float32 : Np::Float64);
+      break;
+    }
+    Kids.push_back(makeConst(V, N.Args[I]->Loc));
+  }
+  return makeOp("clip", Kids, N.Loc, *K);
 }
 
 } // namespace sema

@@ -59,4 +59,17 @@ std::vector<std::string> collectVariableNames(const AstNode &Root) {
   return Out;
 }
 
+std::vector<std::string> collectProgramInputNames(const ProgramAst &P) {
+  std::vector<std::string> Out;
+  std::unordered_set<std::string> Seen, Assigned;
+  for (const Statement &S : P.Statements) {
+    for (std::string &Name : collectVariableNames(*S.Value))
+      if (!Assigned.count(Name) && Seen.insert(Name).second)
+        Out.push_back(std::move(Name));
+    if (!S.Target.empty())
+      Assigned.insert(S.Target);
+  }
+  return Out;
+}
+
 } // namespace nejit

@@ -24,7 +24,8 @@ void eliminateCommonSubexpressions(ir::Function &F) {
         std::to_string((int)I.Op) + ":" + std::to_string((int)I.Type) + ":" +
         std::to_string(I.ItemSize) + ":" + std::to_string(I.InputIndex) + ":" +
         (I.Op == ir::Opcode::Const ? I.Value.str() : "") + ":" +
-        (I.Axis ? std::to_string(*I.Axis) : "-");
+        (I.Axis ? std::to_string(*I.Axis) : "-") + ":" +
+        std::to_string(I.KeepDims) + ":" + std::to_string(I.Ddof);
     if (I.Op == ir::Opcode::Const && I.Value.Type != DType::Bytes) {
       // str() may round; add the exact bits.
       Key += ":" + std::to_string(I.Value.I) + ":";
@@ -42,13 +43,14 @@ void eliminateCommonSubexpressions(ir::Function &F) {
     auto [It, Inserted] = Seen.emplace(Key, (int)Id);
     Replacement[Id] = It->second;
   }
-  F.Result = Replacement[F.Result];
+  F.remapOutputs([&](int Id) { return Replacement[Id]; });
 }
 
 void eliminateDeadCode(ir::Function &F) {
   std::vector<bool> Live(F.Insts.size(), false);
-  Live[F.Result] = true;
-  for (int Id = F.Result; Id >= 0; --Id)
+  for (int O : F.outputs())
+    Live[O] = true;
+  for (int Id = (int)F.Insts.size() - 1; Id >= 0; --Id)
     if (Live[Id])
       for (int O : F.Insts[Id].Operands)
         Live[O] = true;
@@ -63,7 +65,7 @@ void eliminateDeadCode(ir::Function &F) {
     NewId[Id] = (int)Kept.size();
     Kept.push_back(std::move(I));
   }
-  F.Result = NewId[F.Result];
+  F.remapOutputs([&](int Id) { return NewId[Id]; });
   F.Insts = std::move(Kept);
 }
 

@@ -228,6 +228,7 @@ bool InlineAnalysis::keepsOperand(int UId, size_t K) const {
   switch (U.Op) {
   case Opcode::Maximum:
   case Opcode::Minimum:  // maxnum(x, c) lowers differently: signed zeros
+  case Opcode::Clip:     // maxnum/minnum too
   case Opcode::Copysign: // becomes fabs or fneg
   case Opcode::Fmod:     // a power-of-2 divisor becomes arithmetic
     return true;

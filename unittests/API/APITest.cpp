@@ -185,10 +185,11 @@ TEST(APITest, ErrorsCarryKindAndColumn) {
     EXPECT_EQ(E.column(), 5);
   }
   try {
-    compile("sum(a) + 1", {{"a", DType::Float64}});
+    compile("a + mean(s)", {{"a", DType::Float64}, {"s", DType::Bytes, 4}});
     FAIL();
   } catch (const Error &E) {
-    EXPECT_EQ(E.kind(), ErrorKind::Runtime);
+    EXPECT_EQ(E.kind(), ErrorKind::Type);
+    EXPECT_EQ(E.column(), 5);
   }
 }
 

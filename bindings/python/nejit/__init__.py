@@ -19,6 +19,7 @@ from ._nejit import Kernel, evaluate, re_evaluate, release_memory, validate
 from . import _recipe, expressions, utils, version, necompiler
 from .expressions import E
 from .necompiler import NumExpr, disassemble
+from .program import evaluate_program
 from .utils import (MAX_THREADS, _init_num_threads, detect_number_of_cores,
                     detect_number_of_threads, get_num_threads,
                     get_vml_num_threads, get_vml_version, set_num_threads,
@@ -33,6 +34,7 @@ __all__ = [
     "ncores", "nthreads", "MAX_THREADS", "use_vml", "__version__",
     # nejit's own
     "compile", "Kernel", "cache_stats", "clear_cache", "variable_names",
+    "evaluate_program",
     "release_memory", "pool_stats",
     "vml_status",
     "set_tier", "get_tier",

@@ -15,8 +15,8 @@ from .necompiler import NumExpr as NumExpr
 
 _Order = Literal["C", "F", "A", "K"]
 _Casting = Literal["no", "equiv", "safe", "same_kind", "unsafe"]
-_Stage = Literal["ast", "ir", "opt-ir", "kernel-ir", "llvm", "opt-llvm",
-                 "asm"]
+_Stage = Literal["ast", "ir", "opt-ir", "kernel-ir", "plan", "llvm",
+                 "opt-llvm", "asm"]
 
 __version__: str
 __BLOCK_SIZE1__: int
@@ -82,6 +82,9 @@ class Kernel:
     result_dtype: np.dtype
     reduction: Optional[Literal["sum", "prod", "min", "max"]]
     reduction_axis: Optional[int]
+    outputs: list[Tuple[str, np.dtype]]
+    passes: int
+    is_plan: bool
     #: {'accuracy', 'optimization', 'opt_level'} as compiled
     options: dict[str, Union[str, int]]
     #: (expression, ((name, dtype str), ...), accuracy, optimization,
@@ -89,9 +92,11 @@ class Kernel:
     recipe: Tuple[str, Tuple[Tuple[str, str], ...], str, str, int]
     def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]: ...
     def __dask_tokenize__(self) -> Tuple[Any, ...]: ...
-    def __call__(self, *args: npt.ArrayLike, out: Optional[np.ndarray] = ...,
+    def __call__(self, *args: npt.ArrayLike,
+                 out: Union[None, np.ndarray, Mapping[str, np.ndarray]] = ...,
                  order: _Order = ..., casting: _Casting = ...,
-                 **named: npt.ArrayLike) -> np.ndarray: ...
+                 **named: npt.ArrayLike
+                 ) -> Union[np.ndarray, dict[str, np.ndarray]]: ...
     def run(self, *args: npt.ArrayLike, **kwargs: Any) -> np.ndarray: ...
     def dis(self, stage: _Stage = ...) -> str: ...
 
@@ -111,3 +116,14 @@ def clear_cache() -> None: ...
 def set_tier(tier: str) -> str: ...
 def get_tier() -> str: ...
 def variable_names(expr: str) -> list[str]: ...
+def evaluate_program(
+    program: str,
+    local_dict: Optional[Mapping[str, Any]] = ...,
+    global_dict: Optional[Mapping[str, Any]] = ...,
+    out: Union[None, np.ndarray, Mapping[str, np.ndarray]] = ...,
+    order: _Order = ...,
+    casting: _Casting = ...,
+    optimization: Literal["none", "moderate", "aggressive"] = ...,
+    accuracy: Optional[Literal["high", "low", "fast"]] = ...,
+    _frame_depth: int = ...,
+) -> Union[np.ndarray, dict[str, np.ndarray]]: ...

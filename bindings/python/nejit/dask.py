@@ -178,8 +178,10 @@ def evaluate(ex, local_dict=None, global_dict=None, **kwargs):
     (``local_dict``, else the caller's locals; then ``global_dict``, else
     the caller's globals); they may be dask arrays, numpy arrays or scalars.
     Keyword arguments are numexpr's ``optimization``, ``truediv`` and
-    ``sanitize``. Errors (syntax, types, unknown functions, a reduction that
-    is not outermost) are raised here, before any graph is built.
+    ``sanitize``. Errors (syntax, types, unknown functions; a reduction
+    that is not outermost, which nejit.evaluate computes but a blockwise
+    graph cannot: NotImplementedError) are raised here, before any graph is
+    built.
     Returns a dask array.
     """
     if not isinstance(ex, str):
@@ -197,6 +199,14 @@ def evaluate(ex, local_dict=None, global_dict=None, **kwargs):
 
     values = _lookup(_ne.variable_names(ex), local_dict, global_dict)
     kernel = _compile(ex, values, optimization)
+    if kernel.is_plan:
+        # nejit's extensions (a reduction inside an expression) run as
+        # passes over whole arrays; blocks evaluated one by one would each
+        # reduce only themselves.
+        raise NotImplementedError(
+            "nejit.dask.evaluate: a reduction inside an expression (beyond "
+            "numexpr) is not supported over dask arrays; evaluate the "
+            "reduction on its own")
     dtype = kernel.result_dtype
     operands = list(values.values())
     if not any(isinstance(v, da.Array) for v in operands):

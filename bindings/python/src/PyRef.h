@@ -19,6 +19,11 @@ struct Ref {
   explicit Ref(PyObject *O) : P(O) {}
   Ref(const Ref &) = delete;
   Ref &operator=(const Ref &) = delete;
+  Ref(Ref &&O) noexcept : P(O.release()) {}
+  Ref &operator=(Ref &&O) noexcept {
+    reset(O.release());
+    return *this;
+  }
   ~Ref() { Py_XDECREF(P); }
   PyObject *release() {
     PyObject *R = P;

@@ -19,11 +19,6 @@
 #include <string>
 
 namespace nejit_py {
-namespace {
-
-// Below this many elements the kernel runs with the GIL held: releasing and
-// re-acquiring it costs more than such a run.
-constexpr int64_t GilReleaseThreshold = 1 << 13;
 
 std::string shapeString(int ND, const npy_intp *Shape) {
   std::string S = "(";
@@ -37,22 +32,7 @@ std::string shapeString(int ND, const npy_intp *Shape) {
   return S + ")";
 }
 
-/// The shapes of one run.
-struct RunShape {
-  int ND = 0; ///< Dimensions of the broadcast iteration space.
-  npy_intp Shape[NPY_MAXDIMS];
-  int RND = 0; ///< Dimensions of the result.
-  npy_intp RShape[NPY_MAXDIMS];
-  int Axis = -1; ///< The reduced axis; -1 for a full or no reduction.
-};
-
-/// Where the kernel writes: `out` itself, or a new array that becomes the
-/// result (or, when CopyBack, is copied into `out` after the run).
-struct Destination {
-  Ref Result;
-  PyArrayObject *Target = nullptr;
-  bool CopyBack = false;
-};
+namespace {
 
 /// The iteration space the kernel runs over: extents, and per operand (row
 /// 0 the output, then the inputs) byte strides, 0 where it broadcasts.
@@ -168,11 +148,14 @@ bool elementCount(const RunShape &S, int64_t &Total) {
   return false;
 }
 
-/// A new array of the result dtype (new reference).
+} // namespace
+
 PyObject *newArray(PyArray_Descr *Descr, int ND, const npy_intp *Shape,
                    bool Fortran) {
   return newResultArray(Descr, ND, Shape, Fortran);
 }
+
+namespace {
 
 /// Checks `out`'s shape against the result's, with numexpr's messages. A
 /// full reduction writes any `out` of one element, whatever its shape.
@@ -201,11 +184,8 @@ bool checkOutShape(PyArrayObject *Out, bool IsReduction, const RunShape &S) {
   return false;
 }
 
-/// Checks `out` before anything is written: its shape against the result's,
-/// the casting rule, writeability. The kernel writes into it directly when
-/// it has the result dtype, is aligned and native, and shares no memory
-/// with an input the run could read after writing it (Overlap.h); else
-/// into a temporary that is copied into `out` after the run.
+} // namespace
+
 bool prepareOut(PyArrayObject *Out, PyArray_Descr *ResultDescr,
                 NPY_CASTING Casting, bool IsReduction,
                 const std::vector<PyArrayObject *> &Inputs, const RunShape &S,
@@ -240,9 +220,6 @@ bool prepareOut(PyArrayObject *Out, PyArray_Descr *ResultDescr,
   return true;
 }
 
-/// numexpr's memory order for a new elementwise result: 'F' asks for it;
-/// 'A' and 'K' give Fortran order when every full-rank input is Fortran
-/// contiguous ('K' only if one of them is not also C contiguous).
 bool wantsFortran(const std::vector<PyArrayObject *> &Inputs, char Order,
                   int ND) {
   if (Order == 'F')
@@ -259,6 +236,8 @@ bool wantsFortran(const std::vector<PyArrayObject *> &Inputs, char Order,
   }
   return Any && AllF && (Order == 'A' || AnyNotC);
 }
+
+namespace {
 
 /// Allocates the result when there is no `out`, in the order numexpr picks.
 bool allocResult(PyArray_Descr *ResultDescr,
@@ -411,6 +390,8 @@ bool runOver(const nejit::Kernel &K, const std::vector<PyArrayObject *> &Inputs,
 PyObject *runKernel(const nejit::Kernel &K, PyArray_Descr *ResultDescr,
                     std::vector<PyArrayObject *> &Inputs, PyObject *OutObj,
                     char Order, NPY_CASTING Casting) {
+  if (K.isPlan())
+    return runPlanKernel(K, Inputs, OutObj, Order, Casting);
   PyArrayObject *Out;
   if (!outArray(OutObj, Out))
     return nullptr;

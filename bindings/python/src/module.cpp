@@ -177,6 +177,18 @@ struct PyKernel {
     return py::reinterpret_steal<py::object>(R);
   }
 
+  py::list outputs() const {
+    py::list L;
+    for (const nejit::OutputInfo &O : K.outputs()) {
+      PyArray_Descr *D = descrFor(O.Type, O.ItemSize);
+      if (!D)
+        throw py::error_already_set();
+      L.append(py::make_tuple(O.Name, py::reinterpret_steal<py::object>(
+                                          reinterpret_cast<PyObject *>(D))));
+    }
+    return L;
+  }
+
   py::list signature() const {
     py::list L;
     for (const nejit::Arg &A : K.signature()) {
@@ -273,6 +285,17 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
                                  return py::none();
                                return py::str(N);
                              })
+      .def_property_readonly("outputs", &PyKernel::outputs,
+                             "[(name, numpy dtype)] of every output (one "
+                             "unnamed output for an expression)")
+      .def_property_readonly(
+          "passes", [](const PyKernel &K) { return K.K.passes(); },
+          "passes over memory per run (1 for one fused loop)")
+      .def_property_readonly(
+          "is_plan", [](const PyKernel &K) { return K.K.isPlan(); },
+          "whether it runs as an execution plan (reductions inside "
+          "expressions, or named outputs); then a call returns a dict when "
+          "it has named outputs")
       .def_property_readonly(
           "options",
           [](const PyKernel &K) {
@@ -299,7 +322,8 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
             std::optional<nejit::Stage> S = nejit::parseStage(Stage);
             if (!S)
               throw py::value_error("unknown stage '" + Stage +
-                                    "' (ast, ir, opt-ir, kernel-ir, llvm, opt-llvm, asm)");
+                                    "' (ast, ir, opt-ir, kernel-ir, plan, "
+                                    "llvm, opt-llvm, asm)");
             std::string Text;
             {
               py::gil_scoped_release NoGil;
@@ -309,8 +333,8 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
           },
           py::arg("stage") = "opt-ir",
           "The text of one compilation stage: ast, ir, opt-ir, kernel-ir "
-          "(as cached: literals lifted, inputs by position), llvm, "
-          "opt-llvm or asm.")
+          "(as cached: literals lifted, inputs by position), plan (the "
+          "passes over memory), llvm, opt-llvm or asm.")
       .def("__repr__", [](const PyKernel &K) {
         return "<nejit.Kernel '" + K.K.expression() + "' -> " +
                py::str(K.Result).cast<std::string>() + ">";

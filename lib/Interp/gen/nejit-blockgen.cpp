@@ -57,13 +57,9 @@ bool isBlockOp(Opcode Op) {
   case Opcode::Input:
   case Opcode::Const:
   case Opcode::Contains:
-  case Opcode::Sum:
-  case Opcode::Prod:
-  case Opcode::Min:
-  case Opcode::Max:
     return false;
   default:
-    return true;
+    return !ir::isReduction(Op);
   }
 }
 
