@@ -16,6 +16,17 @@
 
 namespace nejit::internal {
 
+/// Converts an internal error to the public nejit::Error (with Expr's line
+/// and column when the error has them) and throws it.
+[[noreturn]] void throwError(llvm::Error E, std::string_view Expr);
+
+/// V's value, or its error thrown as nejit::Error.
+template <typename T> T unwrap(llvm::Expected<T> V, std::string_view Expr) {
+  if (!V)
+    throwError(V.takeError(), Expr);
+  return std::move(*V);
+}
+
 struct Frontend {
   std::string AstText;
   ir::Function InitialIR, IR;
@@ -81,9 +92,8 @@ std::string disForTarget(std::string_view Expr, const Signature &Sig, Stage S,
 /// A pass of a plan compiled as any kernel is (constants lifted, the body
 /// shared by structure). Expr is for errors.
 struct PassKernel;
-std::shared_ptr<const PassKernel> makePassKernel(std::string_view Expr,
-                                                 const ir::Function &F,
-                                                 const Options &O);
+std::shared_ptr<const PassKernel>
+makePassKernel(std::string_view Expr, const ir::Function &F, const Options &O);
 /// The function CodeGen compiles: the pass with its lifted constants as
 /// trailing inputs (F.numUserInputs() are the pass's own).
 const ir::Function &passKernelIR(const PassKernel &K);
@@ -107,8 +117,8 @@ outputShapes(const ir::Function &Program,
 /// Kernel::run(Outputs, Inputs) for a kernel of one loop: the inputs
 /// broadcast to the loop's shape, a reduced output's strides 0 along the
 /// reduced dimensions, then the original run().
-llvm::Error runOneLoop(const Kernel &K, const NdArray *Outs,
-                       const NdArray *Ins, const std::atomic<bool> *Cancel);
+llvm::Error runOneLoop(const Kernel &K, const NdArray *Outs, const NdArray *Ins,
+                       const std::atomic<bool> *Cancel);
 
 /// The original run() of a plan kernel: every input of the one iteration
 /// shape; the output of that shape too, or 0-d.
