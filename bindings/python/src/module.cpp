@@ -242,21 +242,9 @@ static void defineVmlApi(py::module_ &m) {
   m.def("get_vml_num_threads", []() { return nejit::getVmlNumThreads(); });
 }
 
-PYBIND11_MODULE(_nejit, m) {
-  m.doc() = "nejit's C++ core: an LLVM ORC JIT for numexpr-style array "
-            "expressions";
-  if (!initEvaluate(m.ptr()))
-    throw py::error_already_set();
-
-  py::register_exception_translator([](std::exception_ptr P) {
-    try {
-      if (P)
-        std::rethrow_exception(P);
-    } catch (const nejit::Error &E) {
-      setPythonError(E);
-    }
-  });
-
+/// nejit.Kernel: calling, the signature and outputs, the options it was
+/// compiled with, and dis().
+static void defineKernelClass(py::module_ &m) {
   py::class_<PyKernel>(m, "Kernel", R"doc(A compiled expression.
 
 Call it with arrays positionally (signature order) or by name; keyword
@@ -339,6 +327,24 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
         return "<nejit.Kernel '" + K.K.expression() + "' -> " +
                py::str(K.Result).cast<std::string>() + ">";
       });
+}
+
+PYBIND11_MODULE(_nejit, m) {
+  m.doc() = "nejit's C++ core: an LLVM ORC JIT for numexpr-style array "
+            "expressions";
+  if (!initEvaluate(m.ptr()))
+    throw py::error_already_set();
+
+  py::register_exception_translator([](std::exception_ptr P) {
+    try {
+      if (P)
+        std::rethrow_exception(P);
+    } catch (const nejit::Error &E) {
+      setPythonError(E);
+    }
+  });
+
+  defineKernelClass(m);
 
   m.def(
       "compile",
