@@ -6,6 +6,7 @@
 /// kernel calls when its cancellation flag is set.
 //===----------------------------------------------------------------------===//
 #include "Runtime/Driver.h"
+#include "Runtime/IterSpace.h"
 #include "Runtime/Threads.h"
 #include "Support/Diagnostic.h"
 
@@ -28,17 +29,9 @@ bool cancelled(const std::atomic<bool> *Cancel) {
   return Cancel && Cancel->load(std::memory_order_relaxed);
 }
 
-/// An iteration space after dropping unit dimensions, ordering by memory
-/// order and merging dimensions that are contiguous with each other.
-/// Small inline vectors: a call on small arrays must not allocate.
-using DimVector = llvm::SmallVector<int64_t, 6>;
 /// One entry per operand.
 using OpVector = llvm::SmallVector<int64_t, InlineOperands>;
 using PtrVector = llvm::SmallVector<char *, InlineOperands>;
-struct Space {
-  DimVector Shape;                                      ///< outermost first
-  llvm::SmallVector<DimVector, InlineOperands> Strides; ///< [operand][dim]
-};
 
 /// Calls Fn over N elements in pieces of at most CancelGrain, advancing each
 /// operand by its inner stride, and stops before a piece once Cancel is set.
@@ -60,36 +53,7 @@ void callPieces(const KernelRef &Fn, int64_t N, char *const *P,
 
 Space simplify(llvm::ArrayRef<int> Dims, const RunRequest &R,
                int OrderOperand) {
-  size_t NOps = R.Data.size();
-  Space S;
-  S.Strides.resize(NOps);
-  llvm::SmallVector<int, 6> Kept;
-  for (int D : Dims)
-    if (R.Shape[D] != 1)
-      Kept.push_back(D);
-  // Memory order of the ordering operand: largest |stride| outermost.
-  std::stable_sort(Kept.begin(), Kept.end(), [&](int A, int B) {
-    return std::llabs(R.Strides[OrderOperand][A]) >
-           std::llabs(R.Strides[OrderOperand][B]);
-  });
-  for (int D : Kept) {
-    bool Merge = !S.Shape.empty();
-    for (size_t K = 0; K < NOps && Merge; ++K) {
-      int64_t Next;
-      Merge = !__builtin_mul_overflow(R.Strides[K][D], R.Shape[D], &Next) &&
-              S.Strides[K].back() == Next;
-    }
-    if (Merge) {
-      S.Shape.back() *= R.Shape[D];
-      for (size_t K = 0; K < NOps; ++K)
-        S.Strides[K].back() = R.Strides[K][D];
-      continue;
-    }
-    S.Shape.push_back(R.Shape[D]);
-    for (size_t K = 0; K < NOps; ++K)
-      S.Strides[K].push_back(R.Strides[K][D]);
-  }
-  return S;
+  return simplifySpace(Dims, R.Shape, R.Strides, R.Data.size(), OrderOperand);
 }
 
 /// StreamOutput: the output is large enough to be written with
@@ -131,18 +95,6 @@ int threadsFor(int64_t Work) {
   if (Threads > 1)
     prepareParallelRegion();
   return Threads;
-}
-
-/// Byte offsets of outer position Pos (row-major over all but the last dim).
-void outerOffsets(const Space &S, int64_t Pos, OpVector &Off) {
-  size_t NOps = S.Strides.size();
-  Off.assign(NOps, 0);
-  for (int D = (int)S.Shape.size() - 2; D >= 0; --D) {
-    int64_t C = Pos % S.Shape[D];
-    Pos /= S.Shape[D];
-    for (size_t K = 0; K < NOps; ++K)
-      Off[K] += C * S.Strides[K][D];
-  }
 }
 
 //===--- reduction accumulators (one element of the result type) ---------===//
@@ -318,15 +270,6 @@ void reduceRange(const KernelRef &Fn, const Space &Red, const RunRequest &R,
 
 void storeAcc(char *Out, const Acc &A, DType T) {
   std::memcpy(Out, A.Bytes, (size_t)dtypeSize(T));
-}
-
-/// Appends a unit innermost dimension, so that outerOffsets() enumerates
-/// every position of S.
-Space withUnitInner(Space S) {
-  S.Shape.push_back(1);
-  for (auto &St : S.Strides)
-    St.push_back(0);
-  return S;
 }
 
 /// An axis reduction whose innermost memory dimension is kept: accumulate

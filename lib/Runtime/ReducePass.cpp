@@ -6,6 +6,7 @@
 /// while a block is folded, one state element per component.
 //===----------------------------------------------------------------------===//
 #include "Runtime/ReducePass.h"
+#include "Runtime/IterSpace.h"
 #include "Runtime/Threads.h"
 
 #include <algorithm>
@@ -19,7 +20,6 @@ using codegen::Layout;
 
 namespace {
 
-using DimVector = llvm::SmallVector<int64_t, 6>;
 /// What the VariantFn gives: a kernel to call as KernelFn is called.
 using KernelHandle = decltype(std::declval<const VariantFn &>()(
     std::declval<const KernelSpec &>()));
@@ -32,72 +32,9 @@ struct Table {
   llvm::SmallVector<bool, 8> IsState;
 };
 
-/// Dimensions without unit extents, ordered by an operand's memory order
-/// and merged where every operand is contiguous across them.
-struct Space {
-  DimVector Shape;
-  llvm::SmallVector<DimVector, 8> Strides;
-  int64_t line() const { return Shape.empty() ? 1 : Shape.back(); }
-  int64_t outer() const {
-    int64_t N = 1;
-    for (size_t D = 0; D + 1 < Shape.size(); ++D)
-      N *= Shape[D];
-    return N;
-  }
-  int64_t inner(size_t K) const {
-    return Shape.empty() ? 0 : Strides[K].back();
-  }
-};
-
 Space simplify(llvm::ArrayRef<int> Dims, const int64_t *Shape, const Table &T,
                int OrderOp) {
-  size_t NOps = T.Data.size();
-  Space S;
-  S.Strides.resize(NOps);
-  llvm::SmallVector<int, 6> Kept;
-  for (int D : Dims)
-    if (Shape[D] != 1)
-      Kept.push_back(D);
-  std::stable_sort(Kept.begin(), Kept.end(), [&](int A, int B) {
-    return std::llabs(T.Strides[OrderOp][A]) >
-           std::llabs(T.Strides[OrderOp][B]);
-  });
-  for (int D : Kept) {
-    bool Merge = !S.Shape.empty();
-    for (size_t K = 0; K < NOps && Merge; ++K)
-      Merge = S.Strides[K].back() == T.Strides[K][D] * Shape[D];
-    if (Merge) {
-      S.Shape.back() *= Shape[D];
-      for (size_t K = 0; K < NOps; ++K)
-        S.Strides[K].back() = T.Strides[K][D];
-      continue;
-    }
-    S.Shape.push_back(Shape[D]);
-    for (size_t K = 0; K < NOps; ++K)
-      S.Strides[K].push_back(T.Strides[K][D]);
-  }
-  return S;
-}
-
-/// Byte offsets of outer position Pos (row-major over all but the last).
-void outerOffsets(const Space &S, int64_t Pos, DimVector &Off) {
-  size_t NOps = S.Strides.size();
-  Off.assign(NOps, 0);
-  for (int D = (int)S.Shape.size() - 2; D >= 0; --D) {
-    int64_t C = Pos % S.Shape[D];
-    Pos /= S.Shape[D];
-    for (size_t K = 0; K < NOps; ++K)
-      Off[K] += C * S.Strides[K][D];
-  }
-}
-
-/// A unit innermost dimension, so that outerOffsets() reaches every
-/// position of S.
-Space withUnitInner(Space S) {
-  S.Shape.push_back(1);
-  for (auto &St : S.Strides)
-    St.push_back(0);
-  return S;
+  return simplifySpace(Dims, Shape, T.Strides, T.Data.size(), OrderOp);
 }
 
 int threadsFor(int64_t Work) {
