@@ -283,10 +283,14 @@ bool sameInBothTiers(const ir::Function &F, Accuracy Acc, const TierTarget &TT,
       // Start from the identity, as the driver does.
       std::memset(Out[Tier].data(), 0, (size_t)dtypeSize(RT));
     }
-    runtime::run(R, [&](const codegen::KernelSpec &Spec) {
+    llvm::Error E = runtime::run(R, [&](const codegen::KernelSpec &Spec) {
       return Tier ? runtime::KernelRef(Prog->kernel())
                   : runtime::KernelRef(jitVariant(F, Spec, Acc, TT.T));
     });
+    if (E) {
+      ADD_FAILURE() << What << ": " << llvm::toString(std::move(E));
+      return false;
+    }
   }
   int64_t Elem = firstDifference(Out[0].Bytes, Out[1].Bytes, RT);
   if (Elem < 0)
