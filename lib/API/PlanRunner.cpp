@@ -41,17 +41,7 @@ struct PlanRunner::Buffers {
 
 PlanRunner::PlanRunner(std::string E, ir::Function P, const Options &O)
     : Expr(std::move(E)), Program(std::move(P)), Opts(O),
-      Plan(plan::buildPlan(Program)) {
-  std::vector<int> Outs = Program.outputs();
-  for (size_t K = 0; K < Outs.size(); ++K) {
-    const ir::Inst &I = Program.Insts[Outs[K]];
-    OutputInfo Info;
-    if (K < Program.OutputNames.size())
-      Info.Name = Program.OutputNames[K];
-    Info.Type = I.Type;
-    Info.ItemSize = I.Type == DType::Bytes ? I.ItemSize : dtypeSize(I.Type);
-    Outputs.push_back(Info);
-  }
+      Plan(plan::buildPlan(Program)), Outputs(outputInfos(Program)) {
   // Every pass compiled now (its LLVM module built), so that code
   // generation errors surface at compile().
   for (size_t K = 0; K < Plan.Passes.size(); ++K) {

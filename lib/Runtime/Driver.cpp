@@ -23,6 +23,16 @@ namespace nejit::runtime {
 using codegen::KernelSpec;
 using codegen::Layout;
 
+int threadsFor(int64_t Work) {
+  if (Work < SerialThreshold)
+    return 1;
+  int Threads = (int)std::max<int64_t>(
+      1, std::min<int64_t>(numThreads(), Work / (SerialThreshold / 2)));
+  if (Threads > 1)
+    prepareParallelRegion();
+  return Threads;
+}
+
 namespace {
 
 bool cancelled(const std::atomic<bool> *Cancel) {
@@ -85,16 +95,6 @@ bool shouldStream(const RunRequest &R, int64_t Len) {
     Bytes = INT64_MAX;
   return R.MayStreamOutput && Bytes >= StreamingThreshold && Elem > 1 &&
          reinterpret_cast<uintptr_t>(R.Data[0]) % Elem == 0;
-}
-
-int threadsFor(int64_t Work) {
-  if (Work < SerialThreshold)
-    return 1;
-  int Threads = (int)std::max<int64_t>(
-      1, std::min<int64_t>(numThreads(), Work / (SerialThreshold / 2)));
-  if (Threads > 1)
-    prepareParallelRegion();
-  return Threads;
 }
 
 //===--- reduction accumulators (one element of the result type) ---------===//

@@ -85,6 +85,11 @@ llvm::Error run(const RunRequest &R, const VariantFn &Variant);
 /// Below this many elements a run stays on the calling thread.
 constexpr int64_t SerialThreshold = 32768;
 
+/// Threads for a run of Work elements: 1 below SerialThreshold, then one
+/// per SerialThreshold / 2 elements up to numThreads(); prepares the
+/// parallel region when more than one.
+int threadsFor(int64_t Work);
+
 /// No kernel call covers more elements than this: at the slowest kernels'
 /// tens of nanoseconds per element a cancellation is seen within a few
 /// milliseconds, and the calls are long enough that their fixed cost does

@@ -37,16 +37,6 @@ Space simplify(llvm::ArrayRef<int> Dims, const int64_t *Shape, const Table &T,
   return simplifySpace(Dims, Shape, T.Strides, T.Data.size(), OrderOp);
 }
 
-int threadsFor(int64_t Work) {
-  if (Work < SerialThreshold)
-    return 1;
-  int Threads = (int)std::max<int64_t>(
-      1, std::min<int64_t>(numThreads(), Work / (SerialThreshold / 2)));
-  if (Threads > 1)
-    prepareParallelRegion();
-  return Threads;
-}
-
 /// The kernel variant for loops along S's innermost dimension; States:
 /// whether the state operands are single elements (a fold).
 KernelSpec specFor(const Space &S, const Table &T, bool FoldStates) {
