@@ -325,6 +325,18 @@ NEJIT_API int getVmlNumThreads();
 
 /// "nejit 0.1.0 (LLVM 19.1.7, Sleef 3.5.1, <cpu>, <vector width>)".
 NEJIT_API std::string versionString();
+
+/// The CPU that generated code targets, e.g. "znver3" (the default,
+/// NEJIT_CPU unset or "native") or "x86-64-v2" (NEJIT_CPU=x86-64-v2). It is
+/// read once per process, and is part of every cache key. Throws
+/// nejit::Error if NEJIT_CPU names an unknown CPU or one whose features this
+/// machine lacks (its code would die of SIGILL); compile() then throws the
+/// same error.
+NEJIT_API std::string targetCpu();
+/// The features of targetCpu() that nejit's code generation depends on
+/// (e.g. "sse4.2 avx2 fma"), and its vector width in bits.
+NEJIT_API std::string targetFeatures();
+NEJIT_API int targetVectorBits();
 NEJIT_API const char *version();
 
 } // namespace nejit

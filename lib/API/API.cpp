@@ -645,6 +645,7 @@ Kernel compile(std::string_view Expr, const Signature &Sig,
   }
   if (Opts.OptLevel < 0 || Opts.OptLevel > 3)
     throw Error(ErrorKind::Value, "optimization level must be 0..3");
+  internal::checkTarget();
   auto Impl = std::make_shared<Kernel::Impl>();
   Impl->Expr = std::string(Expr);
   Impl->Opts = Opts;

@@ -62,6 +62,10 @@ std::string kernelKeyText(const ir::Function &KernelIR);
 bool liftConstantsEnabled();
 void setLiftConstantsForTesting(bool On);
 
+/// Throws the error that refused NEJIT_CPU, if it was (JIT/Target.h): the
+/// entry points that would generate or run code call it first.
+void checkTarget();
+
 /// The identity of the binary nejit is linked into: its GNU build ID, else
 /// its path, size and modification time. Part of the JIT cache key.
 const std::string &buildIdentity();

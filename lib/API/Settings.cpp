@@ -7,6 +7,7 @@
 
 #include "Interp/Tier.h"
 #include "JIT/Engine.h"
+#include "JIT/Target.h"
 #include "Runtime/Threads.h"
 #include "Runtime/Vml.h"
 
@@ -82,9 +83,40 @@ const char *version() { return NEJIT_VERSION_STRING; }
 
 std::string versionString() {
   const jit::HostTarget &T = jit::hostTarget();
+  const std::string &Refused = jit::targetSelectionError();
   return std::string("nejit ") + NEJIT_VERSION_STRING + " (LLVM " +
-         LLVM_VERSION_STRING + ", Sleef 3.5, " + T.CPU + ", " +
+         LLVM_VERSION_STRING + ", Sleef 3.5, " +
+         (Refused.empty() ? T.CPU : "refused " + Refused) + ", " +
          std::to_string(T.VectorBits) + "-bit vectors)";
+}
+
+void internal::checkTarget() {
+  const std::string &Refused = jit::targetSelectionError();
+  if (!Refused.empty())
+    throw Error(ErrorKind::Value, Refused);
+}
+
+std::string targetCpu() {
+  internal::checkTarget();
+  return jit::hostTarget().CPU;
+}
+
+std::string targetFeatures() {
+  internal::checkTarget();
+  // The ISA levels that change what CodeGen and the interpreter emit.
+  static const char *const Levels[] = {"sse4.1", "sse4.2", "avx",
+                                       "avx2",   "fma",    "avx512f",
+                                       "avx512bw", "avx512dq", "avx512vl"};
+  std::string Out;
+  for (const char *F : Levels)
+    if (jit::hostTarget().hasFeature(F))
+      Out += (Out.empty() ? "" : " ") + std::string(F);
+  return Out;
+}
+
+int targetVectorBits() {
+  internal::checkTarget();
+  return (int)jit::hostTarget().VectorBits;
 }
 
 } // namespace nejit

@@ -37,7 +37,7 @@ __all__ = [
     "evaluate_program",
     "release_memory", "pool_stats",
     "vml_status",
-    "set_tier", "get_tier",
+    "set_tier", "get_tier", "get_cpu",
 ]
 
 
@@ -159,6 +159,15 @@ def get_tier():
     return _TIERS[_nejit.get_tier()]
 
 
+def get_cpu():
+    """The CPU nejit generates code for, e.g. 'znver3': the one the
+    environment variable NEJIT_CPU names (an LLVM cpu name such as
+    'x86-64-v2'; read once, at the first compile), else this machine's own.
+    Raises ValueError when NEJIT_CPU names an unknown CPU or one whose
+    features this machine lacks."""
+    return _nejit.target_cpu()[0]
+
+
 def clear_cache():
     """Drop every compiled kernel held in memory (and evaluate()'s cache)."""
     _nejit._clear_expr_cache()
@@ -172,6 +181,7 @@ def variable_names(expr):
 
 def print_versions():
     """Print the versions of nejit and what it relies on."""
+    import os
     import platform
     import sys
 
@@ -186,6 +196,14 @@ def print_versions():
     uname = platform.uname()
     print("Platform:          %s-%s-%s" % (sys.platform, uname.machine,
                                             uname.version))
+    try:
+        cpu, features, bits = _nejit.target_cpu()
+        print("Target CPU:        %s (%s; %d-bit vectors)"
+              % (cpu, os.environ.get("NEJIT_CPU") or "native", bits))
+        print("Target features:   %s" % features)
+    except ValueError as exc:
+        print("Target CPU:        refused: %s"
+              % str(exc).replace("<expr>: error: ", ""))
     print("VML available?     %s" % utils.use_vml)
     if utils.use_vml:
         print("VML/MKL version:   %s" % get_vml_version())

@@ -428,6 +428,10 @@ PYBIND11_MODULE(_nejit, m) {
 
   m.def("version", []() { return std::string(nejit::version()); });
   m.def("version_string", []() { return nejit::versionString(); });
+  m.def("target_cpu", []() {
+    return py::make_tuple(nejit::targetCpu(), nejit::targetFeatures(),
+                          nejit::targetVectorBits());
+  });
   m.def("dtype_name", [](const std::string &Code) {
     int64_t IS = 0;
     return std::string(nejit::dtypeName(dtypeFromCode(Code, IS)));
