@@ -265,3 +265,46 @@ def test_x86_64_v2_code_has_no_avx_and_no_fma():
     assert "%xmm" in asm
     for banned in ("%ymm", "%zmm", "vfmadd", "vfmsub", "vfnmadd", "u10avx"):
         assert banned not in asm, banned
+
+
+DISK_CHILD = textwrap.dedent("""
+    import json
+    import numpy as np
+    import nejit as ne
+    ne.set_tier("jit")
+    a = np.linspace(-3, 3, 10_001)
+    r = ne.evaluate("sin(a) * 3 + exp(-a) * a")
+    ok = np.allclose(r, np.sin(a) * 3 + np.exp(-a) * a, rtol=1e-14)
+    print(json.dumps({"cpu": ne.get_cpu(), "ok": bool(ok),
+                      "stats": ne.cache_stats()}))
+""")
+
+
+def _disk_run(level, cache):
+    env = _env(level)
+    env.pop("NEJIT_CACHE")
+    env["NEJIT_CACHE_DIR"] = str(cache)
+    proc = subprocess.run([sys.executable, "-c", DISK_CHILD], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_a_disk_cache_entry_is_never_loaded_for_another_cpu(tmp_path):
+    # One cache directory shared by machines of several generations (NFS):
+    # code compiled for one CPU's features must never run on another.
+    levels = [level for level in ("x86-64-v3", "x86-64-v2")
+              if _runnable(level)[0]]
+    if len(levels) < 2:
+        pytest.skip("needs two levels this machine runs")
+    newer, older = levels
+    first = _disk_run(newer, tmp_path)
+    assert first["ok"] and first["stats"]["compiles"] >= 1
+    assert first["stats"]["disk_hits"] == 0
+    other = _disk_run(older, tmp_path)
+    assert other["ok"] and other["cpu"] == older
+    assert other["stats"]["disk_hits"] == 0, other
+    assert other["stats"]["compiles"] >= 1
+    again = _disk_run(newer, tmp_path)
+    assert again["ok"] and again["stats"]["disk_hits"] >= 1, again
+    assert again["stats"]["compiles"] == 0, again
