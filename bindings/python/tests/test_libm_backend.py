@@ -195,6 +195,17 @@ def test_other_entry_points():
         nejit.evaluate("sin(a)", backend="libc")
 
 
+def test_pickled_kernel_keeps_the_backend():
+    import pickle
+    a = np.linspace(0.5, 700.0, 100_001)
+    k = nejit.compile("exp(a) * cosh(a / 3)", [("a", "f8")], backend="libm")
+    assert k.options["backend"] == "libm"
+    k2 = pickle.loads(pickle.dumps(k))
+    assert k2.options["backend"] == "libm"
+    assert_same_bytes(k2(a), numexpr.evaluate("exp(a) * cosh(a / 3)"),
+                      "unpickled")
+
+
 def test_backends_are_cached_apart():
     # Sleef and libm differ in the last bit somewhere among these points;
     # the expression cache must hand each call its own backend's kernel.
