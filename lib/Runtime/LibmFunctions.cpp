@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <dlfcn.h>
 #include <math.h>
 
 namespace {
@@ -245,6 +246,26 @@ static void nejit_ne_c_pow(double ARe, double AIm, double BRe, double BIm,
 
 } // extern "C"
 
+namespace {
+
+/// libm's Name at the symbol version numexpr's and numpy's wheels link: they
+/// are built on the oldest supported glibc (manylinux), so they call the
+/// x86-64 baseline versions (log@GLIBC_2.2.5), which glibc keeps as
+/// wrappers with the old error handling; their NaNs differ in sign from the
+/// newer default versions' (log(-1) is +NaN there, -NaN in log@GLIBC_2.29).
+/// Elsewhere (another libc or architecture) the default version, Fallback.
+void *baselineVersion(const char *Name, void *Fallback) {
+#if defined(__x86_64__) && defined(__GLIBC__)
+  static void *const Libm = dlopen("libm.so.6", RTLD_NOW | RTLD_LOCAL);
+  if (Libm)
+    if (void *Old = dlvsym(Libm, Name, "GLIBC_2.2.5"))
+      return Old;
+#endif
+  return Fallback;
+}
+
+} // namespace
+
 namespace nejit::runtime {
 
 std::vector<std::pair<const char *, void *>> libmHelpers() {
@@ -255,11 +276,15 @@ std::vector<std::pair<const char *, void *>> libmHelpers() {
   // Each real function in its float64 and float32 (f-suffixed) form, as
   // numexpr's functions.hpp calls them on Linux.
 #define NEJIT_LIBM1(Name)                                                      \
-  {"nejit_libm_" #Name, (void *)static_cast<D1>(&::Name)},                     \
-      {"nejit_libm_" #Name "f", (void *)static_cast<F1>(&::Name##f)}
+  {"nejit_libm_" #Name,                                                        \
+   baselineVersion(#Name, (void *)static_cast<D1>(&::Name))},                  \
+      {"nejit_libm_" #Name "f",                                                \
+       baselineVersion(#Name "f", (void *)static_cast<F1>(&::Name##f))}
 #define NEJIT_LIBM2(Name)                                                      \
-  {"nejit_libm_" #Name, (void *)static_cast<D2>(&::Name)},                     \
-      {"nejit_libm_" #Name "f", (void *)static_cast<F2>(&::Name##f)}
+  {"nejit_libm_" #Name,                                                        \
+   baselineVersion(#Name, (void *)static_cast<D2>(&::Name))},                  \
+      {"nejit_libm_" #Name "f",                                                \
+       baselineVersion(#Name "f", (void *)static_cast<F2>(&::Name##f))}
 #define NEJIT_NE(Name) {"nejit_ne_c_" #Name, (void *)&nejit_ne_c_##Name}
   return {
       NEJIT_LIBM1(sin),      NEJIT_LIBM1(cos),     NEJIT_LIBM1(tan),
