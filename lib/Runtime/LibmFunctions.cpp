@@ -19,13 +19,208 @@
 
 namespace {
 
+/// libm's Name at the symbol version numexpr's and numpy's wheels link.
+/// numexpr 2.14.2's wheel is manylinux_2_28 (built against glibc 2.28):
+/// each function at the newest version not newer than GLIBC_2.28 (logf,
+/// expf, powf at GLIBC_2.27; log, exp, pow at the x86-64 baseline
+/// GLIBC_2.2.5, whose wrappers give +NaN where the GLIBC_2.29 defaults give
+/// -NaN). Elsewhere (another libc or architecture) the default version.
+void *wheelVersion(const char *Name, void *Fallback) {
+#if defined(__x86_64__) && defined(__GLIBC__)
+  static void *const Libm = dlopen("libm.so.6", RTLD_NOW | RTLD_LOCAL);
+  static const char *const Versions[] = {
+      "GLIBC_2.28", "GLIBC_2.27", "GLIBC_2.26", "GLIBC_2.25", "GLIBC_2.24",
+      "GLIBC_2.23", "GLIBC_2.18", "GLIBC_2.15", "GLIBC_2.4",  "GLIBC_2.2.5"};
+  if (Libm)
+    for (const char *V : Versions)
+      if (void *P = dlvsym(Libm, Name, V))
+        return P;
+#endif
+  return Fallback;
+}
+
+using D1 = double (*)(double);
+using D2 = double (*)(double, double);
+using SinCos = void (*)(double, double *, double *);
+
+/// The float64 functions numexpr's complex formulas call, at numexpr's
+/// versions (sincos: GCC merged numexpr's sin(y) and cos(y) into it).
+struct LibmTable {
+  D1 Exp, Expm1, Log, Sin, Cos, Sinh, Cosh;
+  D2 Hypot, Atan2;
+  SinCos SinCosFn;
+};
+
+template <typename T> T resolve(const char *Name, T Fallback) {
+  return reinterpret_cast<T>(wheelVersion(Name, (void *)Fallback));
+}
+
+const LibmTable &libm() {
+  static const LibmTable T = {
+      resolve<D1>("exp", &::exp),     resolve<D1>("expm1", &::expm1),
+      resolve<D1>("log", &::log),     resolve<D1>("sin", &::sin),
+      resolve<D1>("cos", &::cos),     resolve<D1>("sinh", &::sinh),
+      resolve<D1>("cosh", &::cosh),   resolve<D2>("hypot", &::hypot),
+      resolve<D2>("atan2", &::atan2), resolve<SinCos>("sincos", &::sincos)};
+  return T;
+}
+
+/// A * B and A + B where A's NaN is the result when both are NaN: x86's
+/// rule for the first source operand. GCC chose, per call site, which
+/// operand of numexpr's commutative products and sums comes first (it
+/// compiled cos(y) * exp(x) for the source's exp(x) * cos(y)); the NaN an
+/// element gets depends on it, so each formula below names numexpr's
+/// binary's order, and the compiler here must not commute it.
+inline double mulNaNFirst(double A, double B) {
+#if defined(__x86_64__) && defined(__SSE2__)
+  asm("mulsd %1, %0" : "+x"(A) : "x"(B));
+  return A;
+#else
+  return A * B;
+#endif
+}
+inline double addNaNFirst(double A, double B) {
+#if defined(__x86_64__) && defined(__SSE2__)
+  asm("addsd %1, %0" : "+x"(A) : "x"(B));
+  return A;
+#else
+  return A + B;
+#endif
+}
+#define MUL mulNaNFirst
+#define ADD addNaNFirst
+
 /// A complex value as numexpr's formulas see it: two doubles.
 struct Cx {
   double Re, Im;
 };
 
-// The operations numexpr's formulas are built from, each exactly as
-// complex_functions.hpp spells it (operand order matters for NaN payloads).
+struct SC {
+  double S, C;
+};
+SC sinCos(double X) {
+  SC R;
+  libm().SinCosFn(X, &R.S, &R.C);
+  return R;
+}
+
+// numexpr's nc_* functions (complex_functions.hpp) with the operation order
+// of numexpr 2.14.2's x86-64 wheel (objdump -d of interpreter.*.so).
+
+Cx csqrt(Cx X) {
+  if (X.Re == 0.0 && X.Im == 0.0)
+    return X;
+  double S = ::sqrt(ADD(::fabs(X.Re), libm().Hypot(X.Re, X.Im)) * 0.5);
+  double D = X.Im / (S + S);
+  if (X.Re > 0.0)
+    return {S, D};
+  if (X.Im >= 0.0)
+    return {D, S};
+  return {-D, -S};
+}
+
+Cx clog(Cx X) {
+  double L = libm().Hypot(X.Re, X.Im);
+  double Im = libm().Atan2(X.Im, X.Re);
+  return {libm().Log(L), Im};
+}
+
+Cx clog1p(Cx X) {
+  double Re1 = ADD(1.0, X.Re);
+  double L = libm().Hypot(Re1, X.Im);
+  double Im = libm().Atan2(X.Im, Re1);
+  return {libm().Log(L), Im};
+}
+
+Cx cexp(Cx X) {
+  double A = libm().Exp(X.Re);
+  SC T = sinCos(X.Im);
+  return {MUL(T.C, A), MUL(A, T.S)};
+}
+
+Cx cexpm1(Cx X) {
+  SC T = sinCos(X.Im);
+  double A = libm().Sin(X.Im * 0.5);
+  double B = libm().Exp(X.Re);
+  double E = libm().Expm1(X.Re);
+  return {MUL(E, T.C) - MUL(A, ADD(A, A)), MUL(T.S, B)};
+}
+
+/// numexpr's 0.434294481903251827651128918916605082294397 and
+/// 1.44269504088896340735992468100189213742664, rounded to double.
+constexpr double Log10E = 0.434294481903251827651128918916605082294397;
+constexpr double Log2E = 1.44269504088896340735992468100189213742664;
+
+Cx cscaledLog(Cx X, double K) {
+  Cx L = clog(X);
+  return {MUL(L.Re, K), MUL(L.Im, K)};
+}
+
+Cx cpow(Cx A, Cx B) {
+  if (B.Re == 0.0 && B.Im == 0.0)
+    return {1.0, 0.0};
+  if (A.Re == 0.0 && A.Im == 0.0)
+    return {0.0, 0.0};
+  // Integral real exponents below 100 in magnitude: binary powering, the
+  // accumulator multiplied by each set bit's power, then 1 / z^|n| for
+  // n < 0. (numexpr converts B.Re to an integer first; this range test is
+  // the same set of exponents without converting NaN or huge values.)
+  if (B.Im == 0 && B.Re > -100 && B.Re < 100 && B.Re == ::trunc(B.Re)) {
+    int64_t N = (int64_t)B.Re;
+    if (N < 0)
+      N = -N;
+    double AccRe = 1.0, AccIm = 0.0, PRe = A.Re, PIm = A.Im;
+    for (int64_t Mask = 1;; Mask <<= 1) {
+      if (N & Mask) {
+        double Re = MUL(PRe, AccRe) - MUL(PIm, AccIm);
+        AccIm = ADD(MUL(AccIm, PRe), MUL(AccRe, PIm));
+        AccRe = Re;
+      }
+      if (N < Mask << 1)
+        break;
+      double Re = MUL(PRe, PRe) - MUL(PIm, PIm);
+      double Cross = MUL(PIm, PRe);
+      PIm = ADD(Cross, Cross);
+      PRe = Re;
+    }
+    if (B.Re < 0) {
+      double D = ADD(MUL(AccRe, AccRe), MUL(AccIm, AccIm));
+      return {ADD(MUL(AccIm, 0.0), AccRe) / D, (MUL(AccRe, 0.0) - AccIm) / D};
+    }
+    return {AccRe, AccIm};
+  }
+  Cx L = clog(A);
+  double PRe = MUL(B.Re, L.Re) - MUL(B.Im, L.Im);
+  double PIm = ADD(MUL(B.Im, L.Re), MUL(L.Im, B.Re));
+  double E = libm().Exp(PRe);
+  SC T = sinCos(PIm);
+  return {MUL(T.C, E), MUL(T.S, E)};
+}
+
+Cx csquare(Cx X) {
+  double Cross = MUL(X.Re, X.Im);
+  return {MUL(X.Re, X.Re) - MUL(X.Im, X.Im), ADD(Cross, Cross)};
+}
+
+Cx cacos(Cx X) {
+  Cx Sq = csquare(X);
+  Cx Q = csqrt({1.0 - Sq.Re, 0.0 - Sq.Im});
+  // x + i*q, with x.re + (-q.im) compiled as x.re - q.im (the NaN's sign).
+  Cx L = clog({X.Re - Q.Im, ADD(X.Im, Q.Re)});
+  return {L.Im, -L.Re};
+}
+
+Cx cacosh(Cx X) {
+  Cx T = csqrt({ADD(1.0, X.Re), ADD(X.Im, 0.0)});
+  Cx R = csqrt({X.Re - 1.0, X.Im});
+  double PRe = MUL(T.Re, R.Re) - MUL(T.Im, R.Im);
+  double PIm = ADD(MUL(R.Im, T.Re), MUL(R.Re, T.Im));
+  return clog({ADD(PRe, X.Re), ADD(PIm, X.Im)});
+}
+
+// The plain operations of complex_functions.hpp, for the formulas whose
+// compiled order happens to agree with the source's (test_libm_backend.py
+// checks every function's bytes against numexpr).
 Cx add(Cx A, Cx B) { return {A.Re + B.Re, A.Im + B.Im}; }
 Cx sub(Cx A, Cx B) { return {A.Re - B.Re, A.Im - B.Im}; }
 Cx mul(Cx A, Cx B) {
@@ -42,86 +237,6 @@ constexpr Cx One{1.0, 0.0};
 constexpr Cx Half{0.5, 0.0};
 constexpr Cx I{0.0, 1.0};
 constexpr Cx HalfI{0.0, 0.5};
-
-Cx csqrt(Cx X) {
-  if (X.Re == 0.0 && X.Im == 0.0)
-    return X;
-  double S = ::sqrt((::fabs(X.Re) + ::hypot(X.Re, X.Im)) / 2);
-  double D = X.Im / (2 * S);
-  if (X.Re > 0.0)
-    return {S, D};
-  if (X.Im >= 0.0)
-    return {D, S};
-  return {-D, -S};
-}
-
-Cx clog(Cx X) {
-  double L = ::hypot(X.Re, X.Im);
-  return {::log(L), ::atan2(X.Im, X.Re)};
-}
-
-Cx clog1p(Cx X) {
-  double L = ::hypot(X.Re + 1.0, X.Im);
-  return {::log(L), ::atan2(X.Im, X.Re + 1.0)};
-}
-
-Cx cexp(Cx X) {
-  double A = ::exp(X.Re);
-  return {A * ::cos(X.Im), A * ::sin(X.Im)};
-}
-
-Cx cexpm1(Cx X) {
-  double A = ::sin(X.Im / 2);
-  double B = ::exp(X.Re);
-  return {::expm1(X.Re) * ::cos(X.Im) - 2 * A * A, B * ::sin(X.Im)};
-}
-
-/// numexpr's 0.434294481903251827651128918916605082294397 and
-/// 1.44269504088896340735992468100189213742664, rounded to double.
-constexpr double Log10E = 0.434294481903251827651128918916605082294397;
-constexpr double Log2E = 1.44269504088896340735992468100189213742664;
-
-Cx cscaledLog(Cx X, double K) {
-  Cx L = clog(X);
-  return {L.Re * K, L.Im * K};
-}
-
-Cx cpow(Cx A, Cx B) {
-  if (B.Re == 0.0 && B.Im == 0.0)
-    return One;
-  if (A.Re == 0.0 && A.Im == 0.0)
-    return {0.0, 0.0};
-  // Integral real exponents below 100 in magnitude: binary powering, the
-  // accumulator multiplied by each set bit's power, then 1 / z^|n| for
-  // n < 0. (numexpr converts B.Re to an integer first; this range test is
-  // the same set of exponents without converting NaN or huge values.)
-  if (B.Im == 0 && B.Re > -100 && B.Re < 100 && B.Re == ::trunc(B.Re)) {
-    int64_t N = (int64_t)B.Re;
-    if (N < 0)
-      N = -N;
-    Cx Acc = One, P = A;
-    for (int64_t Mask = 1;; Mask <<= 1) {
-      if (N & Mask)
-        Acc = mul(Acc, P);
-      if (N < Mask << 1)
-        break;
-      P = mul(P, P);
-    }
-    return B.Re < 0 ? quot(One, Acc) : Acc;
-  }
-  return cexp(mul(clog(A), B));
-}
-
-Cx cacos(Cx X) {
-  Cx R = csqrt(sub(One, mul(X, X)));
-  return neg(timesI(clog(add(X, timesI(R)))));
-}
-
-Cx cacosh(Cx X) {
-  Cx T = csqrt(add(X, One));
-  Cx R = csqrt(sub(X, One));
-  return clog(add(X, mul(T, R)));
-}
 
 Cx casin(Cx X) {
   Cx IX = timesI(X);
@@ -147,41 +262,48 @@ Cx catanh(Cx X) {
 }
 
 Cx ccos(Cx X) {
-  return {::cos(X.Re) * ::cosh(X.Im), -::sin(X.Re) * ::sinh(X.Im)};
+  SC T = sinCos(X.Re);
+  return {MUL(libm().Cosh(X.Im), T.C), MUL(-T.S, libm().Sinh(X.Im))};
 }
 Cx ccosh(Cx X) {
-  return {::cos(X.Im) * ::cosh(X.Re), ::sin(X.Im) * ::sinh(X.Re)};
+  SC T = sinCos(X.Im);
+  return {MUL(libm().Cosh(X.Re), T.C), MUL(libm().Sinh(X.Re), T.S)};
 }
 Cx csin(Cx X) {
-  return {::sin(X.Re) * ::cosh(X.Im), ::cos(X.Re) * ::sinh(X.Im)};
+  SC T = sinCos(X.Re);
+  return {MUL(libm().Cosh(X.Im), T.S), MUL(libm().Sinh(X.Im), T.C)};
 }
 Cx csinh(Cx X) {
-  return {::cos(X.Im) * ::sinh(X.Re), ::sin(X.Im) * ::cosh(X.Re)};
+  SC T = sinCos(X.Im);
+  return {MUL(libm().Sinh(X.Re), T.C), MUL(libm().Cosh(X.Re), T.S)};
 }
 
 /// tan and tanh share a shape: the part along the hyperbolic axis
 /// saturates to +-1 past |20|, where sinh/cosh would overflow.
 double saturating(double H, double Denom) {
   if (H > 20)
-    return 1.0 / (1.0 + ::exp(-4 * H));
+    return 1.0 / ADD(1.0, libm().Exp(H * -4.0));
   if (H < -20)
-    return -1.0 / (1.0 + ::exp(4 * H));
-  return ::sinh(2 * H) / Denom;
+    return -1.0 / ADD(1.0, libm().Exp(H * 4.0));
+  return libm().Sinh(H + H) / Denom;
 }
 
 Cx ctan(Cx X) {
-  double Denom = ::cos(2 * X.Re) + ::cosh(2 * X.Im);
+  SC T = sinCos(X.Re + X.Re);
+  double Denom = ADD(T.C, libm().Cosh(X.Im + X.Im));
   double Im = saturating(X.Im, Denom);
-  return {::sin(2 * X.Re) / Denom, Im};
+  return {T.S / Denom, Im};
 }
 
 Cx ctanh(Cx X) {
-  double Denom = ::cosh(2 * X.Re) + ::cos(2 * X.Im);
+  double Ch = libm().Cosh(X.Re + X.Re);
+  SC T = sinCos(X.Im + X.Im);
+  double Denom = ADD(Ch, T.C);
   double Re = saturating(X.Re, Denom);
-  return {Re, ::sin(2 * X.Im) / Denom};
+  return {Re, T.S / Denom};
 }
 
-Cx cabs(Cx X) { return {::sqrt(X.Re * X.Re + X.Im * X.Im), 0.0}; }
+Cx cabs(Cx X) { return {::sqrt(ADD(X.Re * X.Re, X.Im * X.Im)), 0.0}; }
 
 Cx csign(Cx X) {
   // numexpr writes NaN into its (aliased) result and then divides it by
@@ -246,25 +368,6 @@ static void nejit_ne_c_pow(double ARe, double AIm, double BRe, double BIm,
 
 } // extern "C"
 
-namespace {
-
-/// libm's Name at the symbol version numexpr's and numpy's wheels link: they
-/// are built on the oldest supported glibc (manylinux), so they call the
-/// x86-64 baseline versions (log@GLIBC_2.2.5), which glibc keeps as
-/// wrappers with the old error handling; their NaNs differ in sign from the
-/// newer default versions' (log(-1) is +NaN there, -NaN in log@GLIBC_2.29).
-/// Elsewhere (another libc or architecture) the default version, Fallback.
-void *baselineVersion(const char *Name, void *Fallback) {
-#if defined(__x86_64__) && defined(__GLIBC__)
-  static void *const Libm = dlopen("libm.so.6", RTLD_NOW | RTLD_LOCAL);
-  if (Libm)
-    if (void *Old = dlvsym(Libm, Name, "GLIBC_2.2.5"))
-      return Old;
-#endif
-  return Fallback;
-}
-
-} // namespace
 
 namespace nejit::runtime {
 
@@ -277,14 +380,14 @@ std::vector<std::pair<const char *, void *>> libmHelpers() {
   // numexpr's functions.hpp calls them on Linux.
 #define NEJIT_LIBM1(Name)                                                      \
   {"nejit_libm_" #Name,                                                        \
-   baselineVersion(#Name, (void *)static_cast<D1>(&::Name))},                  \
+   wheelVersion(#Name, (void *)static_cast<D1>(&::Name))},                  \
       {"nejit_libm_" #Name "f",                                                \
-       baselineVersion(#Name "f", (void *)static_cast<F1>(&::Name##f))}
+       wheelVersion(#Name "f", (void *)static_cast<F1>(&::Name##f))}
 #define NEJIT_LIBM2(Name)                                                      \
   {"nejit_libm_" #Name,                                                        \
-   baselineVersion(#Name, (void *)static_cast<D2>(&::Name))},                  \
+   wheelVersion(#Name, (void *)static_cast<D2>(&::Name))},                  \
       {"nejit_libm_" #Name "f",                                                \
-       baselineVersion(#Name "f", (void *)static_cast<F2>(&::Name##f))}
+       wheelVersion(#Name "f", (void *)static_cast<F2>(&::Name##f))}
 #define NEJIT_NE(Name) {"nejit_ne_c_" #Name, (void *)&nejit_ne_c_##Name}
   return {
       NEJIT_LIBM1(sin),      NEJIT_LIBM1(cos),     NEJIT_LIBM1(tan),
