@@ -245,8 +245,10 @@ Cx casin(Cx X) {
 }
 
 Cx casinh(Cx X) {
-  Cx R = csqrt(add(One, mul(X, X)));
-  return clog(add(R, X));
+  Cx Sq = csquare(X);
+  Cx Q = csqrt({Sq.Re + 1.0, Sq.Im + 0.0});
+  // sqrt(...) + x, compiled as x + sqrt(...).
+  return clog({ADD(X.Re, Q.Re), ADD(X.Im, Q.Im)});
 }
 
 Cx catan(Cx X) {
