@@ -4,12 +4,17 @@ reference) vs numexpr 2.14.2, which calls the same C library functions.
 
     PYTHONPATH=bindings/python .venv/bin/python bench/bench_libm.py [--threads 1,2] [--runs R] [--size 1e6]
 
-Median of R runs each after a warm-up (which also compiles), nejit and
-numexpr at the same thread count, results into a preallocated `out`.
+After a warm-up (which also compiles), R rounds; each round times nejit
+libm, nejit Sleef and numexpr once each, in an order that rotates from
+round to round (so that a burst of load from other processes falls on all
+three alike); the table gives each one's median over the rounds. nejit and
+numexpr run at the same thread count, results into a preallocated `out`.
+The load average is printed before and after.
 Every libm result is checked to be numexpr's bytes before it is timed.
 Prints a markdown table in ms.
 """
 import argparse
+import os
 import statistics
 import time
 
@@ -28,14 +33,17 @@ EXPRS = [
 ]
 
 
-def median_ms(fn, runs):
-    fn()
-    ts = []
-    for _ in range(runs):
-        t = time.perf_counter()
+def interleaved_medians_ms(fns, runs):
+    for fn in fns:
         fn()
-        ts.append(time.perf_counter() - t)
-    return statistics.median(ts) * 1e3
+    ts = [[] for _ in fns]
+    for r in range(runs):
+        for k in range(len(fns)):
+            i = (k + r) % len(fns)
+            t = time.perf_counter()
+            fns[i]()
+            ts[i].append(time.perf_counter() - t)
+    return [statistics.median(t) * 1e3 for t in ts]
 
 
 def main():
@@ -46,7 +54,8 @@ def main():
     args = ap.parse_args()
     n = int(args.size)
     rng = np.random.default_rng(0)
-    print(f"n={n:.0e} runs={args.runs} (median ms)")
+    print(f"n={n:.0e} runs={args.runs} (median ms), load average "
+          f"{os.getloadavg()[0]:.2f}")
     print("| expr | dtype | threads | nejit libm | nejit sleef | numexpr "
           "| libm speed-up vs numexpr |")
     print("|---|---|---|---|---|---|---|")
@@ -63,14 +72,16 @@ def main():
             want = ne.evaluate(expr, local_dict=env)
             got = nejit.evaluate(expr, local_dict=env, backend="libm")
             assert got.tobytes() == want.tobytes(), expr
-            t_libm = median_ms(lambda: nejit.evaluate(
-                expr, local_dict=env, out=out, backend="libm"), args.runs)
-            t_sleef = median_ms(lambda: nejit.evaluate(
-                expr, local_dict=env, out=out, backend="sleef"), args.runs)
-            t_ne = median_ms(lambda: ne.evaluate(
-                expr, local_dict=env, out=out), args.runs)
+            t_libm, t_sleef, t_ne = interleaved_medians_ms([
+                lambda: nejit.evaluate(expr, local_dict=env, out=out,
+                                       backend="libm"),
+                lambda: nejit.evaluate(expr, local_dict=env, out=out,
+                                       backend="sleef"),
+                lambda: ne.evaluate(expr, local_dict=env, out=out)],
+                args.runs)
             print(f"| {expr} | {dt} | {th} | {t_libm:.2f} | {t_sleef:.2f} "
                   f"| {t_ne:.2f} | {t_ne / t_libm:.2f}x |", flush=True)
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
