@@ -69,9 +69,15 @@ enum class Accuracy : uint8_t { High, Low, Fast };
 ///    NEJIT_VML=0;
 ///  - Sleef: always Sleef;
 ///  - VML: VML for every function it covers (compile() throws Error when MKL
-///    cannot be loaded; dis() prints the code without loading MKL).
+///    cannot be loaded; dis() prints the code without loading MKL);
+///  - Libm: the C library's scalar function per element, the one numexpr
+///    2.14.2 calls (sin for float64, sinf for float32), and numexpr's own
+///    complex formulas over them: results bit-identical to numexpr's (and,
+///    for real functions, numpy's) on the same machine; slower than Sleef.
+/// Auto becomes Libm, Sleef or VML when the environment variable
+/// NEJIT_MATH_BACKEND says libm, sleef or vml.
 /// A kernel that calls VML runs as a loop over cache-sized blocks.
-enum class MathBackend : uint8_t { Auto, Sleef, VML };
+enum class MathBackend : uint8_t { Auto, Sleef, VML, Libm };
 /// numexpr's `optimization=` keyword: only Aggressive expands powers.
 enum class Optimization : uint8_t { None, Moderate, Aggressive };
 

@@ -13,6 +13,10 @@
 
 #include "llvm/Config/llvm-config.h"
 
+#include <cctype>
+#include <cstdlib>
+#include <gnu/libc-version.h>
+
 #ifndef NEJIT_VERSION_STRING
 #define NEJIT_VERSION_STRING "0.0.0"
 #endif
@@ -78,6 +82,33 @@ int setVmlNumThreads(int N) {
   return Old;
 }
 int getVmlNumThreads() { return runtime::vmlNumThreads(); }
+
+namespace internal {
+
+MathBackend envMathBackend() {
+  static const MathBackend B = [] {
+    const char *V = std::getenv("NEJIT_MATH_BACKEND");
+    if (!V)
+      return MathBackend::Auto;
+    std::string T(V);
+    for (char &C : T)
+      C = (char)std::tolower((unsigned char)C);
+    if (T == "libm")
+      return MathBackend::Libm;
+    if (T == "sleef")
+      return MathBackend::Sleef;
+    if (T == "vml")
+      return MathBackend::VML;
+    return MathBackend::Auto;
+  }();
+  return B;
+}
+
+std::string libmVersion() {
+  return std::string("glibc ") + gnu_get_libc_version();
+}
+
+} // namespace internal
 
 const char *version() { return NEJIT_VERSION_STRING; }
 

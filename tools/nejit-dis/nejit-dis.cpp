@@ -2,7 +2,7 @@
 /// \file
 /// nejit-dis [--emit=ast|ir|opt-ir|kernel-ir|llvm|opt-llvm|asm]
 ///           [--sig a:f8,b:i4,s:S5]
-///           [--accuracy=high|low|fast] [--backend=auto|sleef|vml]
+///           [--accuracy=high|low|fast] [--backend=auto|sleef|vml|libm]
 ///           [--optimization=none|moderate|aggressive] [-O0..-O3]
 ///           [--mcpu=CPU] [--mattr=+f1,-f2] [--layout=CODES] EXPR
 /// --layout picks the kernel variant to print: one code per operand, output
@@ -30,7 +30,7 @@ static int usage(const char *Msg) {
       "nejit-dis: %s\n"
       "usage: nejit-dis [--emit=ast|ir|opt-ir|kernel-ir|llvm|opt-llvm|asm] "
       "[--sig NAME:DTYPE,...] [--accuracy=high|low|fast]\n"
-      "                 [--backend=auto|sleef|vml]\n"
+      "                 [--backend=auto|sleef|vml|libm]\n"
       "                 [--optimization=none|moderate|aggressive] "
       "[-O0..-O3] [--mcpu=CPU] [--mattr=FEATURES] [--version]\n"
       "                 [--layout=c|b|s|n per operand, output first] "
@@ -111,8 +111,10 @@ int main(int Argc, char **Argv) {
         Opts.Backend = MathBackend::Sleef;
       else if (*V == "vml")
         Opts.Backend = MathBackend::VML;
+      else if (*V == "libm")
+        Opts.Backend = MathBackend::Libm;
       else
-        return usage("backend must be auto, sleef or vml");
+        return usage("backend must be auto, sleef, vml or libm");
     } else if (auto V = Value("--optimization")) {
       if (*V == "none")
         Opts.Opt = Optimization::None;

@@ -66,7 +66,7 @@ _OPTIMIZATIONS = ("none", "moderate", "aggressive")
 _ACCURACIES = {"high": 0, "low": 1, "fast": 2}
 
 
-_BACKENDS = {"auto": 0, "sleef": 1, "vml": 2}
+_BACKENDS = necompiler._BACKEND_CODES
 
 
 def compile(expr, signature, *, optimization="aggressive", accuracy=None,
@@ -83,7 +83,10 @@ def compile(expr, signature, *, optimization="aggressive", accuracy=None,
     set_vml_accuracy_mode); ``opt_level`` is LLVM's, 0..3; ``backend`` is
     the math library for transcendental functions: 'auto' (VML where it
     measured better on this CPU and MKL is available, see docs/accuracy.md),
-    'sleef', or 'vml' (every function VML covers; RuntimeError without MKL).
+    'sleef', 'vml' (every function VML covers; RuntimeError without MKL),
+    or 'libm' (the C library's functions and numexpr's complex formulas:
+    bit-identical to numexpr; docs/accuracy.md). NEJIT_MATH_BACKEND=libm
+    (or sleef, vml) makes that the choice of 'auto'.
 
     The kernel is callable with arrays positionally or by name (keywords
     out=, order='K', casting='safe'), has ``result_dtype`` (a numpy dtype),
@@ -110,7 +113,8 @@ def compile(expr, signature, *, optimization="aggressive", accuracy=None,
     else:
         raise ValueError("accuracy must be one of None, 'high', 'low', 'fast'")
     if backend not in _BACKENDS:
-        raise ValueError("backend must be one of 'auto', 'sleef', 'vml'")
+        raise ValueError(
+            "backend must be one of 'auto', 'sleef', 'vml', 'libm'")
     return _nejit.compile(expr, sig, accuracy=acc,
                           optimization=_OPTIMIZATIONS.index(optimization),
                           opt_level=int(opt_level),
