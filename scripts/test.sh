@@ -144,6 +144,10 @@ PANDAS_SUITE=bindings/python/tests/run_pandas_suite.py
 if [[ -f "$PANDAS_SUITE" ]]; then
   run pandas-suite "$PY" "$PANDAS_SUITE"
   SUMMARY[pandas-suite]="$(grep -v '^[[:space:]]*$' "$LOGS/pandas-suite.log" | grep -v '^==== ' | tail -n 1)"
+  # Again with the libm backend (NEJIT_MATH_BACKEND=libm), whose results are
+  # numexpr's bits: here even the default mode's 1-ULP exceptions must pass.
+  run pandas-suite-libm "$PY" "$PANDAS_SUITE" --libm
+  SUMMARY[pandas-suite-libm]="$(grep -v '^[[:space:]]*$' "$LOGS/pandas-suite-libm.log" | grep -v '^==== ' | tail -n 1 | sed 's/^pandas-suite:/pandas-suite (libm):/')"
 fi
 
 # --- summary -----------------------------------------------------------------
@@ -155,7 +159,7 @@ else
 fi
 # The runners' own summary lines come last, pytest's at the very end, so the
 # output closes on a line a CI log reader knows ("N passed in Xs").
-for name in ctest lit numexpr-suite numexpr-suite-jit random-interp random-jit "${LEVELS_RUN[@]}" pandas-suite sanitizers fuzz pytest; do
+for name in ctest lit numexpr-suite numexpr-suite-jit random-interp random-jit "${LEVELS_RUN[@]}" pandas-suite pandas-suite-libm sanitizers fuzz pytest; do
   [[ -v "SUMMARY[$name]" ]] || continue
   if [[ -n "${SUMMARY[$name]}" ]]; then
     printf '%s\n' "${SUMMARY[$name]}"
