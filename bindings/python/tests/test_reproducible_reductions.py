@@ -190,8 +190,15 @@ def fold_bound(n, u, lanes=2):
 @pytest.mark.parametrize("n", [1000, 100_003, 3_000_017])
 def test_sum_within_stated_bound_of_fsum(dtype, n, restore):
     rng = np.random.default_rng(n)
-    # Mixed signs and magnitudes: cancellation makes the bound matter.
-    x = (rng.standard_normal(n) * np.exp(rng.uniform(-8, 8, n))).astype(dtype)
+    # Mixed signs and magnitudes (cancellation), and one sign only, where a
+    # long serial chain's errors add up rather than cancel.
+    mixed = rng.standard_normal(n) * np.exp(rng.uniform(-8, 8, n))
+    for x in (mixed.astype(dtype), np.full(n, 0.1, dtype),
+              (1 + rng.random(n)).astype(dtype)):
+        check_sum(x, dtype, n)
+
+
+def check_sum(x, dtype, n):
     u = float(np.finfo(dtype).eps) / 2
     exact = math.fsum(x.astype(np.float64).tolist())
     absum = math.fsum(np.abs(x.astype(np.float64)).tolist())
