@@ -10,6 +10,10 @@
 /// semantics x86 code generation gives LLVM's minnum/maxnum (a NaN
 /// accumulator takes the new value; a NaN new value is skipped; of two equal
 /// values the accumulator is kept).
+///
+/// This is the in-call half of a reduction's order; the other half, which
+/// elements each call gets and how calls' results join, is the runtime's
+/// (Runtime/ReduceChunker.h) and the same for both tiers.
 //===----------------------------------------------------------------------===//
 #ifndef NEJIT_INTERP_REDUCE_H
 #define NEJIT_INTERP_REDUCE_H
