@@ -82,6 +82,18 @@ std::vector<KernelEmitter::OutputPlan> KernelEmitter::planOutputs() const {
                          : OutputPlan::Store;
     P.Operands = {0};
     P.Components = {R.Type};
+    // A float sum folds its call's elements with Neumaier's compensation,
+    // so that a call's result is within an ulp of its exact sum whatever
+    // its length (docs/accuracy.md: the runtime's blocks then join in a
+    // tree, and the whole sum stays within numpy's pairwise bound).
+    if (R.Reduce && R.Op == Opcode::Sum &&
+        (R.Type == DType::Float32 || R.Type == DType::Float64 ||
+         R.Type == DType::Complex128)) {
+      P.A = OutputPlan::Compensated;
+      P.Operands = {0, 0};
+      P.Components = {R.Type, R.Type};
+      P.ValueSlot = true;
+    }
     return {P};
   }
   std::vector<OutputPlan> Plans;
@@ -202,7 +214,9 @@ KernelEmitter::foldLanes(const std::vector<OutputPlan> &Outs,
     VF = 1;
     std::vector<Val> Prev;
     for (size_t C = 0; C < N; ++C)
-      Prev.push_back(loadScalarAt(Base[P.Operands[C]], P.Components[C]));
+      Prev.push_back(P.ValueSlot && C
+                         ? stateIdentity(P)[C]
+                         : loadScalarAt(Base[P.Operands[C]], P.Components[C]));
     std::vector<Val> Joined = stateCombine(P, Prev, H);
     std::copy(Joined.begin(), Joined.end(), Out.begin() + P.First);
   }
@@ -213,7 +227,11 @@ KernelEmitter::foldLanes(const std::vector<OutputPlan> &Outs,
 void KernelEmitter::storeFolded(const std::vector<OutputPlan> &Outs,
                                 const State &S) {
   for (const OutputPlan &P : Outs)
-    if (P.M == OutputPlan::Fold)
+    if (P.M == OutputPlan::Fold && P.ValueSlot)
+      storeScalarAt(Base[P.Operands[0]],
+                    compensatedValue(S[P.First], S[P.First + 1]),
+                    P.Components[0], 0, 0);
+    else if (P.M == OutputPlan::Fold)
       for (size_t C = 0; C < P.Components.size(); ++C)
         storeScalarAt(Base[P.Operands[C]], S[P.First + C], P.Components[C], 0,
                       0);
@@ -241,6 +259,18 @@ std::vector<Val> KernelEmitter::stateIdentity(const OutputPlan &P) {
   }
   }
   return {};
+}
+
+Val KernelEmitter::compensatedValue(Val S, Val C) {
+  // As Runtime/States.cpp: the compensation means nothing once the sum is
+  // no longer finite.
+  auto Part = [&](Value *Sp, Value *Cp) -> Value * {
+    Value *Finite = B.CreateFCmpOLT(
+        intrinsic(Intrinsic::fabs, {Sp}),
+        ConstantFP::getInfinity(Sp->getType()->getScalarType()));
+    return B.CreateSelect(Finite, B.CreateFAdd(Sp, Cp), Sp);
+  };
+  return {Part(S.V, C.V), S.Im ? Part(S.Im, C.Im) : nullptr};
 }
 
 std::pair<Value *, Value *> KernelEmitter::compensatedAdd(Value *S, Value *C,

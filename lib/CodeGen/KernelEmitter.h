@@ -183,6 +183,9 @@ private:
     std::vector<unsigned> Operands; ///< kernel operand per state component
     std::vector<DType> Components;
     unsigned First = 0; ///< Fold: its first entry in the loops' state
+    /// A Compensated fold whose memory is one value (the one-kernel ABI's
+    /// accumulator): read as (value, 0), written as value + compensation.
+    bool ValueSlot = false;
   };
   using State = std::vector<Val>;
   /// Where a loop left its fold accumulators (empty unless it folds).
@@ -301,6 +304,8 @@ private:
                                 std::vector<Val> Bv);
   /// Neumaier's step: (S, C) + X.
   std::pair<Value *, Value *> compensatedAdd(Value *S, Value *C, Value *X);
+  /// A compensated sum's value: S + C while S is finite, else S.
+  Val compensatedValue(Val S, Val C);
   /// Chan's combination of two (count, mean, M2) states (scalars).
   std::vector<Val> chanCombine(const std::vector<Val> &A,
                                const std::vector<Val> &Bv, bool Complex);

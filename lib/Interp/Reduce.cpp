@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#include <vector>
 
 namespace nejit::interp {
 
@@ -132,6 +133,90 @@ template <typename T> struct Ops {
   }
 };
 
+/// Float sums: each lane a Neumaier (sum, compensation) pair of Part (the
+/// real type; a complex element is two parts side by side), as CodeGen's
+/// Compensated fold with a value slot: the same steps, lanes joined in the
+/// same tree, the entry value joined as (value, 0), then the scalar tail,
+/// then value + compensation while the sum is finite.
+template <typename Part, int Parts> struct CompensatedSum {
+  static constexpr size_t CompOffset = sizeof(LaneAccumulator) / 2;
+  struct Pair {
+    Part S, C;
+  };
+  /// CodeGen's compensatedAdd: S += X, C += the rounding error of S + X.
+  static void add(Pair &A, Part X) {
+    Part T = A.S + X;
+    Part E = std::fabs(A.S) >= std::fabs(X) ? (A.S - T) + X : (X - T) + A.S;
+    A.C = A.C + E;
+    A.S = T;
+  }
+  /// CodeGen's Compensated stateCombine.
+  static Pair join(Pair A, Pair B) {
+    Pair J{A.S, Part(0)};
+    add(J, B.S);
+    return {J.S, (A.C + B.C) + J.C};
+  }
+  static Part *sums(LaneAccumulator &A) {
+    return reinterpret_cast<Part *>(A.Bytes);
+  }
+  static Part *comps(LaneAccumulator &A) {
+    return reinterpret_cast<Part *>(A.Bytes + CompOffset);
+  }
+  static void init(LaneAccumulator &A, unsigned VF) {
+    for (unsigned I = 0; I < VF * Parts; ++I)
+      sums(A)[I] = comps(A)[I] = Part(0);
+  }
+  static void fold(LaneAccumulator &A, unsigned VF, const char *X, int64_t N) {
+    Part *S = sums(A), *C = comps(A);
+    for (int64_t I = 0; I < N * Parts; I += VF * Parts)
+      for (unsigned K = 0; K < VF * Parts; ++K) {
+        Pair P{S[K], C[K]};
+        add(P, load<Part>(X + (I + K) * sizeof(Part)));
+        S[K] = P.S;
+        C[K] = P.C;
+      }
+  }
+  static void finish(const LaneAccumulator &A, unsigned VF, char *Acc,
+                     const char *Tail, int64_t TailN) {
+    auto &L = const_cast<LaneAccumulator &>(A);
+    for (int Q = 0; Q < Parts; ++Q) {
+      std::vector<Pair> Level;
+      for (unsigned K = 0; K < VF; ++K)
+        Level.push_back({sums(L)[K * Parts + Q], comps(L)[K * Parts + Q]});
+      while (Level.size() > 1) {
+        std::vector<Pair> Up;
+        for (size_t K = 0; K + 1 < Level.size(); K += 2)
+          Up.push_back(join(Level[K], Level[K + 1]));
+        if (Level.size() % 2)
+          Up.push_back(Level.back());
+        Level = std::move(Up);
+      }
+      char *Out = Acc + Q * sizeof(Part);
+      Pair P = join({load<Part>(Out), Part(0)}, Level[0]);
+      for (int64_t I = 0; I < TailN; ++I)
+        add(P, load<Part>(Tail + (I * Parts + Q) * sizeof(Part)));
+      store<Part>(Out, std::isfinite(P.S) ? P.S + P.C : P.S);
+    }
+  }
+};
+
+/// The compensated float sum for T, or false when T's sum is plain.
+template <typename Fn> bool dispatchCompensated(ir::Opcode Op, DType T,
+                                                Fn &&F) {
+  if (Op != ir::Opcode::Sum)
+    return false;
+  switch (T) {
+  case DType::Float32:
+    return F(CompensatedSum<float, 1>()), true;
+  case DType::Float64:
+    return F(CompensatedSum<double, 1>()), true;
+  case DType::Complex128:
+    return F(CompensatedSum<double, 2>()), true;
+  default:
+    return false;
+  }
+}
+
 /// Calls F(Ops<T>(), std::integral_constant<Opcode, Op>()) for the C++
 /// type of T and the reduction Op.
 template <typename Fn> void dispatch(ir::Opcode Op, DType T, Fn &&F) {
@@ -183,6 +268,8 @@ bool canReduce(ir::Opcode Op, DType T) {
 }
 
 void initLanes(LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF) {
+  if (dispatchCompensated(Op, T, [&](auto C) { C.init(A, VF); }))
+    return;
   dispatch(Op, T, [&](auto O, auto K) {
     decltype(O)::template init<decltype(K)::value>(A, VF);
   });
@@ -190,6 +277,8 @@ void initLanes(LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF) {
 
 void foldLanes(LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF,
                const char *X, int64_t N) {
+  if (dispatchCompensated(Op, T, [&](auto C) { C.fold(A, VF, X, N); }))
+    return;
   dispatch(Op, T, [&](auto O, auto K) {
     decltype(O)::template fold<decltype(K)::value>(A, VF, X, N);
   });
@@ -197,6 +286,9 @@ void foldLanes(LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF,
 
 void finishLanes(const LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF,
                  char *Acc, const char *Tail, int64_t TailN) {
+  if (dispatchCompensated(
+          Op, T, [&](auto C) { C.finish(A, VF, Acc, Tail, TailN); }))
+    return;
   dispatch(Op, T, [&](auto O, auto K) {
     decltype(O)::template finish<decltype(K)::value>(A, VF, Acc, Tail, TailN);
   });

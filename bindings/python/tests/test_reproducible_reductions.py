@@ -173,41 +173,82 @@ def test_result_does_not_depend_on_the_run_of_threads_for_odd_sizes(restore):
 
 # --- accuracy against math.fsum ---------------------------------------------
 
-# docs/accuracy.md: a sum over a line of n elements folded in blocks of B
-# (4096) elements by V lanes is off by at most
-#     (ceil(B / V) + 2 V + ceil(log2(ceil(n / B)))) * u * sum(|x|)
-# (u the unit roundoff), V >= 2 on every x86-64 level nejit runs.
+# docs/accuracy.md: a float sum along lines of at least B (4096) elements
+# is folded per block with Neumaier's compensation (within 2 units of the
+# block's sum, plus a term in u^2), and the blocks join in a tree of depth
+# ceil(log2(blocks)):
+#     |computed - exact| <= ((2 + ceil(log2(blocks))) u + 4 B u^2) sum(|x|)
+# numpy's pairwise sum: about (16 + 3 + ceil(log2(n / 128))) u sum(|x|).
 BLOCK = 4096
 
 
-def fold_bound(n, u, lanes=2):
-    chain = min(n, math.ceil(BLOCK / lanes)) + 2 * lanes
+def nejit_bound(n, u):
     blocks = max(1, math.ceil(n / BLOCK))
-    return (chain + math.ceil(math.log2(blocks))) * u
+    return (2 + math.ceil(math.log2(blocks))) * u + 4 * BLOCK * u * u
+
+
+def numpy_bound(n, u):
+    return (16 + 3 + max(0, math.ceil(math.log2(n / 128)))) * u
+
+
+def inputs(n, dtype):
+    rng = np.random.default_rng(n)
+    # Mixed signs and magnitudes (cancellation), and one sign only, where a
+    # long serial chain's errors add up rather than cancel.
+    mixed = rng.standard_normal(n) * np.exp(rng.uniform(-8, 8, n))
+    return (mixed.astype(dtype), np.full(n, 0.1, dtype),
+            (1 + rng.random(n)).astype(dtype))
+
+
+def exact_sums(x, axis=None):
+    """math.fsum of x and of |x| (float64 values: float32 converts exactly)."""
+    x = np.asarray(x, np.float64)
+    if axis is None:
+        return (math.fsum(x.ravel().tolist()),
+                math.fsum(np.abs(x).ravel().tolist()))
+    lines = np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis])
+    return ([math.fsum(r.tolist()) for r in lines],
+            [math.fsum(np.abs(r).tolist()) for r in lines])
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("n", [1000, 100_003, 3_000_017])
 def test_sum_within_stated_bound_of_fsum(dtype, n, restore):
-    rng = np.random.default_rng(n)
-    # Mixed signs and magnitudes (cancellation), and one sign only, where a
-    # long serial chain's errors add up rather than cancel.
-    mixed = rng.standard_normal(n) * np.exp(rng.uniform(-8, 8, n))
-    for x in (mixed.astype(dtype), np.full(n, 0.1, dtype),
-              (1 + rng.random(n)).astype(dtype)):
-        check_sum(x, dtype, n)
-
-
-def check_sum(x, dtype, n):
     u = float(np.finfo(dtype).eps) / 2
-    exact = math.fsum(x.astype(np.float64).tolist())
-    absum = math.fsum(np.abs(x.astype(np.float64)).tolist())
+    assert nejit_bound(n, u) <= numpy_bound(n, u)
+    for x in inputs(n, dtype):
+        exact, absum = exact_sums(x)
+        for t in (1, 2):
+            ne.set_num_threads(t)
+            got = float(ne.evaluate("sum(x)", local_dict={"x": x}))
+            assert abs(got - exact) <= nejit_bound(n, u) * absum, (t, got)
+            # mean: the plan's compensated sum, one more rounding.
+            got = float(ne.evaluate("mean(x)", local_dict={"x": x}))
+            assert abs(got - exact / n) <= (
+                3 * u * abs(exact) + 8 * n * u * u * absum) / n, (t, got)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_axis_sums_within_stated_bounds(dtype, restore):
+    u = float(np.finfo(dtype).eps) / 2
+    rows, cols = 5, 200_003
+    x = inputs(rows * cols, dtype)[2].reshape(rows, cols)
     for t in (1, 2):
         ne.set_num_threads(t)
-        got = float(ne.evaluate("sum(x)", local_dict={"x": x}))
-        assert abs(got - exact) <= fold_bound(n, u) * absum, (t, got, exact)
-        # The plan's sums (mean among them) are compensated: within a few
-        # units of the exact mean.
-        got = float(ne.evaluate("mean(x)", local_dict={"x": x}))
-        assert abs(got - exact / n) <= (
-            3 * u * abs(exact) + 8 * n * u * u * absum) / n, (t, got)
+        # Each row is a line folded in blocks: the fold's bound.
+        exact, absum = exact_sums(x, axis=1)
+        got = ne.evaluate("sum(x, axis=1)", local_dict={"x": x})
+        for g, e, a in zip(got.tolist(), exact, absum):
+            assert abs(g - e) <= nejit_bound(cols, u) * a
+        # A Fortran-ordered copy reduced along axis 0: the same lines.
+        got = ne.evaluate("sum(y, axis=0)",
+                          local_dict={"y": np.asfortranarray(x.T)})
+        for g, e, a in zip(got.tolist(), exact, absum):
+            assert abs(g - e) <= nejit_bound(cols, u) * a
+        # A C-ordered matrix along axis 0: rows added in order, as numpy
+        # adds them: (n - 1) u sum(|x|).
+        y = np.ascontiguousarray(x.T)
+        exact0, absum0 = exact_sums(y, axis=0)
+        got = ne.evaluate("sum(y, axis=0)", local_dict={"y": y})
+        for g, e, a in zip(got.tolist(), exact0, absum0):
+            assert abs(g - e) <= (cols - 1) * u * a
