@@ -9,7 +9,10 @@
 /// products, numexpr's complex product formula, and min/max with the
 /// semantics x86 code generation gives LLVM's minnum/maxnum (a NaN
 /// accumulator takes the new value; a NaN new value is skipped; of two equal
-/// values the accumulator is kept).
+/// values the accumulator is kept). A float sum instead keeps a Neumaier
+/// (sum, compensation) pair per lane, joins the lanes in a tree, then the
+/// accumulator as (value, 0), then the tail, and stores value +
+/// compensation, as CodeGen's Compensated fold with a value slot does.
 ///
 /// This is the in-call half of a reduction's order; the other half, which
 /// elements each call gets and how calls' results join, is the runtime's
