@@ -3,12 +3,12 @@
 /// What a kernel does with each output at each index: store it, or update
 /// a reduction's accumulator state. Three algorithms: Plain (one value and
 /// combine(): prod/min/max, any/all, integer sums, and a numexpr sum that
-/// accumulates along the loop), Compensated (also a numexpr float sum's
-/// fold, whose one-value accumulator is read as (value, 0) and written as
-/// value + compensation),
-/// (Neumaier's sum with a running compensation: the error of a float sum is
-/// bounded by a few ulps of the sum of magnitudes whatever the length, where
-/// numpy's pairwise summation grows with log n) and Welford (count, mean,
+/// accumulates along the loop), Compensated (Neumaier's sum with a running
+/// compensation: the error of a float sum is bounded by a few ulps of the
+/// sum of magnitudes whatever the length, where numpy's pairwise summation
+/// grows with log n; also a numexpr float sum's fold, whose one-value
+/// accumulator is read as (value, 0) and written as value + compensation)
+/// and Welford (count, mean,
 /// M2; lanes and partial states join with Chan's formula). The runtime's
 /// identity/combine/finish (Runtime/States.cpp) mirror these exactly.
 //===----------------------------------------------------------------------===//
