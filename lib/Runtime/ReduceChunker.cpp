@@ -5,8 +5,9 @@
 //===----------------------------------------------------------------------===//
 #include "Runtime/ReduceChunker.h"
 
+#include "llvm/ADT/SmallVector.h"
+
 #include <algorithm>
-#include <vector>
 
 namespace nejit::runtime {
 
@@ -64,7 +65,9 @@ void foldBlocks(const FoldTask &T, llvm::ArrayRef<int64_t> Base, char *Into,
   BlockPlan Plan(T.Red);
   size_t NOps = T.Data.size();
   int64_t Blocks = Plan.count();
-  std::vector<char> States((size_t)Blocks * T.StateBytes);
+  // Inline for a few blocks: a reduction per output element must not
+  // allocate.
+  llvm::SmallVector<char, 512> States((size_t)Blocks * T.StateBytes);
   DimVector Inner(NOps);
   for (size_t K = 0; K < NOps; ++K)
     Inner[K] = T.Red.inner(K);
