@@ -276,6 +276,17 @@ Val KernelEmitter::compensatedValue(Val S, Val C) {
   return {Part(S.V, C.V), S.Im ? Part(S.Im, C.Im) : nullptr};
 }
 
+std::pair<Value *, Value *> KernelEmitter::twoSumAdd(Value *S, Value *C,
+                                                     Value *X) {
+  // T = S + X; Z = T - S; E = (S - (T - Z)) + (X - Z): the rounding error
+  // of S + X, exact for any magnitudes (barring overflow).
+  Value *T = B.CreateFAdd(S, X);
+  Value *Z = B.CreateFSub(T, S);
+  Value *E = B.CreateFAdd(B.CreateFSub(S, B.CreateFSub(T, Z)),
+                          B.CreateFSub(X, Z));
+  return {T, B.CreateFAdd(C, E)};
+}
+
 std::pair<Value *, Value *> KernelEmitter::compensatedAdd(Value *S, Value *C,
                                                           Value *X) {
   Value *T = B.CreateFAdd(S, X);
@@ -294,10 +305,15 @@ std::vector<Val> KernelEmitter::stateUpdate(const OutputPlan &P,
   case OutputPlan::Plain:
     return {combine(P.Op, P.Type, S[0], X)};
   case OutputPlan::Compensated: {
-    auto [Re, ReC] = compensatedAdd(S[0].V, S[1].V, X.V);
+    // A value slot's fold (a one-kernel sum) uses Knuth's branch-free
+    // TwoSum: the same exact error as Neumaier's step, fewer operations.
+    auto Add = [&](Value *Sp, Value *Cp, Value *Xp) {
+      return P.ValueSlot ? twoSumAdd(Sp, Cp, Xp) : compensatedAdd(Sp, Cp, Xp);
+    };
+    auto [Re, ReC] = Add(S[0].V, S[1].V, X.V);
     if (!X.Im)
       return {{Re}, {ReC}};
-    auto [Im, ImC] = compensatedAdd(S[0].Im, S[1].Im, X.Im);
+    auto [Im, ImC] = Add(S[0].Im, S[1].Im, X.Im);
     return {{Re, Im}, {ReC, ImC}};
   }
   case OutputPlan::Welford: {

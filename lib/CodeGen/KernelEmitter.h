@@ -214,6 +214,14 @@ private:
   Value *emitAlignmentPeel(llvm::BasicBlock *Before,
                            const std::vector<OutputPlan> &Outs,
                            int64_t AlignBytes, int64_t OutElem);
+  /// A one-kernel float sum's unrolled part [Start, End), End = Start plus
+  /// (N - Start) rounded down to SumUnroll * VF: SumUnroll vectors added
+  /// plainly, then one compensated step into the lanes' state Acc (the
+  /// identity on entry, the state after the loop on return). Returns End,
+  /// the builder left in the block after the loop.
+  Value *emitUnrolledSum(llvm::Function *Fn, llvm::BasicBlock *Before,
+                         Value *Start, Value *N,
+                         const std::vector<OutputPlan> &Outs, State &Acc);
   /// Every instruction of F once, at VF lanes, into Cache.
   void emitBody();
 
@@ -304,6 +312,8 @@ private:
                                 std::vector<Val> Bv);
   /// Neumaier's step: (S, C) + X.
   std::pair<Value *, Value *> compensatedAdd(Value *S, Value *C, Value *X);
+  /// Knuth's TwoSum step: (S, C) + X, branch-free.
+  std::pair<Value *, Value *> twoSumAdd(Value *S, Value *C, Value *X);
   /// A compensated sum's value: S + C while S is finite, else S.
   Val compensatedValue(Val S, Val C);
   /// Chan's combination of two (count, mean, M2) states (scalars).

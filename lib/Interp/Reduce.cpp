@@ -4,6 +4,7 @@
 /// twice, as in the generated code.
 //===----------------------------------------------------------------------===//
 #include "Interp/Reduce.h"
+#include "CodeGen/CodeGen.h"
 
 #include <cmath>
 #include <cstring>
@@ -133,17 +134,27 @@ template <typename T> struct Ops {
   }
 };
 
-/// Float sums: each lane a Neumaier (sum, compensation) pair of Part (the
-/// real type; a complex element is two parts side by side), as CodeGen's
-/// Compensated fold with a value slot: the same steps, lanes joined in the
-/// same tree, the entry value joined as (value, 0), then the scalar tail,
-/// then value + compensation while the sum is finite.
+/// Float sums: each lane a compensated (sum, compensation) pair of Part
+/// (the real type; a complex element is two parts side by side), as
+/// CodeGen's Compensated fold with a value slot: the unrolled part adds
+/// SumUnroll vectors plainly, then one TwoSum step; the rest of the vector
+/// part a TwoSum step per vector; the lanes join in the same tree (with
+/// Neumaier's join), then the entry value as (value, 0), then the scalar
+/// tail, and value + compensation is stored while the sum is finite.
 template <typename Part, int Parts> struct CompensatedSum {
-  static constexpr size_t CompOffset = sizeof(LaneAccumulator) / 2;
+  static constexpr size_t Region = sizeof(LaneAccumulator::Bytes) / 4;
   struct Pair {
     Part S, C;
   };
-  /// CodeGen's compensatedAdd: S += X, C += the rounding error of S + X.
+  /// CodeGen's twoSumAdd: S += X, C += the rounding error of S + X.
+  static void twoSum(Part &S, Part &C, Part X) {
+    Part T = S + X;
+    Part Z = T - S;
+    Part E = (S - (T - Z)) + (X - Z);
+    C = C + E;
+    S = T;
+  }
+  /// CodeGen's compensatedAdd (Neumaier's step), used by the joins.
   static void add(Pair &A, Part X) {
     Part T = A.S + X;
     Part E = std::fabs(A.S) >= std::fabs(X) ? (A.S - T) + X : (X - T) + A.S;
@@ -156,25 +167,35 @@ template <typename Part, int Parts> struct CompensatedSum {
     add(J, B.S);
     return {J.S, (A.C + B.C) + J.C};
   }
-  static Part *sums(LaneAccumulator &A) {
-    return reinterpret_cast<Part *>(A.Bytes);
+  static Part *region(LaneAccumulator &A, int R) {
+    return reinterpret_cast<Part *>(A.Bytes + R * Region);
   }
-  static Part *comps(LaneAccumulator &A) {
-    return reinterpret_cast<Part *>(A.Bytes + CompOffset);
-  }
-  static void init(LaneAccumulator &A, unsigned VF) {
+  static void init(LaneAccumulator &A, unsigned VF, int64_t N) {
     for (unsigned I = 0; I < VF * Parts; ++I)
-      sums(A)[I] = comps(A)[I] = Part(0);
+      region(A, 0)[I] = region(A, 1)[I] = Part(0);
+    int64_t Step = (int64_t)codegen::SumUnroll * VF;
+    A.Unrolled = N / Step * Step;
+    A.Done = 0;
   }
   static void fold(LaneAccumulator &A, unsigned VF, const char *X, int64_t N) {
-    Part *S = sums(A), *C = comps(A);
-    for (int64_t I = 0; I < N * Parts; I += VF * Parts)
-      for (unsigned K = 0; K < VF * Parts; ++K) {
-        Pair P{S[K], C[K]};
-        add(P, load<Part>(X + (I + K) * sizeof(Part)));
-        S[K] = P.S;
-        C[K] = P.C;
+    Part *S = region(A, 0), *C = region(A, 1), *Group = region(A, 2);
+    unsigned W = VF * Parts;
+    for (int64_t I = 0; I < N; I += VF, A.Done += VF) {
+      const char *V = X + I * Parts * sizeof(Part);
+      if (A.Done >= A.Unrolled) {
+        for (unsigned K = 0; K < W; ++K)
+          twoSum(S[K], C[K], load<Part>(V + K * sizeof(Part)));
+        continue;
       }
+      unsigned U = unsigned(A.Done / VF % codegen::SumUnroll);
+      for (unsigned K = 0; K < W; ++K) {
+        Part Y = load<Part>(V + K * sizeof(Part));
+        Group[K] = U ? Group[K] + Y : Y;
+      }
+      if (U + 1 == codegen::SumUnroll)
+        for (unsigned K = 0; K < W; ++K)
+          twoSum(S[K], C[K], Group[K]);
+    }
   }
   static void finish(const LaneAccumulator &A, unsigned VF, char *Acc,
                      const char *Tail, int64_t TailN) {
@@ -182,7 +203,8 @@ template <typename Part, int Parts> struct CompensatedSum {
     for (int Q = 0; Q < Parts; ++Q) {
       std::vector<Pair> Level;
       for (unsigned K = 0; K < VF; ++K)
-        Level.push_back({sums(L)[K * Parts + Q], comps(L)[K * Parts + Q]});
+        Level.push_back({region(L, 0)[K * Parts + Q],
+                         region(L, 1)[K * Parts + Q]});
       while (Level.size() > 1) {
         std::vector<Pair> Up;
         for (size_t K = 0; K + 1 < Level.size(); K += 2)
@@ -267,8 +289,9 @@ bool canReduce(ir::Opcode Op, DType T) {
   }
 }
 
-void initLanes(LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF) {
-  if (dispatchCompensated(Op, T, [&](auto C) { C.init(A, VF); }))
+void initLanes(LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF,
+               int64_t N) {
+  if (dispatchCompensated(Op, T, [&](auto C) { C.init(A, VF, N); }))
     return;
   dispatch(Op, T, [&](auto O, auto K) {
     decltype(O)::template init<decltype(K)::value>(A, VF);

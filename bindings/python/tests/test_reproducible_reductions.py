@@ -159,9 +159,11 @@ def test_every_reduction_same_bits(op, dtype, restore):
 
 
 def test_result_does_not_depend_on_the_run_of_threads_for_odd_sizes(restore):
-    # Sizes around the block length (4096) and the parallel threshold.
+    # Sizes around the block length (16384), the unrolled group (8 vectors)
+    # and the parallel threshold.
     rng = np.random.default_rng(7)
-    for n in (1, 4095, 4096, 4097, 32767, 32769, 65537, 131101):
+    for n in (1, 31, 32, 33, 16383, 16384, 16385, 32767, 32769, 65537,
+              131101):
         x = rng.standard_normal(n) * 1e3
         got = set()
         for t in THREADS:
@@ -173,18 +175,18 @@ def test_result_does_not_depend_on_the_run_of_threads_for_odd_sizes(restore):
 
 # --- accuracy against math.fsum ---------------------------------------------
 
-# docs/accuracy.md: a float sum along lines of at least B (4096) elements
-# is folded per block with Neumaier's compensation (within 2 units of the
-# block's sum, plus a term in u^2), and the blocks join in a tree of depth
-# ceil(log2(blocks)):
-#     |computed - exact| <= ((2 + ceil(log2(blocks))) u + 4 B u^2) sum(|x|)
+# docs/accuracy.md: a float sum along lines of at least B (16384) elements
+# adds groups of 8 vectors plainly (7 roundings per lane), folds the groups
+# with TwoSum (within 2 units of the call's sum, plus a term in u^2), and
+# the blocks join in a tree of depth ceil(log2(blocks)):
+#     |computed - exact| <= ((9 + ceil(log2(blocks))) u + 4 B u^2) sum(|x|)
 # numpy's pairwise sum: about (16 + 3 + ceil(log2(n / 128))) u sum(|x|).
-BLOCK = 4096
+BLOCK = 16384
 
 
 def nejit_bound(n, u):
     blocks = max(1, math.ceil(n / BLOCK))
-    return (2 + math.ceil(math.log2(blocks))) * u + 4 * BLOCK * u * u
+    return (9 + math.ceil(math.log2(blocks))) * u + 4 * BLOCK * u * u
 
 
 def numpy_bound(n, u):
