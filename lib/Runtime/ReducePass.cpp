@@ -8,11 +8,9 @@
 #include "Runtime/ReducePass.h"
 #include "Runtime/IterSpace.h"
 #include "Runtime/ReduceChunker.h"
-#include "Runtime/Threads.h"
 
 #include <algorithm>
 #include <cstring>
-#include <numeric>
 
 namespace nejit::runtime {
 
