@@ -71,6 +71,13 @@ struct CodeGenOptions {
 /// over byte strings run scalar.
 unsigned vectorFactor(const ir::Function &F, unsigned VectorBits);
 
+/// A one-kernel float sum adds this many vectors plainly per iteration of
+/// its unrolled loop before one compensated (TwoSum) step folds them into
+/// the lanes' state: a lane's plain chain is SumUnroll - 1 roundings long,
+/// and the compensation costs 1/SumUnroll of a step per element. The
+/// interpreter (Interp/Reduce.cpp) folds in the same groups.
+constexpr unsigned SumUnroll = 8;
+
 /// Whether a kernel is memory-bound enough for Layout::Streaming to pay:
 /// only arithmetic, comparisons and selections, no function calls. With
 /// calls in the loop, non-temporal stores measured up to 3x slower.

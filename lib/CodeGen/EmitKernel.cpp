@@ -91,6 +91,55 @@ KernelEmitter::emitLoop(BasicBlock *Body, BasicBlock *Exit, Value *Start,
   return {Acc, Latch};
 }
 
+Value *KernelEmitter::emitUnrolledSum(Function *Fn, BasicBlock *Before,
+                                      Value *Start, Value *N,
+                                      const std::vector<OutputPlan> &Outs,
+                                      State &Acc) {
+  const OutputPlan &P = Outs[0];
+  int64_t Step = (int64_t)SumUnroll * VF;
+  Value *End = B.CreateAdd(
+      Start, B.CreateAnd(B.CreateSub(N, Start), B.getInt64(~(Step - 1))),
+      "unroll.end");
+  BasicBlock *Pre = B.GetInsertBlock();
+  BasicBlock *Body = BasicBlock::Create(Ctx, "unrolled.body", Fn, Before);
+  BasicBlock *Exit = BasicBlock::Create(Ctx, "unrolled.exit", Fn, Before);
+  B.CreateCondBr(B.CreateICmpSLT(Start, End), Body, Exit);
+  B.SetInsertPoint(Body);
+  PHINode *IV = B.CreatePHI(B.getInt64Ty(), 2, "u");
+  IV->addIncoming(Start, Pre);
+  State Cur;
+  for (size_t K = 0; K < Acc.size(); ++K)
+    Cur.push_back(phiPair(Acc[K], Pre, Acc[K], Pre, K ? "uacc.1" : "uacc"));
+  Val Sum;
+  for (unsigned U = 0; U < SumUnroll; ++U) {
+    Index = U ? B.CreateAdd(IV, B.getInt64((int64_t)U * VF)) : (Value *)IV;
+    emitBody();
+    Sum = U ? combine(Opcode::Sum, P.Type, Sum, Cache[P.Inst]) : Cache[P.Inst];
+  }
+  State Next = stateUpdate(P, Cur, Sum, /*LaneCount=*/true);
+  Value *NextIV = B.CreateAdd(IV, B.getInt64(Step), "u.next");
+  BasicBlock *Latch = B.GetInsertBlock();
+  IV->addIncoming(NextIV, Latch);
+  // phiPair gave each phi two incoming values from Pre: make the second
+  // the latch's.
+  for (size_t K = 0; K < Cur.size(); ++K) {
+    cast<PHINode>(Cur[K].V)->setIncomingBlock(1, Latch);
+    cast<PHINode>(Cur[K].V)->setIncomingValue(1, Next[K].V);
+    if (Cur[K].Im) {
+      cast<PHINode>(Cur[K].Im)->setIncomingBlock(1, Latch);
+      cast<PHINode>(Cur[K].Im)->setIncomingValue(1, Next[K].Im);
+    }
+  }
+  B.CreateCondBr(B.CreateICmpSLT(NextIV, End), Body, Exit);
+  B.SetInsertPoint(Exit);
+  State Out;
+  for (size_t K = 0; K < Acc.size(); ++K)
+    Out.push_back(phiPair(Acc[K], Pre, Next[K], Latch,
+                          K ? "uacc.exit.1" : "uacc.exit"));
+  Acc = std::move(Out);
+  return End;
+}
+
 Value *KernelEmitter::emitAlignmentPeel(BasicBlock *Before,
                                         const std::vector<OutputPlan> &Outs,
                                         int64_t AlignBytes, int64_t OutElem) {
@@ -149,6 +198,11 @@ void KernelEmitter::emitFusedLoop(Function *Fn,
     VecStart = emitAlignmentPeel(VecBody, Outs, AlignBytes, OutElem);
     StoreAlign = AlignBytes;
   }
+  VF = FullVF;
+  State Init = Folds ? foldIdentity(Outs) : State{};
+  if (Folds && Outs.size() == 1 && Outs[0].ValueSlot && FullVF > 1) {
+    VecStart = emitUnrolledSum(Fn, VecBody, VecStart, N, Outs, Init);
+  }
   BasicBlock *PreVector = B.GetInsertBlock();
 
   // Vector part: [VecStart, VecEnd).
@@ -161,7 +215,6 @@ void KernelEmitter::emitFusedLoop(Function *Fn,
   B.CreateCondBr(B.CreateICmpSLT(VecStart, VecEnd), VecBody, VecExit);
   VF = FullVF;
   PrefetchBytes = prefetchDistance(F);
-  State Init = Folds ? foldIdentity(Outs) : State{};
   LoopEnd Vec = emitLoop(VecBody, VecExit, VecStart, VecEnd, "i", Outs,
                          Folds ? &Init : nullptr, "acc");
   PrefetchBytes = 0;

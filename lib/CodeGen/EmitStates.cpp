@@ -2,10 +2,13 @@
 /// \file
 /// What a kernel does with each output at each index: store it, or update
 /// a reduction's accumulator state. Three algorithms: Plain (one value and
-/// combine(): numexpr's reductions, any/all, integer sums), Compensated
-/// (Neumaier's sum with a running compensation: the error of a float sum is
-/// bounded by a few ulps of the sum of magnitudes whatever the length, where
-/// numpy's pairwise summation grows with log n) and Welford (count, mean,
+/// combine(): prod/min/max, any/all, integer sums, and a numexpr sum that
+/// accumulates along the loop), Compensated (Neumaier's sum with a running
+/// compensation: the error of a float sum is bounded by a few ulps of the
+/// sum of magnitudes whatever the length, where numpy's pairwise summation
+/// grows with log n; also a numexpr float sum's fold, whose one-value
+/// accumulator is read as (value, 0) and written as value + compensation)
+/// and Welford (count, mean,
 /// M2; lanes and partial states join with Chan's formula). The runtime's
 /// identity/combine/finish (Runtime/States.cpp) mirror these exactly.
 //===----------------------------------------------------------------------===//
@@ -82,6 +85,18 @@ std::vector<KernelEmitter::OutputPlan> KernelEmitter::planOutputs() const {
                          : OutputPlan::Store;
     P.Operands = {0};
     P.Components = {R.Type};
+    // A float sum folds its call's elements with Neumaier's compensation,
+    // so that a call's result is within an ulp of its exact sum whatever
+    // its length (docs/accuracy.md: the runtime's blocks then join in a
+    // tree, and the whole sum stays within numpy's pairwise bound).
+    if (R.Reduce && R.Op == Opcode::Sum &&
+        (R.Type == DType::Float32 || R.Type == DType::Float64 ||
+         R.Type == DType::Complex128)) {
+      P.A = OutputPlan::Compensated;
+      P.Operands = {0, 0};
+      P.Components = {R.Type, R.Type};
+      P.ValueSlot = true;
+    }
     return {P};
   }
   std::vector<OutputPlan> Plans;
@@ -202,7 +217,9 @@ KernelEmitter::foldLanes(const std::vector<OutputPlan> &Outs,
     VF = 1;
     std::vector<Val> Prev;
     for (size_t C = 0; C < N; ++C)
-      Prev.push_back(loadScalarAt(Base[P.Operands[C]], P.Components[C]));
+      Prev.push_back(P.ValueSlot && C
+                         ? stateIdentity(P)[C]
+                         : loadScalarAt(Base[P.Operands[C]], P.Components[C]));
     std::vector<Val> Joined = stateCombine(P, Prev, H);
     std::copy(Joined.begin(), Joined.end(), Out.begin() + P.First);
   }
@@ -213,7 +230,11 @@ KernelEmitter::foldLanes(const std::vector<OutputPlan> &Outs,
 void KernelEmitter::storeFolded(const std::vector<OutputPlan> &Outs,
                                 const State &S) {
   for (const OutputPlan &P : Outs)
-    if (P.M == OutputPlan::Fold)
+    if (P.M == OutputPlan::Fold && P.ValueSlot)
+      storeScalarAt(Base[P.Operands[0]],
+                    compensatedValue(S[P.First], S[P.First + 1]),
+                    P.Components[0], 0, 0);
+    else if (P.M == OutputPlan::Fold)
       for (size_t C = 0; C < P.Components.size(); ++C)
         storeScalarAt(Base[P.Operands[C]], S[P.First + C], P.Components[C], 0,
                       0);
@@ -243,6 +264,29 @@ std::vector<Val> KernelEmitter::stateIdentity(const OutputPlan &P) {
   return {};
 }
 
+Val KernelEmitter::compensatedValue(Val S, Val C) {
+  // As Runtime/States.cpp: the compensation means nothing once the sum is
+  // no longer finite.
+  auto Part = [&](Value *Sp, Value *Cp) -> Value * {
+    Value *Finite = B.CreateFCmpOLT(
+        intrinsic(Intrinsic::fabs, {Sp}),
+        ConstantFP::getInfinity(Sp->getType()->getScalarType()));
+    return B.CreateSelect(Finite, B.CreateFAdd(Sp, Cp), Sp);
+  };
+  return {Part(S.V, C.V), S.Im ? Part(S.Im, C.Im) : nullptr};
+}
+
+std::pair<Value *, Value *> KernelEmitter::twoSumAdd(Value *S, Value *C,
+                                                     Value *X) {
+  // T = S + X; Z = T - S; E = (S - (T - Z)) + (X - Z): the rounding error
+  // of S + X, exact for any magnitudes (barring overflow).
+  Value *T = B.CreateFAdd(S, X);
+  Value *Z = B.CreateFSub(T, S);
+  Value *E = B.CreateFAdd(B.CreateFSub(S, B.CreateFSub(T, Z)),
+                          B.CreateFSub(X, Z));
+  return {T, B.CreateFAdd(C, E)};
+}
+
 std::pair<Value *, Value *> KernelEmitter::compensatedAdd(Value *S, Value *C,
                                                           Value *X) {
   Value *T = B.CreateFAdd(S, X);
@@ -261,10 +305,15 @@ std::vector<Val> KernelEmitter::stateUpdate(const OutputPlan &P,
   case OutputPlan::Plain:
     return {combine(P.Op, P.Type, S[0], X)};
   case OutputPlan::Compensated: {
-    auto [Re, ReC] = compensatedAdd(S[0].V, S[1].V, X.V);
+    // A value slot's fold (a one-kernel sum) uses Knuth's branch-free
+    // TwoSum: the same exact error as Neumaier's step, fewer operations.
+    auto Add = [&](Value *Sp, Value *Cp, Value *Xp) {
+      return P.ValueSlot ? twoSumAdd(Sp, Cp, Xp) : compensatedAdd(Sp, Cp, Xp);
+    };
+    auto [Re, ReC] = Add(S[0].V, S[1].V, X.V);
     if (!X.Im)
       return {{Re}, {ReC}};
-    auto [Im, ImC] = compensatedAdd(S[0].Im, S[1].Im, X.Im);
+    auto [Im, ImC] = Add(S[0].Im, S[1].Im, X.Im);
     return {{Re, Im}, {ReC, ImC}};
   }
   case OutputPlan::Welford: {

@@ -183,6 +183,9 @@ private:
     std::vector<unsigned> Operands; ///< kernel operand per state component
     std::vector<DType> Components;
     unsigned First = 0; ///< Fold: its first entry in the loops' state
+    /// A Compensated fold whose memory is one value (the one-kernel ABI's
+    /// accumulator): read as (value, 0), written as value + compensation.
+    bool ValueSlot = false;
   };
   using State = std::vector<Val>;
   /// Where a loop left its fold accumulators (empty unless it folds).
@@ -211,6 +214,14 @@ private:
   Value *emitAlignmentPeel(llvm::BasicBlock *Before,
                            const std::vector<OutputPlan> &Outs,
                            int64_t AlignBytes, int64_t OutElem);
+  /// A one-kernel float sum's unrolled part [Start, End), End = Start plus
+  /// (N - Start) rounded down to SumUnroll * VF: SumUnroll vectors added
+  /// plainly, then one compensated step into the lanes' state Acc (the
+  /// identity on entry, the state after the loop on return). Returns End,
+  /// the builder left in the block after the loop.
+  Value *emitUnrolledSum(llvm::Function *Fn, llvm::BasicBlock *Before,
+                         Value *Start, Value *N,
+                         const std::vector<OutputPlan> &Outs, State &Acc);
   /// Every instruction of F once, at VF lanes, into Cache.
   void emitBody();
 
@@ -308,6 +319,10 @@ private:
                                 std::vector<Val> Bv);
   /// Neumaier's step: (S, C) + X.
   std::pair<Value *, Value *> compensatedAdd(Value *S, Value *C, Value *X);
+  /// Knuth's TwoSum step: (S, C) + X, branch-free.
+  std::pair<Value *, Value *> twoSumAdd(Value *S, Value *C, Value *X);
+  /// A compensated sum's value: S + C while S is finite, else S.
+  Val compensatedValue(Val S, Val C);
   /// Chan's combination of two (count, mean, M2) states (scalars).
   std::vector<Val> chanCombine(const std::vector<Val> &A,
                                const std::vector<Val> &Bv, bool Complex);

@@ -351,7 +351,7 @@ void Program::runBlocks(int64_t N, char *const *Ptrs, const int64_t *Strides,
   LaneAccumulator Lanes;
   int64_t VecEnd = N & ~(int64_t)(VF - 1);
   if (Fold)
-    initLanes(Lanes, Reduce, ResultType, VF);
+    initLanes(Lanes, Reduce, ResultType, VF, N);
 
   int64_t Last = 0;
   for (int64_t B = 0; B < N; B += Block) {

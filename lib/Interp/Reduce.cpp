@@ -4,11 +4,13 @@
 /// twice, as in the generated code.
 //===----------------------------------------------------------------------===//
 #include "Interp/Reduce.h"
+#include "CodeGen/CodeGen.h"
 
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#include <vector>
 
 namespace nejit::interp {
 
@@ -132,6 +134,111 @@ template <typename T> struct Ops {
   }
 };
 
+/// Float sums: each lane a compensated (sum, compensation) pair of Part
+/// (the real type; a complex element is two parts side by side), as
+/// CodeGen's Compensated fold with a value slot: the unrolled part adds
+/// SumUnroll vectors plainly, then one TwoSum step; the rest of the vector
+/// part a TwoSum step per vector; the lanes join in the same tree (with
+/// Neumaier's join), then the entry value as (value, 0), then the scalar
+/// tail, and value + compensation is stored while the sum is finite.
+template <typename Part, int Parts> struct CompensatedSum {
+  static constexpr size_t Region = sizeof(LaneAccumulator::Bytes) / 4;
+  struct Pair {
+    Part S, C;
+  };
+  /// CodeGen's twoSumAdd: S += X, C += the rounding error of S + X.
+  static void twoSum(Part &S, Part &C, Part X) {
+    Part T = S + X;
+    Part Z = T - S;
+    Part E = (S - (T - Z)) + (X - Z);
+    C = C + E;
+    S = T;
+  }
+  /// CodeGen's compensatedAdd (Neumaier's step), used by the joins.
+  static void add(Pair &A, Part X) {
+    Part T = A.S + X;
+    Part E = std::fabs(A.S) >= std::fabs(X) ? (A.S - T) + X : (X - T) + A.S;
+    A.C = A.C + E;
+    A.S = T;
+  }
+  /// CodeGen's Compensated stateCombine.
+  static Pair join(Pair A, Pair B) {
+    Pair J{A.S, Part(0)};
+    add(J, B.S);
+    return {J.S, (A.C + B.C) + J.C};
+  }
+  static Part *region(LaneAccumulator &A, int R) {
+    return reinterpret_cast<Part *>(A.Bytes + R * Region);
+  }
+  static void init(LaneAccumulator &A, unsigned VF, int64_t N) {
+    for (unsigned I = 0; I < VF * Parts; ++I)
+      region(A, 0)[I] = region(A, 1)[I] = Part(0);
+    int64_t Step = (int64_t)codegen::SumUnroll * VF;
+    A.Unrolled = N / Step * Step;
+    A.Done = 0;
+  }
+  static void fold(LaneAccumulator &A, unsigned VF, const char *X, int64_t N) {
+    Part *S = region(A, 0), *C = region(A, 1), *Group = region(A, 2);
+    unsigned W = VF * Parts;
+    for (int64_t I = 0; I < N; I += VF, A.Done += VF) {
+      const char *V = X + I * Parts * sizeof(Part);
+      if (A.Done >= A.Unrolled) {
+        for (unsigned K = 0; K < W; ++K)
+          twoSum(S[K], C[K], load<Part>(V + K * sizeof(Part)));
+        continue;
+      }
+      unsigned U = unsigned(A.Done / VF % codegen::SumUnroll);
+      for (unsigned K = 0; K < W; ++K) {
+        Part Y = load<Part>(V + K * sizeof(Part));
+        Group[K] = U ? Group[K] + Y : Y;
+      }
+      if (U + 1 == codegen::SumUnroll)
+        for (unsigned K = 0; K < W; ++K)
+          twoSum(S[K], C[K], Group[K]);
+    }
+  }
+  static void finish(const LaneAccumulator &A, unsigned VF, char *Acc,
+                     const char *Tail, int64_t TailN) {
+    auto &L = const_cast<LaneAccumulator &>(A);
+    for (int Q = 0; Q < Parts; ++Q) {
+      std::vector<Pair> Level;
+      for (unsigned K = 0; K < VF; ++K)
+        Level.push_back({region(L, 0)[K * Parts + Q],
+                         region(L, 1)[K * Parts + Q]});
+      while (Level.size() > 1) {
+        std::vector<Pair> Up;
+        for (size_t K = 0; K + 1 < Level.size(); K += 2)
+          Up.push_back(join(Level[K], Level[K + 1]));
+        if (Level.size() % 2)
+          Up.push_back(Level.back());
+        Level = std::move(Up);
+      }
+      char *Out = Acc + Q * sizeof(Part);
+      Pair P = join({load<Part>(Out), Part(0)}, Level[0]);
+      for (int64_t I = 0; I < TailN; ++I)
+        add(P, load<Part>(Tail + (I * Parts + Q) * sizeof(Part)));
+      store<Part>(Out, std::isfinite(P.S) ? P.S + P.C : P.S);
+    }
+  }
+};
+
+/// The compensated float sum for T, or false when T's sum is plain.
+template <typename Fn> bool dispatchCompensated(ir::Opcode Op, DType T,
+                                                Fn &&F) {
+  if (Op != ir::Opcode::Sum)
+    return false;
+  switch (T) {
+  case DType::Float32:
+    return F(CompensatedSum<float, 1>()), true;
+  case DType::Float64:
+    return F(CompensatedSum<double, 1>()), true;
+  case DType::Complex128:
+    return F(CompensatedSum<double, 2>()), true;
+  default:
+    return false;
+  }
+}
+
 /// Calls F(Ops<T>(), std::integral_constant<Opcode, Op>()) for the C++
 /// type of T and the reduction Op.
 template <typename Fn> void dispatch(ir::Opcode Op, DType T, Fn &&F) {
@@ -182,7 +289,10 @@ bool canReduce(ir::Opcode Op, DType T) {
   }
 }
 
-void initLanes(LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF) {
+void initLanes(LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF,
+               int64_t N) {
+  if (dispatchCompensated(Op, T, [&](auto C) { C.init(A, VF, N); }))
+    return;
   dispatch(Op, T, [&](auto O, auto K) {
     decltype(O)::template init<decltype(K)::value>(A, VF);
   });
@@ -190,6 +300,8 @@ void initLanes(LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF) {
 
 void foldLanes(LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF,
                const char *X, int64_t N) {
+  if (dispatchCompensated(Op, T, [&](auto C) { C.fold(A, VF, X, N); }))
+    return;
   dispatch(Op, T, [&](auto O, auto K) {
     decltype(O)::template fold<decltype(K)::value>(A, VF, X, N);
   });
@@ -197,6 +309,9 @@ void foldLanes(LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF,
 
 void finishLanes(const LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF,
                  char *Acc, const char *Tail, int64_t TailN) {
+  if (dispatchCompensated(
+          Op, T, [&](auto C) { C.finish(A, VF, Acc, Tail, TailN); }))
+    return;
   dispatch(Op, T, [&](auto O, auto K) {
     decltype(O)::template finish<decltype(K)::value>(A, VF, Acc, Tail, TailN);
   });

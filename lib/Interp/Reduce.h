@@ -9,7 +9,16 @@
 /// products, numexpr's complex product formula, and min/max with the
 /// semantics x86 code generation gives LLVM's minnum/maxnum (a NaN
 /// accumulator takes the new value; a NaN new value is skipped; of two equal
-/// values the accumulator is kept).
+/// values the accumulator is kept). A float sum instead keeps a (sum,
+/// compensation) pair per lane, adds the call's first elements in groups
+/// of codegen::SumUnroll vectors folded with TwoSum (the rest one vector at
+/// a time), joins the lanes in a tree, then the accumulator as (value, 0),
+/// then the tail, and stores value + compensation, as CodeGen's
+/// emitUnrolledSum and Compensated fold with a value slot do.
+///
+/// This is the in-call half of a reduction's order; the other half, which
+/// elements each call gets and how calls' results join, is the runtime's
+/// (Runtime/ReduceChunker.h) and the same for both tiers.
 //===----------------------------------------------------------------------===//
 #ifndef NEJIT_INTERP_REDUCE_H
 #define NEJIT_INTERP_REDUCE_H
@@ -26,10 +35,14 @@ bool canReduce(ir::Opcode Op, DType T);
 /// The lane accumulators of a reduction over one kernel call.
 struct LaneAccumulator {
   alignas(64) unsigned char Bytes[64 * 16];
+  /// A float sum: elements of the call's unrolled part (a multiple of
+  /// codegen::SumUnroll * VF), and elements folded so far.
+  int64_t Unrolled = 0, Done = 0;
 };
 
-/// Every lane holds the identity of Op.
-void initLanes(LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF);
+/// Every lane holds the identity of Op, for a call over N elements.
+void initLanes(LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF,
+               int64_t N);
 
 /// Folds X[0, N) into the lanes, N a multiple of VF: X[I] into lane I % VF.
 void foldLanes(LaneAccumulator &A, ir::Opcode Op, DType T, unsigned VF,

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "Runtime/Driver.h"
 #include "Runtime/IterSpace.h"
+#include "Runtime/ReduceChunker.h"
 #include "Runtime/Threads.h"
 #include "Support/Diagnostic.h"
 
@@ -42,24 +43,6 @@ bool cancelled(const std::atomic<bool> *Cancel) {
 /// One entry per operand.
 using OpVector = llvm::SmallVector<int64_t, InlineOperands>;
 using PtrVector = llvm::SmallVector<char *, InlineOperands>;
-
-/// Calls Fn over N elements in pieces of at most CancelGrain, advancing each
-/// operand by its inner stride, and stops before a piece once Cancel is set.
-void callPieces(const KernelRef &Fn, int64_t N, char *const *P,
-                const int64_t *Inner, size_t NOps,
-                const std::atomic<bool> *Cancel) {
-  if (N <= CancelGrain) {
-    Fn(N, P, Inner);
-    return;
-  }
-  PtrVector Q(P, P + NOps);
-  for (int64_t Done = 0; Done < N && !cancelled(Cancel); Done += CancelGrain) {
-    int64_t Piece = std::min(CancelGrain, N - Done);
-    Fn(Piece, Q.data(), Inner);
-    for (size_t K = 0; K < NOps; ++K)
-      Q[K] += Piece * Inner[K];
-  }
-}
 
 Space simplify(llvm::ArrayRef<int> Dims, const RunRequest &R,
                int OrderOperand) {
@@ -248,50 +231,19 @@ void runElementwise(const RunRequest &R, const VariantFn &Variant) {
     Block(B);
 }
 
-/// Reduces the input positions of `Red` (one output element) starting at
-/// byte offsets Base, for outer positions [Begin, End) of Red, into A.
-void reduceRange(const KernelRef &Fn, const Space &Red, const RunRequest &R,
-                 const OpVector &Base, int64_t Begin, int64_t End,
-                 int64_t LineBegin, int64_t LineEnd, Acc &A) {
-  size_t NOps = R.Data.size();
-  OpVector Inner(NOps, 0);
-  for (size_t K = 1; K < NOps; ++K)
-    Inner[K] = Red.Shape.empty() ? 0 : Red.Strides[K].back();
-  PtrVector P(NOps);
-  OpVector Off;
-  for (int64_t Pos = Begin; Pos < End && !cancelled(R.Cancel); ++Pos) {
-    outerOffsets(Red, Pos, Off);
-    P[0] = reinterpret_cast<char *>(A.Bytes);
-    for (size_t K = 1; K < NOps; ++K)
-      P[K] = R.Data[K] + Base[K] + Off[K] + LineBegin * Inner[K];
-    callPieces(Fn, LineEnd - LineBegin, P.data(), Inner.data(), NOps, R.Cancel);
-  }
-}
-
 void storeAcc(char *Out, const Acc &A, DType T) {
   std::memcpy(Out, A.Bytes, (size_t)dtypeSize(T));
 }
 
 /// An axis reduction whose innermost memory dimension is kept: accumulate
 /// whole rows elementwise into the output (out[j] = op(out[j], x[r, j])),
-/// each thread owning a disjoint part of the output, rather than walking a
-/// strided column per output element. The accumulation order of every
-/// element is the reduced positions in order, whatever the thread count.
+/// rather than walking a strided column per output element (the chunker's
+/// row accumulation).
 void runAccumulate(const RunRequest &R, const VariantFn &Variant,
                    const Space &Red, const Space &Out) {
-  size_t NOps = R.Data.size();
   KernelRef Fn = Variant(specFor(Out, R));
-  OpVector Inner(NOps);
-  for (size_t K = 0; K < NOps; ++K)
-    Inner[K] = Out.Strides[K].back();
-  int64_t Len = Out.Shape.back();
-  int64_t OutOuter = 1;
-  for (size_t D = 0; D + 1 < Out.Shape.size(); ++D)
-    OutOuter *= Out.Shape[D];
+  int64_t Len = Out.line(), OutOuter = Out.outer();
   Space RedAll = withUnitInner(Red);
-  int64_t RedCount = 1;
-  for (int64_t E : Red.Shape)
-    RedCount *= E;
 
   // Every output element starts as the identity.
   Acc Identity;
@@ -303,37 +255,7 @@ void runAccumulate(const RunRequest &R, const VariantFn &Variant,
     storeAcc(R.Data[0] + Off[0], Identity, R.ResultType);
   }
 
-  int Threads = threadsFor(Len * OutOuter * RedCount);
-  // Split the output rows among threads, or, with fewer rows than threads,
-  // each row into column chunks.
-  bool SplitRows = OutOuter >= Threads;
-  int64_t Step = SplitRows ? 1 : ((Len + Threads - 1) / Threads + 63) & ~63;
-  int64_t Chunks = SplitRows ? OutOuter : (Len + Step - 1) / Step;
-  auto Chunk = [&](int64_t C) {
-    int64_t RowBegin = SplitRows ? C : 0, RowEnd = SplitRows ? C + 1 : OutOuter;
-    int64_t ColBegin = SplitRows ? 0 : C * Step;
-    int64_t Cols = SplitRows ? Len : std::min(Step, Len - ColBegin);
-    OpVector RowOff, RedOff;
-    PtrVector P(NOps);
-    for (int64_t Row = RowBegin; Row < RowEnd; ++Row) {
-      outerOffsets(Out, Row, RowOff); // over all but the innermost dim
-      for (int64_t Pos = 0; Pos < RedCount && !cancelled(R.Cancel); ++Pos) {
-        outerOffsets(RedAll, Pos, RedOff);
-        for (size_t K = 0; K < NOps; ++K)
-          P[K] =
-              R.Data[K] + RowOff[K] + (K ? RedOff[K] : 0) + ColBegin * Inner[K];
-        callPieces(Fn, Cols, P.data(), Inner.data(), NOps, R.Cancel);
-      }
-    }
-  };
-  if (Threads == 1) {
-    for (int64_t C = 0; C < Chunks; ++C)
-      Chunk(C);
-    return;
-  }
-#pragma omp parallel for num_threads(Threads) schedule(static)
-  for (int64_t C = 0; C < Chunks; ++C)
-    Chunk(C);
+  accumulateRows({Out, RedAll, R.Data, Fn, R.Cancel});
 }
 
 /// Whether the first input's fastest-varying dimension is one the
@@ -371,62 +293,40 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
     for (size_t K = 1; K < NOps; ++K)
       Spec.Layouts[K] = Layout::Broadcast;
   KernelRef Fn = Variant(Spec);
-
-  int64_t Line = Red.Shape.empty() ? 1 : Red.Shape.back();
-  int64_t RedOuter = 1;
-  for (size_t D = 0; D + 1 < Red.Shape.size(); ++D)
-    RedOuter *= Red.Shape[D];
+  // Named: FoldTask refers to them (function_ref).
+  auto Identity = [&](char *State) {
+    setIdentity(*reinterpret_cast<Acc *>(State), R.ResultType, R.Reduce);
+  };
+  auto Bind = [](char *State, char **P) { P[0] = State; };
+  auto Combine = [&](char *A, const char *B) {
+    combineInto(*reinterpret_cast<Acc *>(A), *reinterpret_cast<const Acc *>(B),
+                R.ResultType, R.Reduce);
+  };
+  FoldTask Task{Red, R.Data, Fn, sizeof(Acc), Identity, Bind, Combine,
+                R.Cancel};
   int64_t OutCount = 1;
   for (int64_t E : Out.Shape)
     OutCount *= E;
-  Space OutAll = withUnitInner(Out);
-
-  int64_t Work = Line * RedOuter * OutCount;
-  int Threads = threadsFor(Work);
   if (OutCount == 1) {
-    // One result: split the reduced space into chunks with partials.
-    OpVector Base(NOps, 0);
-    int64_t Chunks = Threads == 1 ? 1 : Threads * 4;
-    bool SplitLine = RedOuter < Chunks;
-    int64_t Span = SplitLine ? Line : RedOuter;
-    Chunks = std::min(Chunks, Span);
-    int64_t Step = (Span + Chunks - 1) / Chunks;
-    if (SplitLine)
-      Step = (Step + 63) & ~int64_t(63);
-    Chunks = (Span + Step - 1) / Step;
-    llvm::SmallVector<Acc, 16> Partial(std::max<int64_t>(Chunks, 1));
-    auto Chunk = [&](int64_t C) {
-      setIdentity(Partial[C], R.ResultType, R.Reduce);
-      int64_t B = C * Step, E = std::min(Span, B + Step);
-      if (SplitLine)
-        reduceRange(Fn, Red, R, Base, 0, RedOuter, B, E, Partial[C]);
-      else
-        reduceRange(Fn, Red, R, Base, B, E, 0, Line, Partial[C]);
-    };
-    if (Threads == 1) {
-      for (int64_t C = 0; C < Chunks; ++C)
-        Chunk(C);
-    } else {
-#pragma omp parallel for num_threads(Threads) schedule(static)
-      for (int64_t C = 0; C < Chunks; ++C)
-        Chunk(C);
-    }
+    // One result: its blocks run in parallel.
     Acc Total;
-    setIdentity(Total, R.ResultType, R.Reduce);
-    for (int64_t C = 0; C < Chunks; ++C)
-      combineInto(Total, Partial[C], R.ResultType, R.Reduce);
+    foldBlocks(Task, OpVector(NOps, 0), reinterpret_cast<char *>(Total.Bytes),
+               /*Parallel=*/true);
     if (!cancelled(R.Cancel)) // a partial total is no result
       storeAcc(R.Data[0], Total, R.ResultType);
     return;
   }
+  // One result per output element, each folded on one thread.
+  Space OutAll = withUnitInner(Out);
+  int Threads = threadsFor(Red.line() * Red.outer() * OutCount);
   auto One = [&](int64_t Pos) {
     if (cancelled(R.Cancel))
       return;
     OpVector Off;
     outerOffsets(OutAll, Pos, Off);
     Acc A;
-    setIdentity(A, R.ResultType, R.Reduce);
-    reduceRange(Fn, Red, R, Off, 0, RedOuter, 0, Line, A);
+    foldBlocks(Task, Off, reinterpret_cast<char *>(A.Bytes),
+               /*Parallel=*/false);
     if (!cancelled(R.Cancel))
       storeAcc(R.Data[0] + Off[0], A, R.ResultType);
   };
@@ -441,6 +341,22 @@ void runReduction(const RunRequest &R, const VariantFn &Variant) {
 }
 
 } // namespace
+
+void callPieces(const KernelRef &Fn, int64_t N, char *const *P,
+                const int64_t *Inner, size_t NOps,
+                const std::atomic<bool> *Cancel) {
+  if (N <= CancelGrain) {
+    Fn(N, P, Inner);
+    return;
+  }
+  PtrVector Q(P, P + NOps);
+  for (int64_t Done = 0; Done < N && !cancelled(Cancel); Done += CancelGrain) {
+    int64_t Piece = std::min(CancelGrain, N - Done);
+    Fn(Piece, Q.data(), Inner);
+    for (size_t K = 0; K < NOps; ++K)
+      Q[K] += Piece * Inner[K];
+  }
+}
 
 /// Whether every operand's byte span fits in int64, exactly: the sum over
 /// dimensions of (extent - 1) * |stride|, plus the element size.

@@ -96,6 +96,13 @@ int threadsFor(int64_t Work);
 /// not show.
 constexpr int64_t CancelGrain = 1 << 16;
 
+/// Calls Fn over N elements in pieces of at most CancelGrain, advancing each
+/// of the NOps operands by its Inner stride, and stops before a piece once
+/// Cancel is set. The pieces depend on N only.
+void callPieces(const KernelRef &Fn, int64_t N, char *const *P,
+                const int64_t *Inner, size_t NOps,
+                const std::atomic<bool> *Cancel);
+
 /// Outputs of at least this many bytes are written with non-temporal stores.
 constexpr int64_t StreamingThreshold = 16 << 20;
 

@@ -7,11 +7,10 @@
 //===----------------------------------------------------------------------===//
 #include "Runtime/ReducePass.h"
 #include "Runtime/IterSpace.h"
-#include "Runtime/Threads.h"
+#include "Runtime/ReduceChunker.h"
 
 #include <algorithm>
 #include <cstring>
-#include <numeric>
 
 namespace nejit::runtime {
 
@@ -154,71 +153,28 @@ void PassRunner::forEachState(
 
 void PassRunner::foldSpace(const KernelHandle &Fn, const Space &Red,
                            const DimVector &Base, char *Into, bool Parallel) {
-  size_t NOps = T.Data.size();
-  int64_t Line = Red.line(), Outer = Red.outer();
-  // Blocks of about BlockLen elements (longer ones for huge reductions,
-  // so that the block states stay few): a segment of one line, or a run
-  // of whole short lines.
-  int64_t Elements = Line * Outer, BlockLen = ReduceBlock;
-  while (Elements / BlockLen > 65536)
-    BlockLen *= 2;
-  bool SplitLines = Line >= BlockLen;
-  int64_t Segs = SplitLines ? (Line + BlockLen - 1) / BlockLen : 1;
-  int64_t LinesPer = SplitLines ? 1 : std::max<int64_t>(1, BlockLen / Line);
-  int64_t Blocks =
-      SplitLines ? Outer * Segs : (Outer + LinesPer - 1) / LinesPer;
-  std::vector<char> States((size_t)Blocks * Layout.Bytes);
-  DimVector Inner(NOps);
-  for (size_t K = 0; K < NOps; ++K)
-    Inner[K] = T.IsState[K] ? 0 : Red.inner(K);
-
-  auto Block = [&](int64_t B) {
-    char *State = States.data() + (size_t)B * Layout.Bytes;
+  // Named: FoldTask refers to them (function_ref).
+  auto Identity = [&](char *State) {
     forEachState(State, [&](size_t O, char *const *P) {
       stateIdentity(R.Outputs[O].Kind, P);
     });
-    if (cancelled())
-      return;
-    int64_t L0 = SplitLines ? B / Segs : B * LinesPer;
-    int64_t L1 = SplitLines ? L0 + 1 : std::min(Outer, L0 + LinesPer);
-    int64_t Begin = SplitLines ? (B % Segs) * BlockLen : 0;
-    int64_t End = SplitLines ? std::min(Line, Begin + BlockLen) : Line;
-    llvm::SmallVector<char *, 8> P(NOps);
+  };
+  auto Bind = [&](char *State, char **P) {
     for (size_t O = 0; O < R.Outputs.size(); ++O)
       for (size_t C = 0; C < R.Outputs[O].Operands.size(); ++C)
         P[R.Outputs[O].Operands[C]] = State + Layout.Offsets[O][C];
-    DimVector Off;
-    for (int64_t L = L0; L < L1; ++L) {
-      outerOffsets(Red, L, Off);
-      for (size_t K = 0; K < NOps; ++K)
-        if (!T.IsState[K])
-          P[K] = T.Data[K] + Base[K] + Off[K] + Begin * Inner[K];
-      Fn(End - Begin, P.data(), Inner.data());
+  };
+  auto Combine = [&](char *A, const char *B) {
+    llvm::SmallVector<char *, 4> PA, PB;
+    for (size_t O = 0; O < R.Outputs.size(); ++O) {
+      Layout.pointers(A, O, PA);
+      Layout.pointers(const_cast<char *>(B), O, PB);
+      stateCombine(R.Outputs[O].Kind, PA.data(), PB.data());
     }
   };
-  int Threads = Parallel ? threadsFor(Elements) : 1;
-  if (Threads == 1) {
-    for (int64_t B = 0; B < Blocks; ++B)
-      Block(B);
-  } else {
-#pragma omp parallel for num_threads(Threads) schedule(static)
-    for (int64_t B = 0; B < Blocks; ++B)
-      Block(B);
-  }
-  // Join the blocks pairwise, in block order: the error of the joins grows
-  // with log(blocks), and the result does not depend on the threads.
-  auto At = [&](int64_t B) { return States.data() + (size_t)B * Layout.Bytes; };
-  for (int64_t Step = 1; Step < Blocks; Step *= 2)
-    for (int64_t B = 0; B + Step < Blocks; B += 2 * Step) {
-      llvm::SmallVector<char *, 4> A, Bp;
-      for (size_t O = 0; O < R.Outputs.size(); ++O) {
-        Layout.pointers(At(B), O, A);
-        Layout.pointers(At(B + Step), O, Bp);
-        stateCombine(R.Outputs[O].Kind, A.data(), Bp.data());
-      }
-    }
-  if (Blocks > 0)
-    std::memcpy(Into, At(0), Layout.Bytes);
+  FoldTask Task{Red,     T.Data,  Fn,      Layout.Bytes,
+                Identity, Bind,   Combine, R.Cancel};
+  foldBlocks(Task, Base, Into, Parallel);
 }
 
 /// Copies a block state into (or from) element E of the state arrays.
@@ -280,42 +236,8 @@ void PassRunner::accumulateRows() {
   int OrderOp = R.InputData.empty() ? 0 : 1;
   Space Red = withUnitInner(simplify(ReducedDims, R.Shape, T, OrderOp));
   Space Out = simplify(KeptDims, R.Shape, T, OrderOp);
-  size_t NOps = T.Data.size();
   KernelHandle Fn = Variant(specFor(Out, T, /*FoldStates=*/false));
-  DimVector Inner(NOps);
-  for (size_t K = 0; K < NOps; ++K)
-    Inner[K] = Out.inner(K);
-  int64_t Len = Out.line(), Rows = Out.outer();
-  int Threads = threadsFor(Count * OutCount);
-  // Rows among threads, or with fewer rows than threads column chunks;
-  // either way every state element sees the reduced positions in order.
-  bool SplitRows = Rows >= Threads;
-  int64_t Step = SplitRows ? Len : ((Len + Threads - 1) / Threads + 63) & ~63;
-  int64_t Chunks = SplitRows ? Rows : (Len + Step - 1) / Step;
-  auto Chunk = [&](int64_t C) {
-    int64_t RowBegin = SplitRows ? C : 0, RowEnd = SplitRows ? C + 1 : Rows;
-    int64_t ColBegin = SplitRows ? 0 : C * Step;
-    int64_t Cols = std::min(Step, Len - ColBegin);
-    DimVector RowOff, RedOff;
-    llvm::SmallVector<char *, 8> P(NOps);
-    for (int64_t Row = RowBegin; Row < RowEnd && !cancelled(); ++Row) {
-      outerOffsets(Out, Row, RowOff);
-      for (int64_t Pos = 0; Pos < Count; ++Pos) {
-        outerOffsets(Red, Pos, RedOff);
-        for (size_t K = 0; K < NOps; ++K)
-          P[K] = T.Data[K] + RowOff[K] + RedOff[K] + ColBegin * Inner[K];
-        Fn(Cols, P.data(), Inner.data());
-      }
-    }
-  };
-  if (Threads == 1) {
-    for (int64_t C = 0; C < Chunks; ++C)
-      Chunk(C);
-    return;
-  }
-#pragma omp parallel for num_threads(Threads) schedule(static)
-  for (int64_t C = 0; C < Chunks; ++C)
-    Chunk(C);
+  runtime::accumulateRows({Out, Red, T.Data, Fn, R.Cancel});
 }
 
 bool PassRunner::innermostIsKept() const {

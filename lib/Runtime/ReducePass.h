@@ -4,11 +4,10 @@
 /// and axes in one pass over memory. Every reduced value is accumulated in
 /// a state (Runtime/States.h) and finished into a contiguous result array
 /// over the kept dimensions (row-major). Three ways, as Driver.cpp's
-/// reductions: one result is reduced in fixed-size blocks, run in parallel
-/// and joined pairwise in block order (so the result depends on neither the
-/// thread count nor the scheduling); with the reduced dimension innermost
-/// in memory each result folds its own lines; with a kept dimension
-/// innermost whole rows update the state arrays elementwise.
+/// reductions, cut and joined by ReduceChunker.h: one result folds its
+/// blocks in parallel; with the reduced dimension innermost in memory each
+/// result folds its own blocks; with a kept dimension innermost whole rows
+/// update the state arrays elementwise.
 //===----------------------------------------------------------------------===//
 #ifndef NEJIT_RUNTIME_REDUCEPASS_H
 #define NEJIT_RUNTIME_REDUCEPASS_H
@@ -38,11 +37,6 @@ struct ReduceRequest {
   /// then meaningless; the caller reads *Cancel).
   const std::atomic<bool> *Cancel = nullptr;
 };
-
-/// Elements per block of a one-result reduction: long enough that the
-/// kernel call costs nothing, short enough for the lanes' own Welford
-/// updates to stay accurate.
-constexpr int64_t ReduceBlock = 4096;
 
 llvm::Error runReducePass(const ReduceRequest &R, const VariantFn &Variant);
 
