@@ -18,13 +18,14 @@ typeCompileAst, NumExpr), its in-kernel queries and tables.Expr run on
 nejit; the plugin checks that PyTables' numexpr is nejit's.
 
 Selection. PyTables generates its query tests per column type, operator and
-table layout: 60,377 tests in all. Its own runner (tables.test()) runs the
-"light" subset unless asked for ``heavy``: generated methods named test_l*
-(not test_h*), in the classes not marked heavy (no Big tables, no Medium or
-Big indexed ones). This script makes the same selection (about 1,800
-tests; the abstract base class TableDataTestCase, which pytest collects
-but PyTables never runs, is left out too); ``--heavy`` runs all of them
-(hours: a separate command, not a CI step).
+table layout: pytest collects 60,377 tests from the two files. PyTables'
+own runner (tables.test()) runs what each module's suite() lists, "light"
+unless asked for ``heavy``: generated methods named test_l* (not test_h*)
+in the classes not marked heavy (no Big tables, no Medium or Big indexed
+ones), and none of the abstract base classes. This script runs exactly the
+tests suite() lists (the light ones by default, the heavy selection with
+``--heavy``, many times longer: a separate command, not a CI step), and
+decides it before pytest builds an item for each generated test.
 
 Every test that passes with numexpr must pass with nejit. Tests that fail
 with nejit although they pass with numexpr are reported as skipped with
@@ -98,31 +99,63 @@ def pytest_report_header(config):
         MODE, tables.__version__, numexpr.__version__, where)
 
 
-def _light(item):
-    cls = getattr(item, "cls", None)
-    if cls is None:
-        return True
-    if cls.__name__ == "TableDataTestCase":
-        return False  # the abstract base PyTables never runs
-    if getattr(cls, "heavy", False):
-        return False
-    return not item.name.startswith("test_h")
+_SELECTED = {}  # test module -> {(class name, method name)} or None (all)
+
+
+def _selection(module):
+    """The (class, method) pairs PyTables' own runner runs: the module's
+    suite(), light unless heavy (as tables.test() chooses)."""
+    if module not in _SELECTED:
+        from tables.tests import common
+
+        common.heavy = HEAVY
+        pairs = set()
+        stack = [module.suite()]
+        while stack:
+            test = stack.pop()
+            if hasattr(test, "_tests"):
+                stack.extend(test._tests)
+            else:
+                pairs.add((type(test).__name__, test._testMethodName))
+        _SELECTED[module] = pairs
+    return _SELECTED[module]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector, name, obj):
+    # Deciding here, before pytest makes an item for each of the 60,377
+    # generated tests, saves most of the collection time.
+    module = collector.getparent(pytest.Module)
+    if module is None or not hasattr(module.obj, "suite"):
+        return None
+    selected = _selection(module.obj)
+    if isinstance(collector, pytest.Class):
+        if (collector.obj.__name__, name) not in selected:
+            return []
+    elif isinstance(obj, type):
+        if not any(c == name for c, _ in selected):
+            return []
+    return None
 
 
 def pytest_collection_modifyitems(session, config, items):
-    keep, dropped = [], []
     for item in items:
-        if not HEAVY and not _light(item):
-            dropped.append(item)
-            continue
         reason = next((why for p, why in KNOWN if p.search(item.nodeid)),
                       None)
         if reason and MODE == "nejit":
             item.add_marker(pytest.mark.skip(reason="excepted: " + reason))
-        keep.append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-    items[:] = keep
+
+
+def pytest_terminal_summary(terminalreporter):
+    if MODE == "nejit":
+        import nejit
+
+        stats = nejit.cache_stats()
+        terminalreporter.write_line(
+            "nejit ran the conditions: %%d kernels compiled, %%d runs in the "
+            "interpreter tier, %%d evaluate() expressions cached" %% (
+                stats["compiles"], stats["tier1_runs"],
+                stats["evaluate_expressions"]))
 '''
 
 
@@ -227,7 +260,7 @@ def main():
     ap.add_argument("--mode", choices=("nejit", "numexpr", "both"),
                     default="both")
     ap.add_argument("--heavy", action="store_true",
-                    help="all 60,377 tests, not PyTables' light selection")
+                    help="PyTables' heavy selection (many times longer)")
     ap.add_argument("-k", dest="keyword", help="pytest -k expression")
     ap.add_argument("--keep", action="store_true", help="keep the temp dirs")
     ap.add_argument("--timeout", type=float, default=3600)
