@@ -88,6 +88,12 @@ else:
 
     assert not getattr(numexpr, "__nejit__", False)
 
+# PyTables' test modules read the mode when they are imported (the column
+# types of the tables they create), so set it before pytest imports them.
+from tables.tests import common as _common
+
+_common.heavy = HEAVY
+
 
 def pytest_report_header(config):
     import numexpr
@@ -106,9 +112,6 @@ def _selection(module):
     """The (class, method) pairs PyTables' own runner runs: the module's
     suite(), light unless heavy (as tables.test() chooses)."""
     if module not in _SELECTED:
-        from tables.tests import common
-
-        common.heavy = HEAVY
         pairs = set()
         stack = [module.suite()]
         while stack:
