@@ -156,12 +156,17 @@ cmake --build "$BUILD_DIR" -j2
 # NEJIT_SHARED_VENV=1 leaves the .pth alone: a second checkout (a git
 # worktree) that borrows this venv must not redirect the first one's imports;
 # scripts/test.sh puts its own checkout first on PYTHONPATH anyway.
+# Its second line is nejit-patch.pth's (what a wheel installs): with
+# NEJIT_PATCH_NUMEXPR=1 in the environment, numexpr is nejit in every
+# interpreter of the venv (docs/integrations.md); unset, it costs one
+# environment look-up at start-up.
 SITE="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 PTH="$SITE/nejit-dev.pth"
+PTH_TEXT="$(printf '%s\n%s' "$ROOT/bindings/python" "$(cat "$ROOT/bindings/python/nejit-patch.pth")")"
 if [[ "${NEJIT_SHARED_VENV:-0}" != 1 &&
-      "$(cat "$PTH" 2>/dev/null || true)" != "$ROOT/bindings/python" ]]; then
+      "$(cat "$PTH" 2>/dev/null || true)" != "$PTH_TEXT" ]]; then
   log "writing $PTH"
-  printf '%s\n' "$ROOT/bindings/python" >"$PTH"
+  printf '%s\n' "$PTH_TEXT" >"$PTH"
 fi
 
 log "done"

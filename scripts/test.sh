@@ -150,6 +150,17 @@ if [[ -f "$PANDAS_SUITE" ]]; then
   SUMMARY[pandas-suite-libm]="$(grep -v '^[[:space:]]*$' "$LOGS/pandas-suite-libm.log" | grep -v '^==== ' | tail -n 1 | sed 's/^pandas-suite:/pandas-suite (libm):/')"
 fi
 
+# --- PyTables' own query/expression suites -----------------------------------
+# PyTables' test_queries.py and test_expression.py (the light selection its
+# own runner makes) with numexpr and with nejit.patch_numexpr(); its last
+# line is "pytables-suite: P passed, F failed, S skipped (numexpr: ...)".
+# The heavy selection: run_pytables_suite.py --heavy (not a CI step).
+PYTABLES_SUITE=bindings/python/tests/run_pytables_suite.py
+if [[ -f "$PYTABLES_SUITE" ]]; then
+  run pytables-suite "$PY" "$PYTABLES_SUITE"
+  SUMMARY[pytables-suite]="$(grep -v '^[[:space:]]*$' "$LOGS/pytables-suite.log" | grep -v '^==== ' | tail -n 1)"
+fi
+
 # --- summary -----------------------------------------------------------------
 printf '\n==== summary\n'
 if ((${#FAILED[@]})); then
@@ -159,7 +170,7 @@ else
 fi
 # The runners' own summary lines come last, pytest's at the very end, so the
 # output closes on a line a CI log reader knows ("N passed in Xs").
-for name in ctest lit numexpr-suite numexpr-suite-jit random-interp random-jit "${LEVELS_RUN[@]}" pandas-suite pandas-suite-libm sanitizers fuzz pytest; do
+for name in ctest lit numexpr-suite numexpr-suite-jit random-interp random-jit "${LEVELS_RUN[@]}" pandas-suite pandas-suite-libm pytables-suite sanitizers fuzz pytest; do
   [[ -v "SUMMARY[$name]" ]] || continue
   if [[ -n "${SUMMARY[$name]}" ]]; then
     printf '%s\n' "${SUMMARY[$name]}"

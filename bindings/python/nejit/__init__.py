@@ -16,10 +16,11 @@ and nejit's own API sits beside it::
 
 from . import _nejit
 from ._nejit import Kernel, evaluate, re_evaluate, release_memory, validate
-from . import _recipe, expressions, utils, version, necompiler
+from . import _recipe, expressions, utils, version, necompiler, interpreter
 from .expressions import E
 from .necompiler import NumExpr, disassemble
 from .program import evaluate_program
+from ._patch import numexpr_patched, patch_numexpr, unpatch_numexpr
 from .utils import (MAX_THREADS, _init_num_threads, detect_number_of_cores,
                     detect_number_of_threads, get_num_threads,
                     get_vml_num_threads, get_vml_version, set_num_threads,
@@ -38,6 +39,7 @@ __all__ = [
     "release_memory", "pool_stats",
     "vml_status",
     "set_tier", "get_tier", "get_cpu",
+    "patch_numexpr", "unpatch_numexpr", "numexpr_patched",
 ]
 
 

@@ -1,7 +1,15 @@
-"""NumExpr objects, disassemble, and numexpr.necompiler's helper names.
+"""NumExpr objects, disassemble, and numexpr.necompiler's Python-level
+compiler as numexpr's clients use it.
 
 evaluate / validate / re_evaluate themselves are implemented in C++
-(nejit._nejit) and re-exported here.
+(nejit._nejit) and re-exported here. numexpr's clients (PyTables) also
+compile through the Python layer: ``stringToExpression`` (text -> an
+expressions.ExpressionNode tree they inspect), ``expressionToAST`` and
+``typeCompileAst`` (numexpr's typing, whose NotImplementedError says an
+operation does not exist), and ``NumExpr(tree, signature)``. A NumExpr made
+from a tree compiles the tree's expression text with nejit (the tree already
+holds its optimization level's rewrites, so the text is compiled with
+``optimization='none'``): it runs nejit's kernel, not an emulation.
 """
 
 import __future__
@@ -12,15 +20,30 @@ import numpy
 from . import _nejit
 from ._nejit import evaluate, re_evaluate, validate
 from ._sanitize import check as _check_sanitized
-from .expressions import ExpressionNode
+from . import expressions
+from .expressions import ConstantNode, ExpressionNode, OpNode, RawNode, \
+    VariableNode
 from . import utils as _utils
+from ._pyexpr import stringToExpression
+from ._typecompile import (ASTNode, expressionToAST, funccodes,
+                           kind_to_typecode, opcodes, sigPerms,
+                           typeCompileAst, typecode_to_kind)
 
 __all__ = ["NumExpr", "disassemble", "evaluate", "re_evaluate", "validate",
-           "getContext", "getExprNames", "getType", "getArguments"]
+           "getContext", "getExprNames", "getType", "getArguments",
+           "stringToExpression", "expressionToAST", "typeCompileAst",
+           "ASTNode", "typecode_to_kind", "kind_to_typecode"]
 
 double = numpy.double
 int_ = numpy.int32
 long_ = numpy.int64
+
+type_to_typecode = {bool: "b", int_: "i", long_: "l", float: "f",
+                    double: "d", complex: "c", bytes: "s", str: "s"}
+type_to_kind = expressions.type_to_kind
+kind_to_type = expressions.kind_to_type
+default_type = kind_to_type[expressions.default_kind]
+scalar_constant_kinds = list(kind_to_typecode)
 
 _OPTIMIZATIONS = ("none", "moderate", "aggressive")
 context_info = [
@@ -85,6 +108,8 @@ _NUMEXPR_VML_OPS = frozenset((
 
 
 _FUNC_OPS = {"abs": "absolute", "conj": "conjugate"}
+#: numexpr's list of the operations it gives VML (by node value).
+vml_functions = sorted(_NUMEXPR_VML_OPS)
 
 
 def _uses_numexpr_vml_op(text, names):
@@ -199,8 +224,14 @@ class NumExpr:
         context = getContext(kwargs, _frame_depth=1)
         self._optimization = context["optimization"]
         bound = []
+        compile_level = self._optimization
+        if isinstance(ex, ASTNode):
+            ex = _ast_to_expression(ex)
         if isinstance(ex, ExpressionNode):
+            _check_typeable(ex)
             text, bound = ex._compile_text()
+            # The tree holds its own optimization level's rewrites.
+            compile_level = "none"
         elif isinstance(ex, str):
             text = ex
             if sanitize:
@@ -228,9 +259,20 @@ class NumExpr:
             code, size = _numpy_code(arr.dtype)
             sig.append((name, code, size))
             self._constants.append(arr)
+        # numexpr's string programs take strings of any length; a nejit
+        # kernel is compiled for item sizes. An unsized bytes input (the
+        # type ``bytes``) gets a kernel per item size met at run time; the
+        # one compiled now, for size 1, reports type errors up front.
+        self._sig = sig
+        self._level = _OPTIMIZATIONS.index(compile_level)
+        self._backend = _BACKEND_CODES[context["backend"]]
+        self._unsized = [i for i, (_, code, size) in enumerate(sig)
+                         if code == "S" and size == 0]
+        self._sized = {}
         self._kernel = _nejit.compile(
-            text, sig, optimization=_OPTIMIZATIONS.index(self._optimization),
-            backend=_BACKEND_CODES[context["backend"]])
+            text, [(n, "S1", 1) if i in self._unsized else (n, c, z)
+                   for i, (n, c, z) in enumerate(sig)],
+            optimization=self._level, backend=self._backend)
         self.expression = text
         self.input_names = tuple(input_order)
         self.signature = "".join(
@@ -255,7 +297,23 @@ class NumExpr:
             raise ValueError("number of inputs doesn't match program")
         if self._constants:
             args = args + tuple(self._constants)
+        if self._unsized:
+            return self._kernel_for(args)(*args, **kwargs)
         return self._kernel(*args, **kwargs)
+
+    def _kernel_for(self, args):
+        sizes = tuple(max(1, numpy.asarray(args[i]).dtype.itemsize)
+                      for i in self._unsized)
+        kernel = self._sized.get(sizes)
+        if kernel is None:
+            sig = list(self._sig)
+            for i, size in zip(self._unsized, sizes):
+                sig[i] = (sig[i][0], "S%d" % size, size)
+            kernel = _nejit.compile(self.expression, sig,
+                                    optimization=self._level,
+                                    backend=self._backend)
+            self._sized[sizes] = kernel
+        return kernel
 
     __call__ = run
 
@@ -271,6 +329,47 @@ class NumExpr:
     def __dask_tokenize__(self):
         return ("nejit.NumExpr", self._kernel.recipe, self.input_names,
                 tuple((c.dtype.str, c.tobytes()) for c in self._constants))
+
+
+def _check_typeable(ex):
+    """numexpr's NotImplementedError ("couldn't find matching opcode for
+    'gt_bfc'") for a tree with an operation numexpr does not have; a
+    non-operation root is typed as its copy, as numexpr compiles it."""
+    ast = expressionToAST(ex)
+    if ast.astType != "op":
+        ast = ASTNode("op", ast.astKind, "copy", (ast,))
+    typeCompileAst(ast)
+
+
+_FUNC_NAMES = {code: name.decode("ascii").rsplit("_", 1)[0]
+               for name, code in funccodes.items()}
+
+
+def _ast_to_expression(ast):
+    """The ExpressionNode tree of an ASTNode tree, typed or not: typed
+    operations lose their signature suffix (b'add_ddd' -> 'add'), casts
+    are dropped (nejit's promotion inserts them again) and b'func_ddn'
+    takes its function's name from its raw last child."""
+    def make(node, kids):
+        if node.astType == "variable":
+            return VariableNode(node.value, node.astKind)
+        if node.astType == "constant":
+            c = ConstantNode(node.value)
+            c.astKind = node.astKind
+            return c
+        if node.astType == "raw":
+            return RawNode(node.value)
+        value = node.value
+        if isinstance(value, bytes):
+            value = value.decode("ascii").rsplit("_", 1)[0]
+            if value == "cast":
+                return kids[0]
+            if value == "func":
+                value, kids = _FUNC_NAMES[kids[-1].value], kids[:-1]
+        return OpNode(value, kids, kind=node.astKind)
+
+    from ._typecompile import _rebuild
+    return _rebuild(ast, make)
 
 
 def disassemble(nex):

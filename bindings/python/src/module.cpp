@@ -12,6 +12,7 @@
 #include "common.h"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace py = pybind11;
@@ -434,6 +435,17 @@ PYBIND11_MODULE(_nejit, m) {
   m.def("target_cpu", []() {
     return py::make_tuple(nejit::targetCpu(), nejit::targetFeatures(),
                           nejit::targetVectorBits());
+  });
+  // numexpr's table of typed operations, the one Sema searches, for the
+  // Python-level typeCompileAst (nejit/necompiler.py) that numexpr's clients
+  // call: [(is_func, name, signature)], e.g. (False, "add", "ddd").
+  m.def("_numexpr_signatures", []() {
+    py::list L;
+#define NEJIT_SIG(List, Name, Sig)                                             \
+  L.append(py::make_tuple(std::string_view(#List) == "FUNC", Name, Sig));
+#include "Sema/NumexprSignatures.def"
+#undef NEJIT_SIG
+    return L;
   });
   m.def("dtype_name", [](const std::string &Code) {
     int64_t IS = 0;
