@@ -150,6 +150,16 @@ struct PassKernel {
 
 namespace internal {
 
+bool ownMathEnabled() {
+  // Read once: a kernel's module may be built (JIT tier) long after
+  // compile(), and must be built as compile() keyed it.
+  static const bool On = [] {
+    const char *Env = std::getenv("NEJIT_OWN_MATH");
+    return !(Env && std::string_view(Env) == "0");
+  }();
+  return On;
+}
+
 Expected<MathBackend> resolveBackend(const ir::Function &F, const Options &O,
                                      bool RequireMkl) {
   switch (O.Backend) {
@@ -193,6 +203,7 @@ codegen::CodeGenOptions codegenOptions(const Options &O,
   C.Isa.HasAVX2 = T.hasFeature("avx2");
   C.Isa.HasFMA = T.hasFeature("fma");
   C.Isa.HasSSE41 = T.hasFeature("sse4.1");
+  C.OwnMath = internal::ownMathEnabled();
   return C;
 }
 
@@ -286,7 +297,8 @@ buildTier1(const ir::Function &F, const Options &O, const jit::HostTarget &T) {
       interp::hostIsa(jit::hostTarget());
   // The block kernels call Sleef: a kernel resolved to VML would give
   // other results in the two tiers.
-  if (!Isa || !internal::isHost(T) || O.Backend == MathBackend::VML)
+  if (!Isa || !internal::isHost(T) || O.Backend == MathBackend::VML ||
+      !internal::ownMathEnabled())
     return nullptr;
   return interp::Program::build(F, O.Acc, *Isa, T.VectorBits);
 }
@@ -525,7 +537,8 @@ static std::string signatureKey(const Signature &Sig, const Options &O) {
   K += '|';
   K += std::to_string((int)O.Acc) + std::to_string((int)O.Opt) +
        std::to_string(O.OptLevel) + std::to_string((int)O.Backend) +
-       (internal::liftConstantsEnabled() ? "L" : "");
+       (internal::liftConstantsEnabled() ? "L" : "") +
+       (internal::ownMathEnabled() ? "" : "S");
   return K;
 }
 
@@ -558,11 +571,12 @@ KernelCache &kernelCache() {
 /// Opts.Backend (resolved) as the caches must tell kernels apart: the
 /// library, and for VML the CPU class Auto decides by and MKL's version.
 std::string mathKey(const Options &Opts) {
+  std::string Own = internal::ownMathEnabled() ? "" : " no-own";
   if (Opts.Backend == MathBackend::Sleef)
-    return "sleef";
+    return "sleef" + Own;
   return std::string(Opts.Backend == MathBackend::VML ? "vml" : "auto") +
          (runtime::cpuIsIntel() ? " intel " : " other ") +
-         runtime::vmlLibrary().Version;
+         runtime::vmlLibrary().Version + Own;
 }
 
 /// The body for KIR's structure: found in the cache, or made (which builds

@@ -61,6 +61,8 @@ struct CodeGenOptions {
   /// (the functions vmlPreferred gives VML on this CPU).
   MathBackend Backend = MathBackend::Sleef;
   bool IntelCpu = false; ///< the CPU vendor, for Backend::Auto
+  /// nejit's own functions (OwnMath.h) where they serve; false: Sleef.
+  bool OwnMath = true;
 
   unsigned VectorBits = 512; ///< host SIMD register width
   IsaInfo Isa;

@@ -5,6 +5,7 @@
 /// sincos, and the guards where Sleef's domain is narrower than the type's.
 //===----------------------------------------------------------------------===//
 #include "CodeGen/KernelEmitter.h"
+#include "CodeGen/OwnMath.h"
 
 #include <cmath>
 
@@ -123,6 +124,8 @@ std::pair<Value *, Value *> KernelEmitter::sinCos(Value *X) {
 Value *KernelEmitter::emitMathCall(int Id, Value *X, Value *Y) {
   const Inst &I = F.Insts[Id];
   DType T = I.Type;
+  if (Opts.OwnMath && ownMathServes(I.Op, T, Opts.Acc))
+    return emitOwnMath(B, I.Op, T, X, Opts.Isa.HasFMA);
   switch (I.Op) {
   case Opcode::Sin:
   case Opcode::Cos:
