@@ -13,7 +13,7 @@
 ///  - tanh: x + x^3 T(x^2) below 0.55 (T a degree-11 fit); above,
 ///    1 - 2/(e^2|x| + 1) with e^2|x| as a pair and the quotient corrected by
 ///    its exact residual (FMA, or Dekker's product without it).
-///  - sinh, cosh: x + x^3 S(x^2), 1 + x^2 C(x^2) below 1; above,
+///  - sinh, cosh: x + x^3 S(x^2) below 1, 1 + x^2 C(x^2) below 0.5; above,
 ///    e^|x|/2 as a pair +- its reciprocal / 4.
 ///  - float32: the same reductions in float64 with shorter polynomials,
 ///    rounded to float32 once at the end.
@@ -278,10 +278,9 @@ Value *tanh32(Builder &E, Value *X) {
   return E.copysign(R, X);
 }
 
-/// sinh or cosh of float64 X: x + x^3 S(x^2) or 1 + x^2 C(x^2) below 1;
-/// above, H +- 1/(4H) with H = e^|x| / 2 as a pair (so that results up to
-/// 710.47, where e^|x| itself overflows, stay finite), 1/(4H) under 0.14
-/// of the result.
+/// sinh or cosh of float64 X: x + x^3 S(x^2) below 1 or 1 + x^2 C(x^2)
+/// below 0.5; above, H +- 1/(4H) with H = e^|x| / 2 as a pair (so that
+/// results up to 710.47, where e^|x| itself overflows, stay finite).
 Value *sinhCosh64(Builder &E, Value *X, bool Sinh) {
   Value *AX = E.fabs(X);
   Value *U = E.mul(X, X);
@@ -298,7 +297,10 @@ Value *sinhCosh64(Builder &E, Value *X, bool Sinh) {
   Value *Inv = E.B.CreateFDiv(E.c(0.25), HH);
   Value *Big = E.add(HH, Sinh ? E.sub(HL, Inv) : E.add(HL, Inv));
   // NaN compares false and takes the second path, which keeps it.
-  Value *R = E.B.CreateSelect(E.B.CreateFCmpOLT(AX, E.c(1.0)), Small, Big);
+  // cosh's 1 + x^2 C rounds x^2 C, which reaches 0.54 at 1, in too coarse
+  // an ulp: its polynomial serves below 0.5 only (where 1/(4H) < 0.31).
+  Value *R = E.B.CreateSelect(
+      E.B.CreateFCmpOLT(AX, E.c(Sinh ? 1.0 : 0.5)), Small, Big);
   return Sinh ? E.copysign(R, X) : R;
 }
 
