@@ -81,6 +81,10 @@ struct Options {
   /// LLVM optimization level for the generated code, 0..3.
   int OptLevel = 2;
   MathBackend Backend = MathBackend::Auto;
+  /// nejit's own inline functions (exp, expm1, tanh, sinh, cosh at High;
+  /// docs/accuracy.md) where they serve; false, Backend Sleef or
+  /// NEJIT_OWN_MATH=0 in the environment: Sleef computes them.
+  bool OwnMath = true;
 };
 
 /// What went wrong; the Python binding maps each to numexpr's exception type.

@@ -160,6 +160,10 @@ bool ownMathEnabled() {
   return On;
 }
 
+bool ownMathFor(const Options &O) {
+  return O.OwnMath && O.Backend != MathBackend::Sleef && ownMathEnabled();
+}
+
 Expected<MathBackend> resolveBackend(const ir::Function &F, const Options &O,
                                      bool RequireMkl) {
   switch (O.Backend) {
@@ -203,7 +207,7 @@ codegen::CodeGenOptions codegenOptions(const Options &O,
   C.Isa.HasAVX2 = T.hasFeature("avx2");
   C.Isa.HasFMA = T.hasFeature("fma");
   C.Isa.HasSSE41 = T.hasFeature("sse4.1");
-  C.OwnMath = internal::ownMathEnabled();
+  C.OwnMath = O.OwnMath;
   return C;
 }
 
@@ -298,7 +302,7 @@ buildTier1(const ir::Function &F, const Options &O, const jit::HostTarget &T) {
   // The block kernels call Sleef: a kernel resolved to VML would give
   // other results in the two tiers.
   if (!Isa || !internal::isHost(T) || O.Backend == MathBackend::VML ||
-      !internal::ownMathEnabled())
+      !O.OwnMath)
     return nullptr;
   return interp::Program::build(F, O.Acc, *Isa, T.VectorBits);
 }
@@ -538,7 +542,7 @@ static std::string signatureKey(const Signature &Sig, const Options &O) {
   K += std::to_string((int)O.Acc) + std::to_string((int)O.Opt) +
        std::to_string(O.OptLevel) + std::to_string((int)O.Backend) +
        (internal::liftConstantsEnabled() ? "L" : "") +
-       (internal::ownMathEnabled() ? "" : "S");
+       (internal::ownMathFor(O) ? "" : "S");
   return K;
 }
 
@@ -571,7 +575,7 @@ KernelCache &kernelCache() {
 /// Opts.Backend (resolved) as the caches must tell kernels apart: the
 /// library, and for VML the CPU class Auto decides by and MKL's version.
 std::string mathKey(const Options &Opts) {
-  std::string Own = internal::ownMathEnabled() ? "" : " no-own";
+  std::string Own = Opts.OwnMath ? "" : " no-own";
   if (Opts.Backend == MathBackend::Sleef)
     return "sleef" + Own;
   return std::string(Opts.Backend == MathBackend::VML ? "vml" : "auto") +
@@ -668,6 +672,7 @@ Kernel compile(std::string_view Expr, const Signature &Sig,
   Impl->AstText = std::move(FE.AstText);
   Impl->InitialIR = std::move(FE.InitialIR);
   Impl->IR = std::move(FE.IR);
+  Impl->Opts.OwnMath = internal::ownMathFor(Opts);
   Impl->Opts.Backend = unwrap(
       internal::resolveBackend(Impl->IR, Opts, /*RequireMkl=*/true), Expr);
   if (plan::isSingleKernel(Impl->IR)) {
