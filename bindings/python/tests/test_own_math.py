@@ -1,5 +1,5 @@
-"""nejit's own vector functions (lib/CodeGen/OwnMath.cpp: exp, expm1, tanh,
-sinh, cosh at accuracy 'high'): at most 1 ULP from mpmath's value (120 bits) on dense grids
+"""nejit's own vector functions (lib/CodeGen/OwnMath.cpp: expm1, tanh, sinh,
+cosh at accuracy 'high'): at most 1 ULP from mpmath's value (120 bits) on dense grids
 and the hard cases, special values exactly numpy's, and the same bits in the
 interpreter tier and JIT code (the vector body and the scalar tail alike)."""
 
@@ -14,7 +14,6 @@ mpmath.mp.prec = 120
 
 # name, mpmath function, float64 grid range, float32 grid range
 FUNCTIONS = [
-    ("exp", mpmath.exp, (-745.2, 709.8), (-104.0, 88.8)),
     ("expm1", mpmath.expm1, (-40.0, 709.8), (-20.0, 88.8)),
     ("tanh", mpmath.tanh, (-20.0, 20.0), (-10.0, 10.0)),
     ("sinh", mpmath.sinh, (-710.47, 710.47), (-89.4, 89.4)),
@@ -146,6 +145,6 @@ def test_fused_expression_matches_across_tiers(tier):
     got = {}
     for t in ("interp", "jit"):
         ne.set_tier(t)
-        got[t] = ne.evaluate("tanh(a) * b + exp(a / 4) - expm1(b / 8)"
+        got[t] = ne.evaluate("tanh(a) * b - expm1(b / 8)"
                              " + sinh(a) * cosh(b)")
     assert_same_bits(got["interp"], got["jit"], "fused")
