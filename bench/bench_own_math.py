@@ -42,8 +42,8 @@ def time_calls(k, args, out, calls):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("-n", type=int, default=4096)
-    p.add_argument("--calls", type=int, default=200)
-    p.add_argument("--rounds", type=int, default=21)
+    p.add_argument("--calls", type=int, default=40)
+    p.add_argument("--rounds", type=int, default=101)
     opts = p.parse_args()
     nejit.set_num_threads(1)
     nejit.set_tier("jit")
