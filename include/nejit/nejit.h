@@ -57,8 +57,8 @@ struct Arg {
 /// The inputs of a kernel, in the order the kernel receives them.
 using Signature = std::vector<Arg>;
 
-/// Accuracy of transcendental functions: High = Sleef u10 (<= 1 ULP) or
-/// VML HA, Low = Sleef u35 (<= 3.5 ULP) or VML LA (<= 4 ULP), Fast = the
+/// Accuracy of transcendental functions: High = nejit's own functions
+/// (expm1, tanh, sinh, cosh) and Sleef u10 (<= 1 ULP), or VML HA, Low = Sleef u35 (<= 3.5 ULP) or VML LA (<= 4 ULP), Fast = the
 /// fastest variant available (Sleef u35, or VML EP: about half the
 /// mantissa's bits correct). docs/accuracy.md has the measured bounds.
 enum class Accuracy : uint8_t { High, Low, Fast };
@@ -67,7 +67,7 @@ enum class Accuracy : uint8_t { High, Low, Fast };
 ///    this kind of CPU (docs/performance.md) when MKL can be loaded, every
 ///    function VML covers when NEJIT_VML=1, Sleef otherwise and when
 ///    NEJIT_VML=0;
-///  - Sleef: always Sleef;
+///  - Sleef: always Sleef (also where nejit has its own function);
 ///  - VML: VML for every function it covers (compile() throws Error when MKL
 ///    cannot be loaded; dis() prints the code without loading MKL).
 /// A kernel that calls VML runs as a loop over cache-sized blocks.

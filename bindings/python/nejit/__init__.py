@@ -83,7 +83,7 @@ def compile(expr, signature, *, optimization="aggressive", accuracy=None,
     set_vml_accuracy_mode); ``opt_level`` is LLVM's, 0..3; ``backend`` is
     the math library for transcendental functions: 'auto' (VML where it
     measured better on this CPU and MKL is available, see docs/accuracy.md),
-    'sleef', or 'vml' (every function VML covers; RuntimeError without MKL).
+    'sleef' (Sleef for every function, also those nejit has its own of), or 'vml' (every function VML covers; RuntimeError without MKL).
 
     The kernel is callable with arrays positionally or by name (keywords
     out=, order='K', casting='safe'), has ``result_dtype`` (a numpy dtype),
