@@ -148,3 +148,17 @@ def test_fused_expression_matches_across_tiers(tier):
         got[t] = ne.evaluate("tanh(a) * b - expm1(b / 8)"
                              " + sinh(a) * cosh(b)")
     assert_same_bits(got["interp"], got["jit"], "fused")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_low_accuracy_keeps_sleef_in_both_tiers(tier, dtype):
+    """At 'low' these functions are Sleef's u35 ones, in the interpreter's
+    block kernels as in JIT code (the interpreter once ran the own ones)."""
+    xs = np.linspace(-30, 30, 1001).astype(dtype)
+    for name in [f[0] for f in FUNCTIONS]:
+        got = {}
+        for t in ("interp", "jit"):
+            ne.set_tier(t)
+            got[t] = ne.compile("%s(x)" % name, [("x", dtype)],
+                                accuracy="low")(xs)
+        assert_same_bits(got["interp"], got["jit"], name)
