@@ -57,8 +57,8 @@ struct Arg {
 /// The inputs of a kernel, in the order the kernel receives them.
 using Signature = std::vector<Arg>;
 
-/// Accuracy of transcendental functions: High = Sleef u10 (<= 1 ULP) or
-/// VML HA, Low = Sleef u35 (<= 3.5 ULP) or VML LA (<= 4 ULP), Fast = the
+/// Accuracy of transcendental functions: High = nejit's own functions
+/// (expm1, tanh, sinh, cosh) and Sleef u10 (<= 1 ULP), or VML HA, Low = Sleef u35 (<= 3.5 ULP) or VML LA (<= 4 ULP), Fast = the
 /// fastest variant available (Sleef u35, or VML EP: about half the
 /// mantissa's bits correct). docs/accuracy.md has the measured bounds.
 enum class Accuracy : uint8_t { High, Low, Fast };
@@ -67,7 +67,7 @@ enum class Accuracy : uint8_t { High, Low, Fast };
 ///    this kind of CPU (docs/performance.md) when MKL can be loaded, every
 ///    function VML covers when NEJIT_VML=1, Sleef otherwise and when
 ///    NEJIT_VML=0;
-///  - Sleef: always Sleef;
+///  - Sleef: always Sleef (also where nejit has its own function);
 ///  - VML: VML for every function it covers (compile() throws Error when MKL
 ///    cannot be loaded; dis() prints the code without loading MKL);
 ///  - Libm: the C library's scalar function per element, the one numexpr
@@ -87,6 +87,10 @@ struct Options {
   /// LLVM optimization level for the generated code, 0..3.
   int OptLevel = 2;
   MathBackend Backend = MathBackend::Auto;
+  /// nejit's own inline functions (exp, expm1, tanh, sinh, cosh at High;
+  /// docs/accuracy.md) where they serve; false, Backend Sleef or
+  /// NEJIT_OWN_MATH=0 in the environment: Sleef computes them.
+  bool OwnMath = true;
 };
 
 /// What went wrong; the Python binding maps each to numexpr's exception type.

@@ -150,6 +150,21 @@ struct PassKernel {
 
 namespace internal {
 
+bool ownMathEnabled() {
+  // Read once: a kernel's module may be built (JIT tier) long after
+  // compile(), and must be built as compile() keyed it.
+  static const bool On = [] {
+    const char *Env = std::getenv("NEJIT_OWN_MATH");
+    return !(Env && std::string_view(Env) == "0");
+  }();
+  return On;
+}
+
+bool ownMathFor(const Options &O) {
+  return O.OwnMath && O.Backend != MathBackend::Sleef &&
+         O.Backend != MathBackend::Libm && ownMathEnabled();
+}
+
 Expected<MathBackend> resolveBackend(const ir::Function &F, const Options &O,
                                      bool RequireMkl) {
   MathBackend Requested = O.Backend;
@@ -198,6 +213,7 @@ codegen::CodeGenOptions codegenOptions(const Options &O,
   C.Isa.HasAVX2 = T.hasFeature("avx2");
   C.Isa.HasFMA = T.hasFeature("fma");
   C.Isa.HasSSE41 = T.hasFeature("sse4.1");
+  C.OwnMath = O.OwnMath;
   return C;
 }
 
@@ -289,10 +305,11 @@ static std::unique_ptr<const interp::Program>
 buildTier1(const ir::Function &F, const Options &O, const jit::HostTarget &T) {
   static const std::optional<interp::Isa> Isa =
       interp::hostIsa(jit::hostTarget());
-  // The block kernels call Sleef: a kernel resolved to VML or libm would
-  // give other results in the two tiers.
+  // The block kernels call Sleef and nejit's own functions: a kernel
+  // resolved to VML or libm, or without its own functions, would give other
+  // results in the two tiers.
   if (!Isa || !internal::isHost(T) || O.Backend == MathBackend::VML ||
-      O.Backend == MathBackend::Libm)
+      O.Backend == MathBackend::Libm || !O.OwnMath)
     return nullptr;
   return interp::Program::build(F, O.Acc, *Isa, T.VectorBits);
 }
@@ -531,7 +548,8 @@ static std::string signatureKey(const Signature &Sig, const Options &O) {
   K += '|';
   K += std::to_string((int)O.Acc) + std::to_string((int)O.Opt) +
        std::to_string(O.OptLevel) + std::to_string((int)O.Backend) +
-       (internal::liftConstantsEnabled() ? "L" : "");
+       (internal::liftConstantsEnabled() ? "L" : "") +
+       (internal::ownMathFor(O) ? "" : "S");
   return K;
 }
 
@@ -564,14 +582,15 @@ KernelCache &kernelCache() {
 /// Opts.Backend (resolved) as the caches must tell kernels apart: the
 /// library, and for VML the CPU class Auto decides by and MKL's version.
 std::string mathKey(const Options &Opts) {
+  std::string Own = Opts.OwnMath ? "" : " no-own";
   if (Opts.Backend == MathBackend::Sleef)
-    return "sleef";
+    return "sleef" + Own;
   // The C library's version: another glibc may round differently.
   if (Opts.Backend == MathBackend::Libm)
     return "libm " + internal::libmVersion();
   return std::string(Opts.Backend == MathBackend::VML ? "vml" : "auto") +
          (runtime::cpuIsIntel() ? " intel " : " other ") +
-         runtime::vmlLibrary().Version;
+         runtime::vmlLibrary().Version + Own;
 }
 
 /// The body for KIR's structure: found in the cache, or made (which builds
@@ -663,6 +682,7 @@ Kernel compile(std::string_view Expr, const Signature &Sig,
   Impl->AstText = std::move(FE.AstText);
   Impl->InitialIR = std::move(FE.InitialIR);
   Impl->IR = std::move(FE.IR);
+  Impl->Opts.OwnMath = internal::ownMathFor(Opts);
   Impl->Opts.Backend = unwrap(
       internal::resolveBackend(Impl->IR, Opts, /*RequireMkl=*/true), Expr);
   if (plan::isSingleKernel(Impl->IR)) {

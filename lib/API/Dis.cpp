@@ -59,6 +59,7 @@ std::string disLoop(std::string_view Expr, const ir::Function &IR, Stage S,
     return Out;
   }
   Options Resolved = Opts;
+  Resolved.OwnMath = ownMathFor(Opts);
   Resolved.Backend =
       unwrap(resolveBackend(K.IR, Opts, /*RequireMkl=*/false), Expr);
   llvm::LLVMContext Ctx;

@@ -71,6 +71,16 @@ std::string kernelKeyText(const ir::Function &KernelIR);
 bool liftConstantsEnabled();
 void setLiftConstantsForTesting(bool On);
 
+/// Whether CodeGen emits nejit's own functions (CodeGen/OwnMath.h) where
+/// they serve: on, unless NEJIT_OWN_MATH=0 (then Sleef computes them, for
+/// comparison). Read once per process. With the own functions off the
+/// interpreter tier is not used, since its block kernels are built with
+/// them.
+bool ownMathEnabled();
+/// Whether kernels compiled with O use the own functions: O.OwnMath, the
+/// environment, and not Backend Sleef as the caller asked for it.
+bool ownMathFor(const Options &O);
+
 /// Throws the error that refused NEJIT_CPU, if it was (JIT/Target.h): the
 /// entry points that would generate or run code call it first.
 void checkTarget();

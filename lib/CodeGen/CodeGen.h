@@ -62,6 +62,8 @@ struct CodeGenOptions {
   /// library's scalar functions and numexpr's complex formulas).
   MathBackend Backend = MathBackend::Sleef;
   bool IntelCpu = false; ///< the CPU vendor, for Backend::Auto
+  /// nejit's own functions (OwnMath.h) where they serve; false: Sleef.
+  bool OwnMath = true;
 
   unsigned VectorBits = 512; ///< host SIMD register width
   IsaInfo Isa;

@@ -5,6 +5,7 @@
 /// sincos, and the guards where Sleef's domain is narrower than the type's.
 //===----------------------------------------------------------------------===//
 #include "CodeGen/KernelEmitter.h"
+#include "CodeGen/OwnMath.h"
 
 #include <cmath>
 
@@ -125,6 +126,8 @@ Value *KernelEmitter::emitMathCall(int Id, Value *X, Value *Y) {
   DType T = I.Type;
   if (Opts.Backend == MathBackend::Libm)
     return emitLibmCall(I, X, Y);
+  if (Opts.OwnMath && ownMathServes(I.Op, T, Opts.Acc))
+    return emitOwnMath(B, I.Op, T, X, Opts.Isa.HasFMA);
   switch (I.Op) {
   case Opcode::Sin:
   case Opcode::Cos:

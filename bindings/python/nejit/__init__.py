@@ -85,7 +85,8 @@ def compile(expr, signature, *, optimization="aggressive", accuracy=None,
     set_vml_accuracy_mode); ``opt_level`` is LLVM's, 0..3; ``backend`` is
     the math library for transcendental functions: 'auto' (VML where it
     measured better on this CPU and MKL is available, see docs/accuracy.md),
-    'sleef', 'vml' (every function VML covers; RuntimeError without MKL),
+    'sleef' (Sleef for every function, also those nejit has its own of),
+    'vml' (every function VML covers; RuntimeError without MKL),
     or 'libm' (the C library's functions and numexpr's complex formulas:
     bit-identical to numexpr; docs/accuracy.md). NEJIT_MATH_BACKEND=libm
     (or sleef, vml) makes that the choice of 'auto'.

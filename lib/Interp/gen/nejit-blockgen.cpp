@@ -255,16 +255,20 @@ public:
   llvm::LLVMContext &context() { return Ctx; }
   std::vector<Generated> &kernels() { return Kernels; }
 
-  /// Adds J's kernels: one when it calls no Sleef function (exact
-  /// arithmetic: the width cannot change a result), else one per width a
-  /// fused kernel can run it at and per accuracy class that changes the
-  /// Sleef functions it calls.
+  /// Adds J's kernels: one when it calls no Sleef function at either
+  /// accuracy (exact arithmetic, or nejit's own functions, which compute
+  /// every lane alike: the width cannot change a result), else one per
+  /// width a fused kernel can run it at and per accuracy class that changes
+  /// the Sleef functions it calls (own functions at high call none, Sleef's
+  /// u35 at low).
   bool addJob(const Job &J) {
     auto Probe =
         emit(J.F, optionsFor(D, D.VectorBits, Accuracy::High), Ctx, "probe");
-    if (!Probe)
+    auto ProbeLow =
+        emit(J.F, optionsFor(D, D.VectorBits, Accuracy::Low), Ctx, "probe.l");
+    if (!Probe || !ProbeLow)
       return false;
-    if (sleefCalls(*Probe).empty())
+    if (sleefCalls(*Probe).empty() && sleefCalls(*ProbeLow).empty())
       return add(J, AnyWidth, AccClass::Any, D.VectorBits, Accuracy::High);
     // A fused JIT kernel runs this operation at VectorBits / w lanes, w its
     // widest element type's bits (64, 32 or 8), never wider than the

@@ -1,0 +1,34 @@
+//===- CodeGen/OwnMath.h - nejit's own inline vector math ------*- C++ -*-===//
+/// \file
+/// Transcendental functions emitted as LLVM IR into the fused loop instead of
+/// calls to Sleef: expm1, tanh, sinh and cosh (float64, and float32
+/// computed in float64). They are within 1 ULP over the whole domain
+/// (bindings/python/tests/test_own_math.py) and faster than Sleef's u10
+/// functions (bench/bench_own_math.py). The IR depends only on the lane
+/// count and on whether the target has FMA, so the interpreter's block
+/// kernels (generated from this code per ISA) and JIT code give the same
+/// bits, and the vector body and scalar tail agree lane for lane.
+//===----------------------------------------------------------------------===//
+#ifndef NEJIT_CODEGEN_OWNMATH_H
+#define NEJIT_CODEGEN_OWNMATH_H
+
+#include "IR/IR.h"
+
+#include "llvm/IR/IRBuilder.h"
+
+namespace nejit::codegen {
+
+/// Whether emitOwnMath computes Op on Type at accuracy Acc: the functions
+/// above at Accuracy::High where they measured faster than Sleef u10. Low
+/// and Fast keep Sleef's u35 functions.
+bool ownMathServes(ir::Opcode Op, DType Type, Accuracy Acc);
+
+/// Op of X (a Float32 or Float64 scalar or vector, as Type says) as inline
+/// IR at the builder's insertion point. HasFMA: whether the target has fused
+/// multiply-add (then polynomials and exact products use llvm.fma).
+llvm::Value *emitOwnMath(llvm::IRBuilder<> &B, ir::Opcode Op, DType Type,
+                         llvm::Value *X, bool HasFMA);
+
+} // namespace nejit::codegen
+
+#endif // NEJIT_CODEGEN_OWNMATH_H
