@@ -40,8 +40,10 @@ if ((${#WHEELS[@]} == 0)); then
 fi
 ((${#WHEELS[@]})) || die "no wheels in dist/: run scripts/wheel.sh first"
 
-pin() { grep -E "^$1(\[[^]]*\])?==" "$ROOT/requirements.txt" | cut -d' ' -f1; }
-PACKAGES=("$(pin numpy)" "$(pin numexpr)" "$(pin pytest)" "$(pin pandas)" "$(pin numba)")
+pin() { grep -hE "^$1(\[[^]]*\])?==" "$ROOT/requirements.txt" "$ROOT/requirements-mkl.txt" | cut -d' ' -f1; }
+# intel-openmp: a second KMP-family OpenMP runtime for test_coexist.py.
+PACKAGES=("$(pin numpy)" "$(pin numexpr)" "$(pin pytest)" "$(pin pandas)" "$(pin numba)"
+          "$(pin intel-openmp)")
 mkdir -p "$CACHE" "$PIP_CACHE"
 
 # What the checks need, copied next to each venv (not the checkout: the
@@ -134,7 +136,7 @@ test_in_root() {  # test_in_root WHEEL
   "${in_root[@]}" dpkg-query -W -f='${Package} ${Version}\n' | column -c 160 || true
   local forbidden
   forbidden="$("${in_root[@]}" dpkg-query -W -f='${Package}\n' |
-    grep -E '^(gcc|g\+\+|cpp|clang|llvm|lld|libllvm|libclang|libsleef|libomp|libfmt|libgomp|build-essential)' || true)"
+    grep -E '^(gcc(-[0-9]+)?|g\+\+(-[0-9]+)?|cpp(-[0-9]+)?|binutils|clang.*|llvm.*|lld.*|libllvm.*|libclang.*|libsleef.*|libomp.*|libfmt.*|libgomp.*|libzstd-dev|build-essential)$' || true)"
   if [[ -n "$forbidden" ]]; then
     echo "error: the clean root has: $forbidden" >&2; return 1
   fi
