@@ -100,8 +100,12 @@ make_tarball() {
 }
 
 CHROOT=""
+BOUND=()
 cleanup() {
   if [[ -n "$CHROOT" ]]; then
+    local b
+    for b in ${BOUND[@]+"${BOUND[@]}"}; do umount -l "$b"; done
+    BOUND=()
     for m in root/.cache/pip dev/shm dev proc; do
       mountpoint -q "$CHROOT/$m" && umount -l "$CHROOT/$m"
     done
@@ -127,6 +131,14 @@ test_in_root() {  # test_in_root WHEEL
   mkdir -p "$CHROOT/etc/ssl/certs"
   cp /etc/ssl/certs/ca-certificates.crt "$CHROOT/etc/ssl/certs/"
   [[ -f /etc/pip.conf ]] && cp /etc/pip.conf "$CHROOT/etc/pip.conf"
+  # A local PIP_FIND_LINKS folder (an offline wheelhouse) is seen at the
+  # same path inside.
+  local d
+  for d in ${PIP_FIND_LINKS:-}; do
+    if [[ "$d" == /* && -d "$d" ]]; then
+      mkdir -p "$CHROOT$d" && mount --bind -o ro "$d" "$CHROOT$d" && BOUND+=("$CHROOT$d")
+    fi
+  done
 
   local in_root=(env -u PYTHONPATH -u VIRTUAL_ENV -u PYTHONHOME -u LD_LIBRARY_PATH
                  -u LD_PRELOAD HOME=/root LANG=C.UTF-8
