@@ -85,9 +85,13 @@ tool_python() {
 
 VERSION="$(sed -nE 's/^project\(nejit +VERSION +([0-9.]+).*/\1/p' CMakeLists.txt)"
 mkdir -p "$DIST" "$RAW"
-# A wheel or sdist of this version from an earlier run is replaced, so dist/
-# holds exactly what this run built.
-rm -f "$DIST/nejit-$VERSION-"*.whl "$DIST/nejit-$VERSION.tar.gz" "$RAW"/*.whl
+# This version's sdist and the wheels of the interpreters built now are
+# replaced (another interpreter's wheel from an earlier run stays).
+rm -f "$DIST/nejit-$VERSION.tar.gz" "$RAW"/*.whl
+for py in "${PYTHONS[@]}"; do
+  cp="cp$("$py" -c 'import sys; print("%d%d" % sys.version_info[:2])')"
+  rm -f "$DIST/nejit-$VERSION-$cp-$cp-"*.whl
+done
 
 # --- sdist ---------------------------------------------------------------------
 log "sdist"
