@@ -145,7 +145,7 @@ test_in_root() {  # test_in_root WHEEL
                  PATH=/venv/bin:/usr/sbin:/usr/bin:/sbin:/bin chroot "$CHROOT")
 
   echo "---- dpkg -l in the clean root (Debian $(cat "$CHROOT/etc/debian_version")):"
-  "${in_root[@]}" dpkg-query -W -f='${Package} ${Version}\n' | column -c 160 || true
+  COLUMNS=120 "${in_root[@]}" dpkg -l | grep -E '^(ii|Desired|[|+])' || true
   local forbidden
   forbidden="$("${in_root[@]}" dpkg-query -W -f='${Package}\n' |
     grep -E '^(gcc(-[0-9]+)?|g\+\+(-[0-9]+)?|cpp(-[0-9]+)?|binutils|clang.*|llvm.*|lld.*|libllvm.*|libclang.*|libsleef.*|libomp.*|libfmt.*|libgomp.*|libzstd-dev|build-essential)$' || true)"
