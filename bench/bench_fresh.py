@@ -3,7 +3,8 @@
 streaming-store bandwidth of this machine measured in the same run.
 
     .venv/bin/python bench/bench_fresh.py [--n 10000000] [--rounds 9]
-        [--threads 1,2] [--numba] [--png docs/img] [--json FILE]
+        [--threads 1,2] [--numba] [--jax] [--blosc2] [--png docs/img]
+        [--json FILE]
         [--from-json FILE]
 
 "fresh" is `r = evaluate(ex)` (a new result each call, the way almost every
@@ -14,7 +15,12 @@ so drift on a shared machine hits all columns alike. --numba adds
 bench/bench_vs_numba.py's hand-written parallel numba kernels (numba's best
 case) on the five expressions it has them for, fresh (np.empty + kernel)
 and out=; the "best peer" of the summary stays numexpr or numpy, numba gets
-its own geomean line.
+its own geomean line. --jax adds jax.jit (XLA on the CPU, float64, arrays
+already on the device, timed to block_until_ready) and --blosc2
+blosc2.evaluate (fresh and out=). Every engine runs on the same cores
+(sched_setaffinity to the first N cores for N threads: XLA sizes its
+thread pool at start-up, so affinity is how its threads are matched). The
+"best peer" columns take the fastest peer of the row, in any mode for out=.
 
 The bandwidth probe is a small C program built by this script: an add
 c = a + b with non-temporal (streaming) stores, the floor a memory-bound
@@ -81,9 +87,17 @@ int main(int argc, char **argv) {
   for (int r = 0; r < reps && r < 64; ++r) {
     double t0 = now();
     #pragma omp parallel for schedule(static)
-    for (long i = 0; i < n; i += 8)
+    for (long i = 0; i < n; i += 8) {
+#ifdef __AVX512F__
       _mm512_stream_pd(c + i, _mm512_add_pd(_mm512_load_pd(a + i),
                                             _mm512_load_pd(b + i)));
+#else
+      _mm256_stream_pd(c + i, _mm256_add_pd(_mm256_load_pd(a + i),
+                                            _mm256_load_pd(b + i)));
+      _mm256_stream_pd(c + i + 4, _mm256_add_pd(_mm256_load_pd(a + i + 4),
+                                                _mm256_load_pd(b + i + 4)));
+#endif
+    }
     _mm_sfence();
     times[r] = now() - t0;
   }
@@ -104,8 +118,10 @@ def stream_bandwidth(n, threads, reps=15):
         exe = os.path.join(tmp, "probe")
         with open(src, "w") as f:
             f.write(PROBE_C)
-        subprocess.run(["cc", "-O2", "-mavx512f", "-fopenmp", src, "-o", exe],
-                       check=True)
+        # The machine's own widest stores (AVX-512 where it has them, else
+        # AVX2): -mavx512f on an AVX2-only CPU would die of SIGILL.
+        subprocess.run(["cc", "-O2", "-march=native", "-fopenmp", src, "-o",
+                        exe], check=True)
         n8 = n - n % 8
         out = subprocess.run([exe, str(n8), str(threads), str(reps)],
                              check=True, capture_output=True, text=True)
@@ -120,6 +136,36 @@ def numpy_eval(ex, arrays):
 def bytes_moved(ex, arrays, result):
     names = [k for k in arrays if k in ex.replace("arctan2", "")]
     return sum(arrays[k].nbytes for k in names) + result.nbytes
+
+
+def jax_runner(ex, arrays):
+    """jax.jit of the expression (XLA on the CPU, float64), arrays already on
+    the device; a call returns when the result is ready."""
+    import jax
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+    names = {k: getattr(jnp, k) for k in NUMPY_NAMESPACE}
+    fn = jax.jit(lambda a, b, c: eval(ex, dict(names),  # our own fixed text
+                                      {"a": a, "b": b, "c": c}))
+    on_device = [jax.device_put(arrays[k]) for k in "abc"]
+    return lambda: fn(*on_device).block_until_ready()
+
+
+def peer_versions(args):
+    """'name version' of each peer the run includes."""
+    import numexpr
+    out = ["numexpr %s" % numexpr.__version__, "numpy %s" % np.__version__]
+    if args.jax:
+        import jax
+        import jaxlib
+        out.append("jax %s (jaxlib %s)" % (jax.__version__, jaxlib.__version__))
+    if args.blosc2:
+        import blosc2
+        out.append("blosc2 %s" % blosc2.__version__)
+    if args.numba:
+        import numba
+        out.append("numba %s" % numba.__version__)
+    return out
 
 
 def numba_kernels():
@@ -139,9 +185,17 @@ def measure(args):
     arrays = {k: rng.random(args.n) for k in "abc"}
     rows = []
     probes = {}
+    cores = sorted(os.sched_getaffinity(0))
     for threads in args.threads:
+        # Every engine gets the same cores: XLA sizes its thread pool once,
+        # at start-up, so jax's threads are matched by affinity; the others
+        # are also told the count.
+        os.sched_setaffinity(0, set(cores[:threads]))
         nejit.set_num_threads(threads)
         numexpr.set_num_threads(threads)
+        if args.blosc2:
+            import blosc2
+            blosc2.set_nthreads(threads)
         if kernels:
             import numba
             numba.set_num_threads(threads)
@@ -165,6 +219,21 @@ def measure(args):
                     ex, local_dict=arrays, out=out_numexpr),
                 "numpy": lambda: numpy_eval(ex, arrays),
             }
+            if args.jax:
+                runs["jax.jit"] = jax_runner(ex, arrays)
+                got = np.asarray(runs["jax.jit"]())
+                if not np.allclose(got, ref, equal_nan=True):
+                    sys.exit(f"jax's result for {ex!r} differs from numpy's")
+            if args.blosc2:
+                import blosc2
+                out_blosc2 = np.empty_like(ref)
+                runs["blosc2 fresh"] = lambda: blosc2.evaluate(
+                    ex, local_dict=arrays)
+                runs["blosc2 out="] = lambda: blosc2.evaluate(
+                    ex, local_dict=arrays, out=out_blosc2)
+                got = np.asarray(runs["blosc2 fresh"]())
+                if not np.allclose(got, ref, equal_nan=True):
+                    sys.exit(f"blosc2's result for {ex!r} differs from numpy's")
             if ex in kernels:
                 kernel, a, b = kernels[ex], arrays["a"], arrays["b"]
                 out_numba = np.empty_like(ref)
@@ -209,61 +278,72 @@ def geomean(xs):
     return math.exp(sum(math.log(x) for x in xs) / len(xs))
 
 
+# Every column a run may have, in table order; "fresh" columns allocate
+# their result per call (numpy and jax.jit always do).
+SERIES = ["nejit fresh", "nejit out=", "numexpr fresh", "numexpr out=",
+          "numpy", "jax.jit", "blosc2 fresh", "blosc2 out=", "numba fresh",
+          "numba out="]
+PEER_FRESH = ["numexpr fresh", "numpy", "jax.jit", "blosc2 fresh",
+              "numba fresh"]
+PEER_OUT = ["numexpr out=", "blosc2 out=", "numba out="]
+
+
+def best_peers(m):
+    """(best peer's fresh time, its name, best peer's time in any mode, its
+    name) for one row's medians m: nejit fresh is compared with the peers'
+    fresh results, nejit out= with the fastest peer whatever its mode."""
+    fresh = min((m[k], k) for k in PEER_FRESH if k in m)
+    best = min((m[k], k) for k in PEER_FRESH + PEER_OUT if k in m)
+    return fresh[0], fresh[1], best[0], best[1]
+
+
 def summarize(rows, probes):
     lines = []
     for threads in sorted(probes):
         sel = [r for r in rows if r["threads"] == threads]
+        cols = [k for k in SERIES if any(k in r["ms"] for r in sel)]
         lines.append(f"\n### {threads} thread{'s' if threads > 1 else ''}"
                      f" (streaming-store add: {probes[threads] / 1e9:.1f}"
                      " GB/s)\n")
-        with_numba = any("numba fresh" in r["ms"] for r in sel)
-        nb_head = " numba fresh | numba out= |" if with_numba else ""
-        lines.append("| expression | nejit fresh | nejit out= | numexpr fresh"
-                     " | numexpr out= | numpy |" + nb_head
-                     + " fresh vs best peer |")
-        lines.append("|---" * (7 + 2 * with_numba) + "|")
+        lines.append("| expression | " + " | ".join(cols)
+                     + " | fresh vs best peer | out= vs best peer |")
+        lines.append("|---" * (len(cols) + 3) + "|")
         for r in sel:
             m = r["ms"]
-            best_peer = min(m["numexpr fresh"], m["numpy"])
-            nb = ""
-            if with_numba:
-                nb = "".join(f" {m[k]:.2f} |" if k in m else " - |"
-                             for k in ("numba fresh", "numba out="))
+            fresh, fresh_name, best, best_name = best_peers(m)
+            cells = " | ".join(f"{m[k]:.2f}" if k in m else "-" for k in cols)
             lines.append(
-                f"| `{r['expression']}` | {m['nejit fresh']:.2f} |"
-                f" {m['nejit out=']:.2f} | {m['numexpr fresh']:.2f} |"
-                f" {m['numexpr out=']:.2f} | {m['numpy']:.2f} |{nb}"
-                f" {best_peer / m['nejit fresh']:.2f}x |")
-        g_fresh = geomean([r["ms"]["numexpr fresh"] / r["ms"]["nejit fresh"]
-                           for r in sel])
-        g_out = geomean([r["ms"]["numexpr out="] / r["ms"]["nejit out="]
-                         for r in sel])
+                f"| `{r['expression']}` | {cells} |"
+                f" {fresh / m['nejit fresh']:.2f}x ({fresh_name}) |"
+                f" {best / m['nejit out=']:.2f}x ({best_name}) |")
+        lines.append("")
+        for peer in ("numexpr", "numpy", "jax.jit", "blosc2", "numba"):
+            key = peer if peer in ("numpy", "jax.jit") else peer + " fresh"
+            have = [r for r in sel if key in r["ms"]]
+            if have:
+                g = geomean([r["ms"][key] / r["ms"]["nejit fresh"]
+                             for r in have])
+                lines.append(f"- geomean speed-up vs {peer} (fresh,"
+                             f" {len(have)} rows): {g:.2f}x")
         mb = [r for r in sel if r["memory_bound"]]
         frac_fresh = statistics.median(r["fraction_fresh"] for r in mb)
         frac_out = statistics.median(r["fraction_out"] for r in mb)
-        worst = min(sel, key=lambda r: min(r["ms"]["numexpr fresh"],
-                                           r["ms"]["numpy"])
-                    / r["ms"]["nejit fresh"])
-        wm = worst["ms"]
-        lines.append("")
-        lines.append(f"- geomean speed-up vs numexpr: fresh {g_fresh:.2f}x,"
-                     f" out= {g_out:.2f}x")
         lines.append(f"- memory-bound rows, median fraction of the streaming"
                      f" bandwidth: fresh {frac_fresh:.2f}, out= {frac_out:.2f}"
                      f" (lowest fresh:"
                      f" {min(r['fraction_fresh'] for r in mb):.2f})")
-        nb_rows = [r for r in sel if "numba fresh" in r["ms"]]
-        if nb_rows:
-            lines.append(
-                f"- vs numba ({len(nb_rows)} rows with a numba kernel):"
-                " geomean fresh " + "%.2fx" % geomean(
-                    [r["ms"]["numba fresh"] / r["ms"]["nejit fresh"]
-                     for r in nb_rows]) + ", out= " + "%.2fx" % geomean(
-                    [r["ms"]["numba out="] / r["ms"]["nejit out="]
-                     for r in nb_rows]))
+        worst_fresh = min(sel, key=lambda r: best_peers(r["ms"])[0]
+                          / r["ms"]["nejit fresh"])
+        worst_out = min(sel, key=lambda r: best_peers(r["ms"])[2]
+                        / r["ms"]["nejit out="])
+        f, fn, _, _ = best_peers(worst_fresh["ms"])
+        _, _, b, bn = best_peers(worst_out["ms"])
         lines.append(f"- worst fresh row vs the best peer: "
-                     f"`{worst['expression']}` "
-                     f"{min(wm['numexpr fresh'], wm['numpy']) / wm['nejit fresh']:.2f}x")
+                     f"`{worst_fresh['expression']}` "
+                     f"{f / worst_fresh['ms']['nejit fresh']:.2f}x ({fn})")
+        lines.append(f"- worst out= row vs the best peer: "
+                     f"`{worst_out['expression']}` "
+                     f"{b / worst_out['ms']['nejit out=']:.2f}x ({bn})")
     return "\n".join(lines)
 
 
@@ -273,10 +353,7 @@ def chart(rows, probes, directory, n, rounds):
     (bytes moved / probe bandwidth) marked on the memory-bound rows."""
     import _charts
     plt = _charts.pyplot()
-    series = ["nejit fresh", "nejit out=", "numexpr fresh", "numexpr out=",
-              "numpy"]
-    if any("numba fresh" in r["ms"] for r in rows):
-        series += ["numba fresh", "numba out="]
+    series = [k for k in SERIES if any(k in r["ms"] for r in rows)]
     paths = []
     for threads in sorted(probes):
         sel = [r for r in rows if r["threads"] == threads]
@@ -285,8 +362,8 @@ def chart(rows, probes, directory, n, rounds):
         xs = _charts.grouped_bars(
             ax, [r["expression"] for r in sel],
             {s: [r["ms"].get(s, math.nan) for r in sel] for s in series},
-            width=width, hatches={"nejit out=": "//", "numexpr out=": "//",
-                                  "numba out=": "//"})
+            width=width, hatches={k: "//" for k in series
+                                  if k.endswith("out=")})
         floor_label = "streaming-store floor"
         for x, r in zip(xs, sel):
             if r["memory_bound"]:
@@ -326,6 +403,11 @@ def main():
     p.add_argument("--numba", action="store_true",
                    help="also time bench_vs_numba.py's numba kernels, fresh"
                    " (np.empty + kernel) and out=, on the rows it has them for")
+    p.add_argument("--jax", action="store_true",
+                   help="also time jax.jit (XLA on the CPU, float64, arrays"
+                   " on the device)")
+    p.add_argument("--blosc2", action="store_true",
+                   help="also time blosc2.evaluate, fresh and out=")
     p.add_argument("--from-json", default=None, metavar="FILE",
                    help="do not measure: summarize and chart the rows a"
                    " previous --json run wrote")
@@ -339,6 +421,7 @@ def main():
         args.n = saved.get("n", args.n)
         args.rounds = saved.get("rounds", args.rounds)
     else:
+        print("peers: " + ", ".join(peer_versions(args)), flush=True)
         rows, probes = measure(args)
     print(summarize(rows, probes))
     if args.json:

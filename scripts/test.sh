@@ -104,6 +104,24 @@ if [[ -f "$RANDOM_TEST" ]]; then
   done
 fi
 
+# --- the x86-64 level matrix -------------------------------------------------
+# The runs above use this machine's own CPU. Generated code and the block
+# kernels differ per level (width, FMA, Sleef's per-ISA kernels), so the
+# numerics suites run again at every level this machine can execute
+# (NEJIT_CPU; scripts/level_suite.sh): v2 and v3 on every machine CI has had,
+# v4 where there is AVX-512. A level the CPU lacks is reported as skipped.
+LEVELS_RUN=()
+for level in x86-64-v2 x86-64-v3 x86-64-v4; do
+  if NEJIT_CPU=$level "$PY" -c 'import nejit; nejit.get_cpu()' >/dev/null 2>&1; then
+    run "level-$level" bash scripts/level_suite.sh "$level"
+    SUMMARY[level-$level]="$(grep -E "^level-$level: " "$LOGS/level-$level.log" | tail -n 1)"
+    LEVELS_RUN+=("level-$level")
+  else
+    SUMMARY[level-$level]="level-$level: skipped (this CPU lacks its features)"
+    LEVELS_RUN+=("level-$level")
+  fi
+done
+
 # --- sanitizers and fuzzing --------------------------------------------------
 # ASan+UBSan (ctest, lit, a pytest subset) and TSan builds in build-asan/ and
 # build-tsan/, then a bounded libFuzzer run (docs/reliability.md).
@@ -126,6 +144,10 @@ PANDAS_SUITE=bindings/python/tests/run_pandas_suite.py
 if [[ -f "$PANDAS_SUITE" ]]; then
   run pandas-suite "$PY" "$PANDAS_SUITE"
   SUMMARY[pandas-suite]="$(grep -v '^[[:space:]]*$' "$LOGS/pandas-suite.log" | grep -v '^==== ' | tail -n 1)"
+  # Again with the libm backend (NEJIT_MATH_BACKEND=libm), whose results are
+  # numexpr's bits: here even the default mode's 1-ULP exceptions must pass.
+  run pandas-suite-libm "$PY" "$PANDAS_SUITE" --libm
+  SUMMARY[pandas-suite-libm]="$(grep -v '^[[:space:]]*$' "$LOGS/pandas-suite-libm.log" | grep -v '^==== ' | tail -n 1 | sed 's/^pandas-suite:/pandas-suite (libm):/')"
 fi
 
 # --- wheels --------------------------------------------------------------------
@@ -151,7 +173,7 @@ else
 fi
 # The runners' own summary lines come last, pytest's at the very end, so the
 # output closes on a line a CI log reader knows ("N passed in Xs").
-for name in ctest lit numexpr-suite numexpr-suite-jit random-interp random-jit pandas-suite sanitizers fuzz wheels pytest; do
+for name in ctest lit numexpr-suite numexpr-suite-jit random-interp random-jit "${LEVELS_RUN[@]}" pandas-suite pandas-suite-libm sanitizers fuzz wheels pytest; do
   [[ -v "SUMMARY[$name]" ]] || continue
   if [[ -n "${SUMMARY[$name]}" ]]; then
     printf '%s\n' "${SUMMARY[$name]}"

@@ -69,9 +69,15 @@ enum class Accuracy : uint8_t { High, Low, Fast };
 ///    NEJIT_VML=0;
 ///  - Sleef: always Sleef;
 ///  - VML: VML for every function it covers (compile() throws Error when MKL
-///    cannot be loaded; dis() prints the code without loading MKL).
+///    cannot be loaded; dis() prints the code without loading MKL);
+///  - Libm: the C library's scalar function per element, the one numexpr
+///    2.14.2 calls (sin for float64, sinf for float32), and numexpr's own
+///    complex formulas over them: results bit-identical to numexpr's (and,
+///    for real functions, numpy's) on the same machine; slower than Sleef.
+/// Auto becomes Libm, Sleef or VML when the environment variable
+/// NEJIT_MATH_BACKEND says libm, sleef or vml.
 /// A kernel that calls VML runs as a loop over cache-sized blocks.
-enum class MathBackend : uint8_t { Auto, Sleef, VML };
+enum class MathBackend : uint8_t { Auto, Sleef, VML, Libm };
 /// numexpr's `optimization=` keyword: only Aggressive expands powers.
 enum class Optimization : uint8_t { None, Moderate, Aggressive };
 
@@ -325,6 +331,18 @@ NEJIT_API int getVmlNumThreads();
 
 /// "nejit 0.1.0 (LLVM 19.1.7, Sleef 3.5.1, <cpu>, <vector width>)".
 NEJIT_API std::string versionString();
+
+/// The CPU that generated code targets, e.g. "znver3" (the default,
+/// NEJIT_CPU unset or "native") or "x86-64-v2" (NEJIT_CPU=x86-64-v2). It is
+/// read once per process, and is part of every cache key. Throws
+/// nejit::Error if NEJIT_CPU names an unknown CPU or one whose features this
+/// machine lacks (its code would die of SIGILL); compile() then throws the
+/// same error.
+NEJIT_API std::string targetCpu();
+/// The features of targetCpu() that nejit's code generation depends on
+/// (e.g. "sse4.2 avx2 fma"), and its vector width in bits.
+NEJIT_API std::string targetFeatures();
+NEJIT_API int targetVectorBits();
 NEJIT_API const char *version();
 
 } // namespace nejit

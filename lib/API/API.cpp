@@ -152,9 +152,14 @@ namespace internal {
 
 Expected<MathBackend> resolveBackend(const ir::Function &F, const Options &O,
                                      bool RequireMkl) {
-  switch (O.Backend) {
+  MathBackend Requested = O.Backend;
+  if (Requested == MathBackend::Auto)
+    Requested = envMathBackend();
+  switch (Requested) {
   case MathBackend::Sleef:
     return MathBackend::Sleef;
+  case MathBackend::Libm:
+    return MathBackend::Libm;
   case MathBackend::VML:
     if (RequireMkl) {
       const runtime::VmlLibrary &L = runtime::vmlLibrary();
@@ -284,9 +289,10 @@ static std::unique_ptr<const interp::Program>
 buildTier1(const ir::Function &F, const Options &O, const jit::HostTarget &T) {
   static const std::optional<interp::Isa> Isa =
       interp::hostIsa(jit::hostTarget());
-  // The block kernels call Sleef: a kernel resolved to VML would give
-  // other results in the two tiers.
-  if (!Isa || !internal::isHost(T) || O.Backend == MathBackend::VML)
+  // The block kernels call Sleef: a kernel resolved to VML or libm would
+  // give other results in the two tiers.
+  if (!Isa || !internal::isHost(T) || O.Backend == MathBackend::VML ||
+      O.Backend == MathBackend::Libm)
     return nullptr;
   return interp::Program::build(F, O.Acc, *Isa, T.VectorBits);
 }
@@ -560,6 +566,9 @@ KernelCache &kernelCache() {
 std::string mathKey(const Options &Opts) {
   if (Opts.Backend == MathBackend::Sleef)
     return "sleef";
+  // The C library's version: another glibc may round differently.
+  if (Opts.Backend == MathBackend::Libm)
+    return "libm " + internal::libmVersion();
   return std::string(Opts.Backend == MathBackend::VML ? "vml" : "auto") +
          (runtime::cpuIsIntel() ? " intel " : " other ") +
          runtime::vmlLibrary().Version;
@@ -645,6 +654,7 @@ Kernel compile(std::string_view Expr, const Signature &Sig,
   }
   if (Opts.OptLevel < 0 || Opts.OptLevel > 3)
     throw Error(ErrorKind::Value, "optimization level must be 0..3");
+  internal::checkTarget();
   auto Impl = std::make_shared<Kernel::Impl>();
   Impl->Expr = std::string(Expr);
   Impl->Opts = Opts;

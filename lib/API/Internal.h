@@ -36,12 +36,21 @@ struct Frontend {
 Expected<Frontend> runFrontend(std::string_view Expr, const Signature &Sig,
                                const Options &Opts);
 
-/// Options::Backend as this process serves F: Auto becomes Sleef when
+/// Options::Backend as this process serves F: Auto first takes
+/// NEJIT_MATH_BACKEND's choice (envMathBackend), then becomes Sleef when
 /// NEJIT_VML=0, when nothing in F would go to VML or when MKL cannot be
 /// loaded (it is loaded here if F needs it), and VML when NEJIT_VML=1.
 /// Backend::VML stays VML; with RequireMkl it is an error without MKL.
 Expected<MathBackend> resolveBackend(const ir::Function &F, const Options &O,
                                      bool RequireMkl);
+
+/// The backend NEJIT_MATH_BACKEND (auto, sleef, vml or libm; read once)
+/// gives Options::Backend == Auto: Auto when unset or unrecognized.
+MathBackend envMathBackend();
+
+/// The C library's version ("glibc 2.36"), for the caches' keys of libm
+/// kernels.
+std::string libmVersion();
 
 /// The kernel CodeGen compiles for an optimized IR: a copy with its
 /// constants lifted into trailing parameters (transforms::liftConstants),
@@ -61,6 +70,10 @@ std::string kernelKeyText(const ir::Function &KernelIR);
 /// tests can compare both ways; it is part of compile()'s cache key.
 bool liftConstantsEnabled();
 void setLiftConstantsForTesting(bool On);
+
+/// Throws the error that refused NEJIT_CPU, if it was (JIT/Target.h): the
+/// entry points that would generate or run code call it first.
+void checkTarget();
 
 /// The identity of the binary nejit is linked into: its GNU build ID, else
 /// its path, size and modification time. Part of the JIT cache key.

@@ -7,10 +7,15 @@
 
 #include "Interp/Tier.h"
 #include "JIT/Engine.h"
+#include "JIT/Target.h"
 #include "Runtime/Threads.h"
 #include "Runtime/Vml.h"
 
 #include "llvm/Config/llvm-config.h"
+
+#include <cctype>
+#include <cstdlib>
+#include <gnu/libc-version.h>
 
 #ifndef NEJIT_VERSION_STRING
 #define NEJIT_VERSION_STRING "0.0.0"
@@ -78,13 +83,71 @@ int setVmlNumThreads(int N) {
 }
 int getVmlNumThreads() { return runtime::vmlNumThreads(); }
 
+namespace internal {
+
+MathBackend envMathBackend() {
+  static const MathBackend B = [] {
+    const char *V = std::getenv("NEJIT_MATH_BACKEND");
+    if (!V)
+      return MathBackend::Auto;
+    std::string T(V);
+    for (char &C : T)
+      C = (char)std::tolower((unsigned char)C);
+    if (T == "libm")
+      return MathBackend::Libm;
+    if (T == "sleef")
+      return MathBackend::Sleef;
+    if (T == "vml")
+      return MathBackend::VML;
+    return MathBackend::Auto;
+  }();
+  return B;
+}
+
+std::string libmVersion() {
+  return std::string("glibc ") + gnu_get_libc_version();
+}
+
+} // namespace internal
+
 const char *version() { return NEJIT_VERSION_STRING; }
 
 std::string versionString() {
   const jit::HostTarget &T = jit::hostTarget();
+  const std::string &Refused = jit::targetSelectionError();
   return std::string("nejit ") + NEJIT_VERSION_STRING + " (LLVM " +
-         LLVM_VERSION_STRING + ", Sleef 3.5, " + T.CPU + ", " +
+         LLVM_VERSION_STRING + ", Sleef 3.5, " +
+         (Refused.empty() ? T.CPU : "refused " + Refused) + ", " +
          std::to_string(T.VectorBits) + "-bit vectors)";
+}
+
+void internal::checkTarget() {
+  const std::string &Refused = jit::targetSelectionError();
+  if (!Refused.empty())
+    throw Error(ErrorKind::Value, Refused);
+}
+
+std::string targetCpu() {
+  internal::checkTarget();
+  return jit::hostTarget().CPU;
+}
+
+std::string targetFeatures() {
+  internal::checkTarget();
+  // The ISA levels that change what CodeGen and the interpreter emit.
+  static const char *const Levels[] = {"sse4.1", "sse4.2", "avx",
+                                       "avx2",   "fma",    "avx512f",
+                                       "avx512bw", "avx512dq", "avx512vl"};
+  std::string Out;
+  for (const char *F : Levels)
+    if (jit::hostTarget().hasFeature(F))
+      Out += (Out.empty() ? "" : " ") + std::string(F);
+  return Out;
+}
+
+int targetVectorBits() {
+  internal::checkTarget();
+  return (int)jit::hostTarget().VectorBits;
 }
 
 } // namespace nejit

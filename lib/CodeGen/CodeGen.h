@@ -57,8 +57,9 @@ struct KernelSpec {
 
 struct CodeGenOptions {
   Accuracy Acc = Accuracy::High;
-  /// Resolved by the API: Sleef, VML (every function VML covers) or Auto
-  /// (the functions vmlPreferred gives VML on this CPU).
+  /// Resolved by the API: Sleef, VML (every function VML covers), Auto
+  /// (the functions vmlPreferred gives VML on this CPU) or Libm (the C
+  /// library's scalar functions and numexpr's complex formulas).
   MathBackend Backend = MathBackend::Sleef;
   bool IntelCpu = false; ///< the CPU vendor, for Backend::Auto
 

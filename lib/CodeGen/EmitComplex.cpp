@@ -102,6 +102,9 @@ Val KernelEmitter::emitComplexHelper(StringRef Name, ArrayRef<Val> Args) {
 }
 
 Val KernelEmitter::emitComplexOp(const Inst &I) {
+  if (Opts.Backend == MathBackend::Libm)
+    if (std::optional<Val> R = emitLibmComplex(I))
+      return *R;
   auto Arg = [&](int K) { return get(I.Operands[K]); };
   Type *DT = vecOf(B.getDoubleTy());
   Value *Zero = ConstantFP::get(DT, 0.0);

@@ -123,6 +123,8 @@ std::pair<Value *, Value *> KernelEmitter::sinCos(Value *X) {
 Value *KernelEmitter::emitMathCall(int Id, Value *X, Value *Y) {
   const Inst &I = F.Insts[Id];
   DType T = I.Type;
+  if (Opts.Backend == MathBackend::Libm)
+    return emitLibmCall(I, X, Y);
   switch (I.Op) {
   case Opcode::Sin:
   case Opcode::Cos:

@@ -28,7 +28,8 @@ using namespace llvm;
 static constexpr int64_t BlockElems = 1024;
 
 bool vmlServes(const Inst &I, const CodeGenOptions &Opts) {
-  if (Opts.Backend == MathBackend::Sleef || !vmlFunction(I.Op, I.Type))
+  if (Opts.Backend == MathBackend::Sleef ||
+      Opts.Backend == MathBackend::Libm || !vmlFunction(I.Op, I.Type))
     return false;
   if (Opts.Backend == MathBackend::VML)
     return true;

@@ -255,6 +255,13 @@ private:
   Val emitComplexInst(const Inst &I);
   Val emitComplexOp(const Inst &I);
   Val emitComplexHelper(llvm::StringRef Name, llvm::ArrayRef<Val> Args);
+  // EmitLibm.cpp
+  /// MathBackend::Libm: instruction I of X (and Y) as the C library's
+  /// scalar function, per lane.
+  Value *emitLibmCall(const Inst &I, Value *X, Value *Y);
+  /// MathBackend::Libm: complex instruction I as numexpr's formula, per
+  /// lane; nullopt for operations that are not libm-based functions.
+  std::optional<Val> emitLibmComplex(const Inst &I);
 
   //===--- math and calls (EmitMath.cpp) ---------------------------------===//
   /// The transcendental function instruction Id of X (and Y).

@@ -64,7 +64,8 @@ static unsigned naturalVectorBits(const HostTarget &T) {
   return 128;
 }
 
-static HostTarget detectHost() {
+/// The machine this process runs on, as LLVM detects it.
+static HostTarget detectNative() {
   HostTarget T;
   T.Triple = sys::getProcessTriple();
   T.CPU = sys::getHostCPUName().str();
@@ -73,44 +74,46 @@ static HostTarget detectHost() {
     Map[KV.getKey()] = KV.getValue();
   T.Features = joinFeatures(Map, T.Enabled);
   T.VectorBits = naturalVectorBits(T);
-  if (const char *Env = std::getenv("NEJIT_VECTOR_BITS")) {
-    unsigned Bits = 0;
-    if (!StringRef(Env).getAsInteger(10, Bits) &&
-        (Bits == 128 || Bits == 256 || Bits == 512))
-      T.VectorBits = std::min(Bits, T.VectorBits);
-  }
   return T;
 }
 
-const HostTarget &hostTarget() {
-  static const HostTarget Host = detectHost();
-  return Host;
+const HostTarget &nativeTarget() {
+  static const HostTarget Native = detectNative();
+  return Native;
 }
 
-Expected<HostTarget> makeTarget(StringRef CPU, StringRef Features) {
+/// CPU on Native's triple, with Features on top of the CPU's own (or of
+/// Native's when CPU is empty). The feature names are those host detection
+/// reports, so that the strings of the native target and of an equivalent
+/// named one compare equal.
+static Expected<HostTarget> targetFor(const HostTarget &Base, StringRef CPU,
+                                      StringRef Features) {
   initializeNativeTarget();
-  const HostTarget &Host = hostTarget();
+  const HostTarget &Native = nativeTarget();
   HostTarget T;
-  T.Triple = Host.Triple;
-  T.CPU = CPU.empty() ? Host.CPU : CPU.str();
+  T.Triple = Native.Triple;
+  T.CPU = CPU.empty() ? Base.CPU : CPU.str();
   std::string Err;
   const Target *TheTarget = TargetRegistry::lookupTarget(T.Triple, Err);
   if (!TheTarget)
     return createStringError(inconvertibleErrorCode(), "%s", Err.c_str());
-  // An empty CPU keeps the host's detected features as the base; a named CPU
-  // starts from that CPU's own feature set.
-  std::string Base = CPU.empty() ? Host.Features : std::string();
-  std::string All = Base;
+  std::string All = CPU.empty() ? Base.Features : std::string();
   if (!Features.empty())
     All += (All.empty() ? "" : ",") + Features.str();
   std::unique_ptr<MCSubtargetInfo> STI(
-      TheTarget->createMCSubtargetInfo(T.Triple, T.CPU, All));
+      TheTarget->createMCSubtargetInfo(T.Triple, "", ""));
+  // LLVM would warn on stderr and fall back to a generic CPU.
+  if (!CPU.empty() && (!STI || !STI->isCPUStringValid(CPU)))
+    return createStringError(inconvertibleErrorCode(),
+                             "unknown cpu '%s' (an LLVM cpu name such as "
+                             "x86-64-v2, x86-64-v3, x86-64-v4, haswell, "
+                             "znver3, skylake-avx512, or native)",
+                             T.CPU.c_str());
+  STI.reset(TheTarget->createMCSubtargetInfo(T.Triple, T.CPU, All));
   if (!STI)
     return createStringError(inconvertibleErrorCode(),
                              "cannot create a subtarget for cpu '%s'",
                              T.CPU.c_str());
-  // Report the same (ISA) feature names host detection reports, so that the
-  // strings of a host target and of an equivalent made target compare equal.
   StringMap<bool> Map;
   for (const auto &KV : sys::getHostCPUFeatures())
     Map[KV.getKey()] = false;
@@ -122,6 +125,65 @@ Expected<HostTarget> makeTarget(StringRef CPU, StringRef Features) {
   T.Features = joinFeatures(Map, T.Enabled);
   T.VectorBits = naturalVectorBits(T);
   return T;
+}
+
+/// The features T needs that this machine lacks, comma-separated.
+static std::string missingFeatures(const HostTarget &T) {
+  std::string Missing;
+  for (const std::string &F : T.Enabled)
+    if (!nativeTarget().hasFeature(F))
+      Missing += (Missing.empty() ? "" : ", ") + F;
+  return Missing;
+}
+
+namespace {
+/// hostTarget() and, when NEJIT_CPU could not be honoured, why.
+struct SelectedTarget {
+  HostTarget Target;
+  std::string Error;
+};
+} // namespace
+
+/// NEJIT_CPU's target (the native one when unset or "native"), with
+/// NEJIT_VECTOR_BITS applied. A CPU this machine cannot run is refused: its
+/// code would die of SIGILL. Then the native target stands in, so that
+/// nothing is generated for the wrong machine, and every entry point reports
+/// the error (targetSelectionError).
+static SelectedTarget selectTarget() {
+  SelectedTarget S{nativeTarget(), ""};
+  const char *Cpu = std::getenv("NEJIT_CPU");
+  if (Cpu && *Cpu && StringRef(Cpu) != "native") {
+    Expected<HostTarget> T = targetFor(nativeTarget(), Cpu, "");
+    if (!T) {
+      S.Error = "NEJIT_CPU=" + std::string(Cpu) + ": " +
+                toString(T.takeError());
+    } else if (std::string Missing = missingFeatures(*T); !Missing.empty()) {
+      S.Error = "NEJIT_CPU=" + std::string(Cpu) + " needs " + Missing +
+                ", which this cpu (" + nativeTarget().CPU + ") lacks";
+    } else {
+      S.Target = std::move(*T);
+    }
+  }
+  if (const char *Env = std::getenv("NEJIT_VECTOR_BITS")) {
+    unsigned Bits = 0;
+    if (!StringRef(Env).getAsInteger(10, Bits) &&
+        (Bits == 128 || Bits == 256 || Bits == 512))
+      S.Target.VectorBits = std::min(Bits, S.Target.VectorBits);
+  }
+  return S;
+}
+
+static const SelectedTarget &selected() {
+  static const SelectedTarget S = selectTarget();
+  return S;
+}
+
+const HostTarget &hostTarget() { return selected().Target; }
+
+const std::string &targetSelectionError() { return selected().Error; }
+
+Expected<HostTarget> makeTarget(StringRef CPU, StringRef Features) {
+  return targetFor(hostTarget(), CPU, Features);
 }
 
 CodeGenOptLevel codeGenOptLevel(unsigned OptLevel) {

@@ -41,9 +41,22 @@ struct HostTarget {
   bool hasFeature(llvm::StringRef F) const;
 };
 
-/// The host, detected once (llvm::sys::getProcessTriple, getHostCPUName,
-/// getHostCPUFeatures), with NEJIT_VECTOR_BITS applied.
+/// The machine generated code is for, chosen once: the CPU NEJIT_CPU names
+/// (an LLVM cpu name: x86-64-v2, x86-64-v3, x86-64-v4, haswell, znver3, ...;
+/// unset or "native" is this machine, as llvm::sys::getHostCPUName and
+/// getHostCPUFeatures detect it), with NEJIT_VECTOR_BITS applied. Everything
+/// that depends on the ISA reads it: CodeGen's width and Sleef variants, the
+/// interpreter's block kernels, the cache keys. When NEJIT_CPU cannot be
+/// honoured this is the native target and targetSelectionError() says why.
 const HostTarget &hostTarget();
+
+/// Why NEJIT_CPU was refused (an unknown name, or features this machine
+/// lacks, whose code would die of SIGILL); empty when it was not. The API's
+/// entry points report it instead of running anything.
+const std::string &targetSelectionError();
+
+/// This machine as detected, whatever NEJIT_CPU says.
+const HostTarget &nativeTarget();
 
 /// A target for another CPU on the host's triple, for nejit-dis
 /// --mcpu/--mattr. An empty CPU means the host's CPU; Features ("+avx2,-fma")

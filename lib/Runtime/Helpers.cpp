@@ -6,6 +6,7 @@
 /// Annex G through std::complex, as numpy's results do; they run per lane.
 //===----------------------------------------------------------------------===//
 #include "Runtime/Helpers.h"
+#include "Runtime/LibmFunctions.h"
 #include "CodeGen/CodeGen.h"
 #include "JIT/Engine.h"
 
@@ -80,7 +81,7 @@ void registerHelpers() {
 namespace nejit::codegen {
 
 std::vector<std::pair<const char *, void *>> runtimeHelpers() {
-  return {
+  std::vector<std::pair<const char *, void *>> All = {
       {"nejit_rt_bytes_compare", (void *)&nejit_rt_bytes_compare},
       {"nejit_rt_bytes_contains", (void *)&nejit_rt_bytes_contains},
       {"nejit_c_arcsin", (void *)&nejit_c_arcsin},
@@ -90,6 +91,9 @@ std::vector<std::pair<const char *, void *>> runtimeHelpers() {
       {"nejit_c_arccosh", (void *)&nejit_c_arccosh},
       {"nejit_c_arctanh", (void *)&nejit_c_arctanh},
   };
+  for (const auto &Entry : runtime::libmHelpers())
+    All.push_back(Entry);
+  return All;
 }
 
 } // namespace nejit::codegen

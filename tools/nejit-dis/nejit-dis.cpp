@@ -2,7 +2,7 @@
 /// \file
 /// nejit-dis [--emit=ast|ir|opt-ir|kernel-ir|llvm|opt-llvm|asm]
 ///           [--sig a:f8,b:i4,s:S5]
-///           [--accuracy=high|low|fast] [--backend=auto|sleef|vml]
+///           [--accuracy=high|low|fast] [--backend=auto|sleef|vml|libm]
 ///           [--optimization=none|moderate|aggressive] [-O0..-O3]
 ///           [--mcpu=CPU] [--mattr=+f1,-f2] [--layout=CODES] EXPR
 /// --layout picks the kernel variant to print: one code per operand, output
@@ -30,9 +30,9 @@ static int usage(const char *Msg) {
       "nejit-dis: %s\n"
       "usage: nejit-dis [--emit=ast|ir|opt-ir|kernel-ir|llvm|opt-llvm|asm] "
       "[--sig NAME:DTYPE,...] [--accuracy=high|low|fast]\n"
-      "                 [--backend=auto|sleef|vml]\n"
+      "                 [--backend=auto|sleef|vml|libm]\n"
       "                 [--optimization=none|moderate|aggressive] "
-      "[-O0..-O3] [--mcpu=CPU] [--mattr=FEATURES]\n"
+      "[-O0..-O3] [--mcpu=CPU] [--mattr=FEATURES] [--version]\n"
       "                 [--layout=c|b|s|n per operand, output first] "
       "EXPR|-\n",
       Msg);
@@ -75,6 +75,10 @@ int main(int Argc, char **Argv) {
   bool HaveExpr = false;
   for (int I = 1; I < Argc; ++I) {
     std::string A = Argv[I];
+    if (A == "--version") {
+      std::printf("%s\n", versionString().c_str());
+      return 0;
+    }
     auto Value = [&](const std::string &Flag) -> std::optional<std::string> {
       if (A.rfind(Flag + "=", 0) == 0)
         return A.substr(Flag.size() + 1);
@@ -107,8 +111,10 @@ int main(int Argc, char **Argv) {
         Opts.Backend = MathBackend::Sleef;
       else if (*V == "vml")
         Opts.Backend = MathBackend::VML;
+      else if (*V == "libm")
+        Opts.Backend = MathBackend::Libm;
       else
-        return usage("backend must be auto, sleef or vml");
+        return usage("backend must be auto, sleef, vml or libm");
     } else if (auto V = Value("--optimization")) {
       if (*V == "none")
         Opts.Opt = Optimization::None;
@@ -148,6 +154,12 @@ int main(int Argc, char **Argv) {
   }
   if (!HaveExpr)
     return usage("no expression given");
+  // A CPU this machine cannot run (NEJIT_CPU): one line, no code printed.
+  if (!jit::targetSelectionError().empty()) {
+    std::fprintf(stderr, "nejit-dis: error: %s\n",
+                 jit::targetSelectionError().c_str());
+    return 1;
+  }
   try {
     jit::HostTarget Target = jit::hostTarget();
     if (!CPU.empty() || !Attrs.empty()) {
@@ -160,6 +172,11 @@ int main(int Argc, char **Argv) {
     }
     std::string Out =
         internal::disForTarget(Expr, Sig, S, Opts, Target, Layouts);
+    // Machine code depends on the CPU (NEJIT_CPU, --mcpu): say which.
+    if (S == Stage::LLVM || S == Stage::OptLLVM || S == Stage::Asm)
+      Out = std::string(S == Stage::Asm ? "# " : "; ") + "target cpu " +
+            Target.CPU + ", " + std::to_string(Target.VectorBits) +
+            "-bit vectors\n" + Out;
     std::fwrite(Out.data(), 1, Out.size(), stdout);
     if (!Out.empty() && Out.back() != '\n')
       std::fputc('\n', stdout);

@@ -51,7 +51,7 @@ __all__ = [
     "evaluate_program",
     "release_memory", "pool_stats",
     "vml_status",
-    "set_tier", "get_tier",
+    "set_tier", "get_tier", "get_cpu",
 ]
 
 
@@ -80,7 +80,7 @@ _OPTIMIZATIONS = ("none", "moderate", "aggressive")
 _ACCURACIES = {"high": 0, "low": 1, "fast": 2}
 
 
-_BACKENDS = {"auto": 0, "sleef": 1, "vml": 2}
+_BACKENDS = necompiler._BACKEND_CODES
 
 
 def compile(expr, signature, *, optimization="aggressive", accuracy=None,
@@ -97,7 +97,10 @@ def compile(expr, signature, *, optimization="aggressive", accuracy=None,
     set_vml_accuracy_mode); ``opt_level`` is LLVM's, 0..3; ``backend`` is
     the math library for transcendental functions: 'auto' (VML where it
     measured better on this CPU and MKL is available, see docs/accuracy.md),
-    'sleef', or 'vml' (every function VML covers; RuntimeError without MKL).
+    'sleef', 'vml' (every function VML covers; RuntimeError without MKL),
+    or 'libm' (the C library's functions and numexpr's complex formulas:
+    bit-identical to numexpr; docs/accuracy.md). NEJIT_MATH_BACKEND=libm
+    (or sleef, vml) makes that the choice of 'auto'.
 
     The kernel is callable with arrays positionally or by name (keywords
     out=, order='K', casting='safe'), has ``result_dtype`` (a numpy dtype),
@@ -124,7 +127,8 @@ def compile(expr, signature, *, optimization="aggressive", accuracy=None,
     else:
         raise ValueError("accuracy must be one of None, 'high', 'low', 'fast'")
     if backend not in _BACKENDS:
-        raise ValueError("backend must be one of 'auto', 'sleef', 'vml'")
+        raise ValueError(
+            "backend must be one of 'auto', 'sleef', 'vml', 'libm'")
     return _nejit.compile(expr, sig, accuracy=acc,
                           optimization=_OPTIMIZATIONS.index(optimization),
                           opt_level=int(opt_level),
@@ -173,6 +177,15 @@ def get_tier():
     return _TIERS[_nejit.get_tier()]
 
 
+def get_cpu():
+    """The CPU nejit generates code for, e.g. 'znver3': the one the
+    environment variable NEJIT_CPU names (an LLVM cpu name such as
+    'x86-64-v2'; read once, at the first compile), else this machine's own.
+    Raises ValueError when NEJIT_CPU names an unknown CPU or one whose
+    features this machine lacks."""
+    return _nejit.target_cpu()[0]
+
+
 def clear_cache():
     """Drop every compiled kernel held in memory (and evaluate()'s cache)."""
     _nejit._clear_expr_cache()
@@ -186,6 +199,7 @@ def variable_names(expr):
 
 def print_versions():
     """Print the versions of nejit and what it relies on."""
+    import os
     import platform
     import sys
 
@@ -200,6 +214,14 @@ def print_versions():
     uname = platform.uname()
     print("Platform:          %s-%s-%s" % (sys.platform, uname.machine,
                                             uname.version))
+    try:
+        cpu, features, bits = _nejit.target_cpu()
+        print("Target CPU:        %s (%s; %d-bit vectors)"
+              % (cpu, os.environ.get("NEJIT_CPU") or "native", bits))
+        print("Target features:   %s" % features)
+    except ValueError as exc:
+        print("Target CPU:        refused: %s"
+              % str(exc).replace("<expr>: error: ", ""))
     print("VML available?     %s" % utils.use_vml)
     if utils.use_vml:
         print("VML/MKL version:   %s" % get_vml_version())

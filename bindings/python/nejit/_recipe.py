@@ -30,18 +30,23 @@ _memo_stats = {"hits": 0, "builds": 0}
 
 def kernel_recipe(kernel):
     """The recipe of a Kernel: (expression, ((name, dtype str), ...),
-    accuracy, optimization, opt_level); all plain Python values."""
+    accuracy, optimization, opt_level[, backend]); all plain Python values.
+    The backend is there when it is not 'auto' (a libm kernel must be
+    rebuilt as one: its bits differ from Sleef's)."""
     options = kernel.options
     sig = tuple((name, numpy.dtype(dt).str) for name, dt in kernel.signature)
-    return (kernel.expression, sig, options["accuracy"],
-            options["optimization"], int(options["opt_level"]))
+    recipe = (kernel.expression, sig, options["accuracy"],
+              options["optimization"], int(options["opt_level"]))
+    backend = options.get("backend", "auto")
+    return recipe if backend == "auto" else recipe + (backend,)
 
 
-def rebuild_kernel(expression, signature, accuracy, optimization, opt_level):
+def rebuild_kernel(expression, signature, accuracy, optimization, opt_level,
+                   backend="auto"):
     """The Kernel of a recipe, from the memo or compiled (which itself finds
     it in the JIT's memory or disk cache when it can)."""
     key = (expression, tuple(tuple(s) for s in signature), accuracy,
-           optimization, int(opt_level))
+           optimization, int(opt_level), backend)
     with _memo_lock:
         kernel = _memo.get(key)
         if kernel is not None:
@@ -52,7 +57,7 @@ def rebuild_kernel(expression, signature, accuracy, optimization, opt_level):
 
     kernel = _compile(expression, [(n, numpy.dtype(d)) for n, d in signature],
                       optimization=optimization, accuracy=accuracy,
-                      opt_level=opt_level)
+                      opt_level=opt_level, backend=backend)
     with _memo_lock:
         _memo_stats["builds"] += 1
         _memo[key] = kernel

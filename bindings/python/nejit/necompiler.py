@@ -26,11 +26,16 @@ _OPTIMIZATIONS = ("none", "moderate", "aggressive")
 context_info = [
     ("optimization", _OPTIMIZATIONS, "aggressive"),
     ("truediv", (False, True, "auto"), "auto"),
+    # nejit's own: the math library (nejit.compile's backend=).
+    ("backend", ("auto", "sleef", "vml", "libm"), "auto"),
 ]
+#: backend= names to the C++ MathBackend's values.
+_BACKEND_CODES = {"auto": 0, "sleef": 1, "vml": 2, "libm": 3}
 
 
 def getContext(kwargs, _frame_depth=1):
-    """Validate numexpr's keyword arguments (optimization, truediv)."""
+    """Validate numexpr's keyword arguments (optimization, truediv) and
+    nejit's backend."""
     d = dict(kwargs)
     context = {}
     for name, allowed, default in context_info:
@@ -224,7 +229,8 @@ class NumExpr:
             sig.append((name, code, size))
             self._constants.append(arr)
         self._kernel = _nejit.compile(
-            text, sig, optimization=_OPTIMIZATIONS.index(self._optimization))
+            text, sig, optimization=_OPTIMIZATIONS.index(self._optimization),
+            backend=_BACKEND_CODES[context["backend"]])
         self.expression = text
         self.input_names = tuple(input_order)
         self.signature = "".join(

@@ -17,8 +17,10 @@ namespace nejit_py {
 
 PyObject *StrK, *StrSameKind, *StrSafe, *StrAuto;
 PyObject *OptNames[3];
+PyObject *BackendNames[4];
 PyObject *KwEx, *KwLocal, *KwGlobal, *KwOut, *KwOrder, *KwCasting, *KwSanitize,
-    *KwFrameDepth, *KwDisableCache, *KwOptimization, *KwTruediv;
+    *KwFrameDepth, *KwDisableCache, *KwOptimization, *KwTruediv,
+    *KwBackend;
 
 bool parseOrder(PyObject *O, char &Order) {
   if (O == nullptr || O == Py_None || O == StrK) {
@@ -101,11 +103,12 @@ int findParam(const Param *Params, int NParams, PyObject *Key) {
 }
 
 /// Binds the keyword arguments (values KwValues, names KwNames). With
-/// Context, `optimization` and `truediv` go to *Opt/*Truediv; the first
-/// other unknown keyword goes to Unknown.
+/// Context, `optimization`, `truediv` and `backend` go to
+/// *Opt/*Truediv/*Backend; the first other unknown keyword goes to Unknown.
 bool bindKeywords(const char *Func, Param *Params, int NParams,
                   PyObject *const *KwValues, PyObject *KwNames, bool Context,
-                  PyObject **Opt, PyObject **Truediv, PyObject *&Unknown) {
+                  PyObject **Opt, PyObject **Truediv, PyObject **Backend,
+                  PyObject *&Unknown) {
   Py_ssize_t NKw = PyTuple_GET_SIZE(KwNames);
   for (Py_ssize_t I = 0; I < NKw; ++I) {
     PyObject *Key = PyTuple_GET_ITEM(KwNames, I);
@@ -124,6 +127,8 @@ bool bindKeywords(const char *Func, Param *Params, int NParams,
       *Opt = Val;
     } else if (Context && PyUnicode_Compare(Key, KwTruediv) == 0) {
       *Truediv = Val;
+    } else if (Context && Backend && PyUnicode_Compare(Key, KwBackend) == 0) {
+      *Backend = Val;
     } else if (!Unknown) {
       Unknown = Key;
     }
@@ -142,9 +147,22 @@ int equalsOneOf(PyObject *V, std::initializer_list<PyObject *> Allowed) {
   return Ok;
 }
 
-/// numexpr's checks of the `optimization` and `truediv` keywords (nullptr
-/// when absent).
-bool checkContextKeywords(PyObject *Opt, PyObject *Truediv) {
+/// numexpr's checks of the `optimization` and `truediv` keywords, and of
+/// nejit's `backend` (nullptr when absent).
+bool checkContextKeywords(PyObject *Opt, PyObject *Truediv,
+                          PyObject *Backend) {
+  if (Backend) {
+    int Ok = equalsOneOf(Backend, {BackendNames[0], BackendNames[1],
+                                   BackendNames[2], BackendNames[3]});
+    if (Ok < 0)
+      return false;
+    if (!Ok) {
+      PyErr_SetString(PyExc_ValueError,
+                      "'backend' must be one of ('auto', 'sleef', 'vml', "
+                      "'libm')");
+      return false;
+    }
+  }
   if (Opt) {
     int Ok = equalsOneOf(Opt, {OptNames[0], OptNames[1], OptNames[2]});
     if (Ok < 0)
@@ -173,7 +191,8 @@ bool checkContextKeywords(PyObject *Opt, PyObject *Truediv) {
 
 bool bindArgs(const char *Func, Param *Params, int NParams, int NRequired,
               PyObject *const *Args, Py_ssize_t NArgs, PyObject *KwNames,
-              bool Context, PyObject **Opt, PyObject **Truediv) {
+              bool Context, PyObject **Opt, PyObject **Truediv,
+              PyObject **Backend) {
   if (NArgs > NParams) {
     PyErr_Format(PyExc_TypeError,
                  "%s() takes from %d to %d positional arguments but %zd were "
@@ -185,7 +204,7 @@ bool bindArgs(const char *Func, Param *Params, int NParams, int NRequired,
     Params[I].Value = Args[I];
   PyObject *Unknown = nullptr;
   if (KwNames && !bindKeywords(Func, Params, NParams, Args + NArgs, KwNames,
-                               Context, Opt, Truediv, Unknown))
+                               Context, Opt, Truediv, Backend, Unknown))
     return false;
   for (int P = 0; P < NRequired; ++P)
     if (!Params[P].Value) {
@@ -195,7 +214,8 @@ bool bindArgs(const char *Func, Param *Params, int NParams, int NRequired,
       return false;
     }
   // numexpr validates the known keywords before it reports unknown ones.
-  if (Context && !checkContextKeywords(*Opt, *Truediv))
+  if (Context &&
+      !checkContextKeywords(*Opt, *Truediv, Backend ? *Backend : nullptr))
     return false;
   if (Unknown) {
     if (Context)
@@ -219,6 +239,23 @@ bool optimizationCode(PyObject *Opt, uint8_t &Code) {
       return false;
     if (Eq) {
       Code = uint8_t(I);
+      return true;
+    }
+  }
+  return true;
+}
+
+bool contextCode(PyObject *Opt, PyObject *Backend, uint8_t &Code) {
+  if (!optimizationCode(Opt, Code))
+    return false;
+  if (!Backend)
+    return true;
+  for (int I = 0; I < 4; ++I) {
+    int Eq = PyObject_RichCompareBool(Backend, BackendNames[I], Py_EQ);
+    if (Eq < 0)
+      return false;
+    if (Eq) {
+      Code |= uint8_t(I << 4);
       return true;
     }
   }
@@ -274,6 +311,11 @@ bool initArguments() {
                  {&OptNames[0], "none"},
                  {&OptNames[1], "moderate"},
                  {&OptNames[2], "aggressive"},
+                 {&BackendNames[0], "auto"},
+                 {&BackendNames[1], "sleef"},
+                 {&BackendNames[2], "vml"},
+                 {&BackendNames[3], "libm"},
+                 {&KwBackend, "backend"},
                  {&KwEx, "ex"},
                  {&KwLocal, "local_dict"},
                  {&KwGlobal, "global_dict"},

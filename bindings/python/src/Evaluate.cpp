@@ -99,9 +99,9 @@ PyObject *evaluateImpl(PyObject *, PyObject *const *Args, Py_ssize_t NArgs,
   Param Ps[] = {{&KwEx},       {&KwLocal},      {&KwGlobal},
                 {&KwOut},      {&KwOrder},      {&KwCasting},
                 {&KwSanitize}, {&KwFrameDepth}, {&KwDisableCache}};
-  PyObject *OptObj = nullptr, *Truediv = nullptr;
+  PyObject *OptObj = nullptr, *Truediv = nullptr, *BackendObj = nullptr;
   if (!bindArgs("evaluate", Ps, 9, 1, Args, NArgs, KwNames, true, &OptObj,
-                &Truediv))
+                &Truediv, &BackendObj))
     return nullptr;
   PyObject *Ex = Ps[0].Value;
   PyObject *Local = Ps[1].Value == Py_None ? nullptr : Ps[1].Value;
@@ -131,7 +131,7 @@ PyObject *evaluateImpl(PyObject *, PyObject *const *Args, Py_ssize_t NArgs,
     return nullptr;
   }
   uint8_t Opt;
-  if (!optimizationCode(OptObj, Opt))
+  if (!contextCode(OptObj, BackendObj, Opt))
     return nullptr;
   Prepared P;
   P.Info = getInfo(Ex, Sanitize, &P.Capsule);
@@ -158,10 +158,10 @@ PyObject *validateImpl(PyObject *, PyObject *const *Args, Py_ssize_t NArgs,
                        PyObject *KwNames) {
   Param Ps[] = {{&KwEx},    {&KwLocal},   {&KwGlobal},     {&KwOut},
                 {&KwOrder}, {&KwCasting}, {&KwFrameDepth}, {&KwSanitize}};
-  PyObject *OptObj = nullptr, *Truediv = nullptr;
+  PyObject *OptObj = nullptr, *Truediv = nullptr, *BackendObj = nullptr;
   bool Ok = [&]() -> bool {
     if (!bindArgs("validate", Ps, 8, 1, Args, NArgs, KwNames, true, &OptObj,
-                  &Truediv))
+                  &Truediv, &BackendObj))
       return false;
     PyObject *Ex = Ps[0].Value;
     PyObject *Local = Ps[1].Value == Py_None ? nullptr : Ps[1].Value;
@@ -177,7 +177,7 @@ PyObject *validateImpl(PyObject *, PyObject *const *Args, Py_ssize_t NArgs,
     if (!resolveSanitize(Ps[7].Value, Sanitize))
       return false;
     uint8_t Opt;
-    if (!optimizationCode(OptObj, Opt))
+    if (!contextCode(OptObj, BackendObj, Opt))
       return false;
     Prepared P;
     P.Info = getInfo(Ex, Sanitize, &P.Capsule);

@@ -156,7 +156,8 @@ KernelEntry *getKernel(ExprInfo *Info, const std::vector<int64_t> &Codes,
   }
   nejit::Options Opts;
   Opts.Acc = nejit::Accuracy(Acc);
-  Opts.Opt = nejit::Optimization(Opt);
+  Opts.Opt = nejit::Optimization(Opt & 0xf); // contextCode's packing
+  Opts.Backend = nejit::MathBackend(Opt >> 4);
   nejit::Kernel K;
   std::optional<nejit::Error> Err;
   std::string Other;

@@ -289,14 +289,17 @@ arguments out=, order= ('K') and casting= ('safe') as in numexpr.)doc")
           [](const PyKernel &K) {
             static const char *Acc[] = {"high", "low", "fast"};
             static const char *Opt[] = {"none", "moderate", "aggressive"};
+            static const char *Backend[] = {"auto", "sleef", "vml", "libm"};
             py::dict D;
+            D["backend"] = Backend[int(K.Opts.Backend)];
             D["accuracy"] = Acc[int(K.Opts.Acc)];
             D["optimization"] = Opt[int(K.Opts.Opt)];
             D["opt_level"] = K.Opts.OptLevel;
             return D;
           },
-          "{'accuracy', 'optimization', 'opt_level'} as compiled (the "
-          "accuracy resolved from set_vml_accuracy_mode when it was None)")
+          "{'accuracy', 'optimization', 'opt_level', 'backend'} as compiled "
+          "(the accuracy resolved from set_vml_accuracy_mode when it was "
+          "None; the backend as asked for)")
       .def_property_readonly("reduction_axis",
                              [](const PyKernel &K) -> py::object {
                                auto A = K.K.reductionAxis();
@@ -428,6 +431,10 @@ PYBIND11_MODULE(_nejit, m) {
 
   m.def("version", []() { return std::string(nejit::version()); });
   m.def("version_string", []() { return nejit::versionString(); });
+  m.def("target_cpu", []() {
+    return py::make_tuple(nejit::targetCpu(), nejit::targetFeatures(),
+                          nejit::targetVectorBits());
+  });
   m.def("dtype_name", [](const std::string &Code) {
     int64_t IS = 0;
     return std::string(nejit::dtypeName(dtypeFromCode(Code, IS)));

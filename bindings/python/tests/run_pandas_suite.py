@@ -39,7 +39,13 @@ the reason, listed in KNOWN below (per pandas version, with the tests of
 older pandas releases that fail with numexpr 2.14.2 too); anything else
 that fails counts as failed.
 
-Usage: run_pandas_suite.py [--mode engine|numexpr|both] [--jobs N]
+``--libm``: either mode with nejit's libm math backend
+(NEJIT_MATH_BACKEND=libm in the test processes): the C library's functions
+and numexpr's complex formulas, so the tests that compare transcendental
+results exactly with numpy pass and the Sleef cases in KNOWN (SLEEF_ULP)
+are not excepted.
+
+Usage: run_pandas_suite.py [--mode engine|numexpr|both] [--libm] [--jobs N]
                            [-k EXPR] [--keep] [extra pytest args...]
 
 The last line of output is exactly
@@ -88,6 +94,8 @@ _CSIN = ("sin(a) of 10 complex128 values, compared exactly with numpy: for "
          "-0x1.ff3ee82c3a269p-2, numpy's and numexpr's "
          "-0x1.ff3ee82c3a268p-2, 1 ulp apart")
 _NUMEXPR_TOO = "fails with numexpr 2.14.2 as well: "
+# The exceptions due to Sleef's last bit, which the libm backend has not.
+SLEEF_ULP = (_EXP, _CSIN)
 KNOWN = {
     "3.": [
         (r"::TestMath::test_unary_function_integer_array\[", _EXP),
@@ -241,6 +249,14 @@ def count(junit):
     return passed, failed, skipped, failures, excepted
 
 
+def known_entries(version, libm):
+    """KNOWN's entries for this pandas version (without SLEEF_ULP's under
+    the libm backend)."""
+    return [(p, why) for prefix, entries in KNOWN.items()
+            if version.startswith(prefix) for p, why in entries
+            if not (libm and why in SLEEF_ULP)]
+
+
 def start_mode(mode, tests, args, extra):
     """Starts pytest on the copied suites of one mode; returns what
     finish_mode() needs."""
@@ -255,13 +271,14 @@ def start_mode(mode, tests, args, extra):
         dest.write_text(source)
     import pandas
 
-    known = [entry for prefix, entries in KNOWN.items()
-             if pandas.__version__.startswith(prefix) for entry in entries]
+    known = known_entries(pandas.__version__, args.libm)
     (tmp / "nejit_pandas_suite_plugin.py").write_text(
         PLUGIN % {"known": known})
     junit = tmp / "junit.xml"
 
     env = dict(os.environ, NEJIT_PANDAS_SUITE_MODE=mode)
+    if args.libm:
+        env["NEJIT_MATH_BACKEND"] = "libm"
     paths = [str(tmp)] + ([nejit_path()] if nejit_path() else [])
     env["PYTHONPATH"] = os.pathsep.join(paths + [env.get("PYTHONPATH", "")])
     # pandas' conftest files are loaded as plugins (their fixtures and hooks
@@ -314,6 +331,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--mode", choices=("engine", "numexpr", "both"),
                     default="both")
+    ap.add_argument("--libm", action="store_true",
+                    help="nejit's libm math backend (NEJIT_MATH_BACKEND=libm)")
     ap.add_argument("-k", dest="keyword", help="pytest -k expression")
     ap.add_argument("--keep", action="store_true", help="keep the temp dirs")
     ap.add_argument("--timeout", type=float, default=1800)
@@ -342,10 +361,11 @@ def main():
         total = [total[0] + p, total[1] + f, total[2] + s]
         failures += [f"[{mode}] {name}" for name in fails]
         bad_exit |= rc not in (0, 1)
-    excepted = {f"/{p}/": why for prefix, entries in KNOWN.items()
-                if pandas.__version__.startswith(prefix) for p, why in entries}
+    excepted = {f"/{p}/": why
+                for p, why in known_entries(pandas.__version__, args.libm)}
 
-    print(f"\npandas {pandas.__version__}, tests from {tests}")
+    backend = " (libm math backend)" if args.libm else ""
+    print(f"\npandas {pandas.__version__}, tests from {tests}{backend}")
     if excepted:
         print("Excepted (reported as skipped):")
         for node, why in excepted.items():

@@ -190,12 +190,14 @@ def test_complex_special_values(func):
         want = getattr(np, {"abs": "absolute"}.get(func, func))(z)
     got = got.astype(complex)
     want = want.astype(complex)
-    # Subnormal results may differ in their last place (VML's exp of
-    # -720-25j): one subnormal ULP absolute.
+    # Subnormal results may differ in their last places: VML's exp of
+    # -720-25j by one subnormal ULP; log2(30+1e-310j)'s imaginary part,
+    # atan2 (1 ULP, SSE4 kernel at x86-64-v2) times 1/ln 2 rounded again in
+    # the subnormal range, by two.
     for g, w in ((got.real, want.real), (got.imag, want.imag)):
         ok = (np.isnan(g) & np.isnan(w)) | (g == w) | (
             np.abs(g - w) <= 1e-13 * np.maximum(np.abs(g), np.abs(w))) | (
-            np.abs(g - w) <= 5e-324)
+            np.abs(g - w) <= 2 * 5e-324)
         assert ok.all(), list(zip(z[~ok], got[~ok], want[~ok]))[:5]
 
 

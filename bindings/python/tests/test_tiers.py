@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 import nejit as ne
+from bits import assert_same_bits
 
 PKG_DIR = str(Path(__file__).resolve().parents[1])  # bindings/python
 
@@ -47,24 +48,6 @@ def tier():
     before = ne.get_tier()
     yield
     ne.set_tier(before)
-
-
-def assert_same_bits(x, y, what):
-    """Equal dtypes and values with equal signs of zero; any NaN equals any
-    NaN (which NaN operand propagates is left open by IEEE 754)."""
-    x, y = np.asarray(x), np.asarray(y)
-    assert x.dtype == y.dtype and x.shape == y.shape, what
-    if x.dtype.kind in "fc":
-        parts = [(x.real, y.real), (x.imag, y.imag)] if x.dtype.kind == "c" \
-            else [(x, y)]
-        for p, q in parts:
-            p, q = np.atleast_1d(p), np.atleast_1d(q)
-            nan = np.isnan(p)
-            assert np.array_equal(nan, np.isnan(q)), what
-            assert np.array_equal(p[~nan].view(np.uint8),
-                                  q[~nan].view(np.uint8)), what
-    else:
-        assert np.array_equal(x, y), what
 
 
 def _operands(n, seed=3):
