@@ -161,6 +161,20 @@ if [[ -f "$PYTABLES_SUITE" ]]; then
   SUMMARY[pytables-suite]="$(grep -v '^[[:space:]]*$' "$LOGS/pytables-suite.log" | grep -v '^==== ' | tail -n 1)"
 fi
 
+# --- wheels --------------------------------------------------------------------
+# A manylinux wheel per CPython 3.11-3.13 (scripts/wheel.sh: static LLVM,
+# auditwheel) and each proven where nothing of the build is installed
+# (scripts/test_wheel.sh: cp311 in a clean Debian 12 root, the others in
+# venvs of the host's Pythons); docs/install.md. NEJIT_SKIP_WHEELS=1 skips it.
+if [[ "${NEJIT_SKIP_WHEELS:-0}" == 1 ]]; then
+  SUMMARY[wheels]="wheels: skipped (NEJIT_SKIP_WHEELS=1)"
+else
+  run wheels bash -c 'bash scripts/wheel.sh && bash scripts/test_wheel.sh'
+  built="$(sed -nE 's/^wheels: ([0-9]+) built$/\1/p' "$LOGS/wheels.log" | tail -n 1)"
+  tested="$(sed -nE 's/^test_wheel: [0-9]+ wheels, ([0-9]+ passed, [0-9]+ failed)$/\1/p' "$LOGS/wheels.log" | tail -n 1)"
+  SUMMARY[wheels]="wheels: ${built:-0} built, ${tested:-0 passed, 0 failed (not tested: the build failed)}"
+fi
+
 # --- summary -----------------------------------------------------------------
 printf '\n==== summary\n'
 if ((${#FAILED[@]})); then
@@ -170,7 +184,7 @@ else
 fi
 # The runners' own summary lines come last, pytest's at the very end, so the
 # output closes on a line a CI log reader knows ("N passed in Xs").
-for name in ctest lit numexpr-suite numexpr-suite-jit random-interp random-jit "${LEVELS_RUN[@]}" pandas-suite pandas-suite-libm pytables-suite sanitizers fuzz pytest; do
+for name in ctest lit numexpr-suite numexpr-suite-jit random-interp random-jit "${LEVELS_RUN[@]}" pandas-suite pandas-suite-libm pytables-suite sanitizers fuzz wheels pytest; do
   [[ -v "SUMMARY[$name]" ]] || continue
   if [[ -n "${SUMMARY[$name]}" ]]; then
     printf '%s\n' "${SUMMARY[$name]}"

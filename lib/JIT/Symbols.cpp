@@ -8,6 +8,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
 
+#include <sleef.h>
+
 #include <dlfcn.h>
 #include <mutex>
 #include <string>
@@ -56,8 +58,23 @@ static Library openOnce(const char *Name) {
   return L;
 }
 
+/// The libsleef this library is linked against (the interpreter's block
+/// kernels call it), found through the address of one of its functions:
+/// in a wheel, auditwheel has renamed it (nejit.libs/libsleef-<hash>.so...)
+/// and changed its soname, so dlopen("libsleef.so.3") would miss it (or, on
+/// a machine with Debian's libsleef3, load a second copy). A build whose
+/// library is not loaded that way falls back to the soname.
+static Library openSleef() {
+  Dl_info Info;
+  if (dladdr(reinterpret_cast<void *>(&Sleef_sin_u10), &Info) &&
+      Info.dli_fname)
+    if (void *H = dlopen(Info.dli_fname, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD))
+      return Library{H, std::string()};
+  return openOnce("libsleef.so.3");
+}
+
 static const Library &sleefLibrary() {
-  static const Library L = openOnce("libsleef.so.3");
+  static const Library L = openSleef();
   return L;
 }
 

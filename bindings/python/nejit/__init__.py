@@ -14,6 +14,20 @@ and nejit's own API sits beside it::
     >>> print(k.dis("opt-ir"))
 """
 
+import os as _os
+
+# nejit runs its threads on LLVM's libomp; a process may also hold another
+# KMP-family runtime (MKL's libiomp5, a second libomp). Whichever of two
+# initializes second aborts with "OMP: Error #15" unless this is set. For
+# nejit's copy the check guards nothing: it is loaded RTLD_LOCAL by this
+# extension alone (in a wheel under its own soname, nejit.libs/libomp-*),
+# only nejit's code binds to it, and no OpenMP object (lock, threadprivate,
+# team) crosses between the runtimes; each keeps its own pool, nejit's sized
+# by set_num_threads. Set before the first parallel region, which is when
+# libomp reads it; a value the user chose is kept (docs/design.md, "OpenMP
+# runtimes in one process").
+_os.environ.setdefault("KMP_DUPLICATE_LIB_OK", "TRUE")
+
 from . import _nejit
 from ._nejit import Kernel, evaluate, re_evaluate, release_memory, validate
 from . import _recipe, expressions, utils, version, necompiler, interpreter
