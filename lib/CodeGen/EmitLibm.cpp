@@ -16,26 +16,9 @@ using ir::Inst;
 using ir::Opcode;
 using namespace llvm;
 
-/// The C library's float64 name for Op's real function, or "" for an
-/// operation numexpr does not compute with libm.
-static StringRef libmBaseName(Opcode Op) {
-  switch (Op) {
-  case Opcode::Pow:
-    return "pow";
-  case Opcode::Hypot:
-    return "hypot";
-  case Opcode::Fmod:
-    return "fmod";
-  case Opcode::Nextafter:
-    return "nextafter";
-  default:
-    // Sleef's base names are libm's (asin, atan2, log1p, ...).
-    return sleefBaseName(Op);
-  }
-}
-
 Value *KernelEmitter::emitLibmCall(const Inst &I, Value *X, Value *Y) {
-  StringRef Base = libmBaseName(I.Op);
+  // Sleef's base names are libm's (asin, atan2, log1p, pow, fmod, ...).
+  StringRef Base = sleefBaseName(I.Op);
   if (Base.empty()) {
     Failure = std::string("floating operation '") + ir::opcodeName(I.Op) +
               "' has no libm function";

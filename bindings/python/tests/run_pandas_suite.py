@@ -62,8 +62,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ET
 from pathlib import Path
+
+from suite_support import count, nejit_path
 
 SUITES = {
     # copy (relative to the temp dir) -> source (relative to pandas/tests)
@@ -222,31 +223,6 @@ def rename_engine(sources):
             sys.exit(f"pattern {pattern!r} matches nothing in {required_in}; "
                      "update RENAMES for this pandas version")
     return sources
-
-
-def nejit_path():
-    """bindings/python when it holds a built extension (an in-place build)."""
-    here = Path(__file__).resolve().parents[1]
-    if list((here / "nejit").glob("_nejit*.so")):
-        return str(here)
-    return None
-
-
-def count(junit):
-    """(passed, failed, skipped, failed names, excepted count) of a run."""
-    passed = failed = skipped = excepted = 0
-    failures = []
-    for case in ET.parse(junit).getroot().iter("testcase"):
-        skip = case.find("skipped")
-        if case.find("failure") is not None or case.find("error") is not None:
-            failed += 1
-            failures.append(f"{case.get('classname')}::{case.get('name')}")
-        elif skip is not None:
-            skipped += 1
-            excepted += "excepted: " in (skip.get("message") or "")
-        else:
-            passed += 1
-    return passed, failed, skipped, failures, excepted
 
 
 def known_entries(version, libm):

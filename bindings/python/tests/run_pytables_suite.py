@@ -51,8 +51,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ET
 from pathlib import Path
+
+from suite_support import count, nejit_path
 
 SUITES = ["test_queries.py", "test_expression.py"]
 
@@ -182,31 +183,6 @@ def tables_tests_dir():
         sys.exit(f"{tests} has no {', '.join(missing)}: this tables was "
                  "installed without its tests")
     return tests
-
-
-def nejit_path():
-    """bindings/python when it holds a built extension (an in-place build)."""
-    here = Path(__file__).resolve().parents[1]
-    if list((here / "nejit").glob("_nejit*.so")):
-        return str(here)
-    return None
-
-
-def count(junit):
-    """(passed, failed, skipped, failed names, excepted count) of a run."""
-    passed = failed = skipped = excepted = 0
-    failures = []
-    for case in ET.parse(junit).getroot().iter("testcase"):
-        skip = case.find("skipped")
-        if case.find("failure") is not None or case.find("error") is not None:
-            failed += 1
-            failures.append(f"{case.get('classname')}::{case.get('name')}")
-        elif skip is not None:
-            skipped += 1
-            excepted += "excepted: " in (skip.get("message") or "")
-        else:
-            passed += 1
-    return passed, failed, skipped, failures, excepted
 
 
 def start_mode(mode, tests, args, extra):
