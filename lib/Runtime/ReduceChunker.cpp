@@ -6,8 +6,10 @@
 #include "Runtime/ReduceChunker.h"
 
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
+#include <cstddef>
 
 namespace nejit::runtime {
 
@@ -66,14 +68,18 @@ void foldBlocks(const FoldTask &T, llvm::ArrayRef<int64_t> Base, char *Into,
   size_t NOps = T.Data.size();
   int64_t Blocks = Plan.count();
   // Inline for a few blocks: a reduction per output element must not
-  // allocate.
-  llvm::SmallVector<char, 512> States((size_t)Blocks * T.StateBytes);
+  // allocate. Each state is aligned as malloc aligns (the driver's Acc
+  // holds 16-byte members: UBSan caught them misaligned in char storage).
+  size_t Stride = llvm::alignTo(T.StateBytes, alignof(std::max_align_t));
+  llvm::SmallVector<std::max_align_t, 32> Storage(
+      llvm::divideCeil((size_t)Blocks * Stride, sizeof(std::max_align_t)));
+  char *States = reinterpret_cast<char *>(Storage.data());
   DimVector Inner(NOps);
   for (size_t K = 0; K < NOps; ++K)
     Inner[K] = T.Red.inner(K);
 
   auto Block = [&](int64_t B) {
-    char *State = States.data() + (size_t)B * T.StateBytes;
+    char *State = States + (size_t)B * Stride;
     T.Identity(State);
     if (cancelled(T.Cancel))
       return;
@@ -94,8 +100,8 @@ void foldBlocks(const FoldTask &T, llvm::ArrayRef<int64_t> Base, char *Into,
     T.Identity(Into);
     return;
   }
-  joinPairwise(States.data(), Blocks, T.StateBytes, T.Combine);
-  std::copy(States.begin(), States.begin() + T.StateBytes, Into);
+  joinPairwise(States, Blocks, Stride, T.Combine);
+  std::copy(States, States + T.StateBytes, Into);
 }
 
 void accumulateRows(const RowTask &T) {
