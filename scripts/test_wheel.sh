@@ -185,15 +185,7 @@ test_on_host() {  # test_on_host WHEEL PYTHON
   return "$rc"
 }
 
-find_python() {  # as scripts/wheel.sh does
-  local minor="$1" pyenv_root best=""
-  pyenv_root="${PYENV_ROOT:-$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")}"
-  if [[ -d "$pyenv_root/versions" ]]; then
-    best="$(ls "$pyenv_root/versions" | grep -E "^${minor//./\\.}\.[0-9]+$" | sort -V | tail -n 1 || true)"
-    [[ -n "$best" ]] && { echo "$pyenv_root/versions/$best/bin/python3"; return; }
-  fi
-  command -v "python$minor" || true
-}
+source "$ROOT/scripts/find_python.sh"
 
 PASSED=0 FAILED=0 RESULTS=()
 for whl in "${WHEELS[@]}"; do

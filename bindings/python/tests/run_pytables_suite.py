@@ -45,7 +45,6 @@ is non-zero when F > 0 (or pytest could not run).
 import argparse
 import importlib.util
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -53,7 +52,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from suite_support import count, nejit_path
+from suite_support import finish_mode, nejit_path
 
 SUITES = ["test_queries.py", "test_expression.py"]
 
@@ -216,34 +215,6 @@ def start_mode(mode, tests, args, extra):
         proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=out,
                                 stderr=subprocess.STDOUT)
     return tmp, cmd, proc, start
-
-
-def finish_mode(mode, started, args):
-    tmp, cmd, proc, start = started
-    try:
-        rc = proc.wait(timeout=max(1.0, args.timeout -
-                                   (time.monotonic() - start)))
-        note = ""
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        rc = proc.wait()
-        note = f"pytest did not finish within {args.timeout:.0f} s\n"
-    seconds = time.monotonic() - start
-    print(f"\n---- mode {mode}: {' '.join(cmd[3:])}")
-    text = (tmp / "pytest.log").read_text(errors="replace")
-    # pytest -q prints a dot per test: keep the report, not the dots.
-    lines = [l for l in text.splitlines() if not re.fullmatch(r"[.sxXFE]+( *\[ *\d+%\])?", l)]
-    print("\n".join(lines) + "\n" + note, end="", flush=True)
-    junit = tmp / "junit.xml"
-    if junit.exists():
-        result = count(junit)
-    else:
-        result = (0, 1, 0, [f"{mode}: pytest could not run (exit {rc})"], 0)
-    if args.keep:
-        print(f"(kept {tmp})")
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return result, rc, seconds
 
 
 def main():

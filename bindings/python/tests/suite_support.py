@@ -1,8 +1,12 @@
 """What the runners of peers' suites (run_pandas_suite.py,
-run_pytables_suite.py) share: where the in-place build is, and the counts of
-a pytest JUnit report. run_numexpr_suite.py keeps its own copy of
+run_pytables_suite.py) share: where the in-place build is, and waiting for
+one mode's pytest and counting its JUnit report. run_numexpr_suite.py keeps its own copy of
 nejit_path(): scripts/test_wheel.sh runs it alone, in a clean root."""
 
+import re
+import shutil
+import subprocess
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -30,3 +34,34 @@ def count(junit):
         else:
             passed += 1
     return passed, failed, skipped, failures, excepted
+
+
+def finish_mode(mode, started, args):
+    """Waits for a mode start_mode() started (args.timeout, args.keep),
+    prints its report without pytest's progress dots, and returns
+    (count() of its JUnit report, exit status, seconds)."""
+    tmp, cmd, proc, start = started
+    try:
+        rc = proc.wait(timeout=max(1.0, args.timeout -
+                                   (time.monotonic() - start)))
+        note = ""
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        rc = proc.wait()
+        note = f"pytest did not finish within {args.timeout:.0f} s\n"
+    seconds = time.monotonic() - start
+    print(f"\n---- mode {mode}: {' '.join(cmd[3:])}")
+    text = (tmp / "pytest.log").read_text(errors="replace")
+    # pytest -q prints a dot per test: keep the report, not the dots.
+    lines = [l for l in text.splitlines() if not re.fullmatch(r"[.sxXFE]+( *\[ *\d+%\])?", l)]
+    print("\n".join(lines) + "\n" + note, end="", flush=True)
+    junit = tmp / "junit.xml"
+    if junit.exists():
+        result = count(junit)
+    else:
+        result = (0, 1, 0, [f"{mode}: pytest could not run (exit {rc})"], 0)
+    if args.keep:
+        print(f"(kept {tmp})")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return result, rc, seconds
