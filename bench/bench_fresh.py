@@ -17,9 +17,15 @@ case) on the five expressions it has them for, fresh (np.empty + kernel)
 and out=; the "best peer" of the summary stays numexpr or numpy, numba gets
 its own geomean line. --jax adds jax.jit (XLA on the CPU, float64, arrays
 already on the device, timed to block_until_ready) and --blosc2
-blosc2.evaluate (fresh and out=). Every engine runs on the same cores
-(sched_setaffinity to the first N cores for N threads: XLA sizes its
-thread pool at start-up, so affinity is how its threads are matched). The
+blosc2.evaluate (fresh and out=). Each thread count is measured in its
+own child process started on the first N cores (sched_setaffinity before
+any engine is imported: XLA sizes its thread pool from the cores it may
+use, once, at start-up), and every engine is told the count. Each timed
+call is preceded by a 20 ms pause and one untimed call of the same engine:
+the pause lets the previous engine's idle workers stop spinning (numba's
+libgomp and XLA's pool spin after a call, and a spinning thread on one of
+2 cores slowed the next engine's call by up to 50%), the untimed call puts
+the engine back into its own steady state, as in a loop of calls. The
 "best peer" columns take the fastest peer of the row, in any mode for out=.
 
 The bandwidth probe is a small C program built by this script: an add
@@ -56,6 +62,10 @@ EXPRESSIONS = [
     "a**3 + 2*a**2 - a + 1",
     "2*a + b**10",
 ]
+# Pause before each engine's calls, for the previous engine's idle workers
+# to stop spinning (see the docstring).
+SETTLE_SECONDS = 0.02
+
 # Rows whose speed is set by memory traffic, not arithmetic: no
 # transcendental call in them.
 TRANSCENDENTAL = ("sin", "cos", "log", "exp", "tanh", "arctan2")
@@ -185,12 +195,8 @@ def measure(args):
     arrays = {k: rng.random(args.n) for k in "abc"}
     rows = []
     probes = {}
-    cores = sorted(os.sched_getaffinity(0))
     for threads in args.threads:
-        # Every engine gets the same cores: XLA sizes its thread pool once,
-        # at start-up, so jax's threads are matched by affinity; the others
-        # are also told the count.
-        os.sched_setaffinity(0, set(cores[:threads]))
+        # main() started this process on `threads` cores.
         nejit.set_num_threads(threads)
         numexpr.set_num_threads(threads)
         if args.blosc2:
@@ -209,6 +215,7 @@ def measure(args):
                                                          equal_nan=True):
                 sys.exit(f"nejit's result for {ex!r} differs from numpy's")
             numexpr.evaluate(ex, local_dict=arrays)
+            unsupported = {}  # peer -> why it could not run this row
             runs = {
                 "nejit fresh": lambda: nejit.evaluate(ex, local_dict=arrays),
                 "nejit out=": lambda: nejit.evaluate(ex, local_dict=arrays,
@@ -231,9 +238,20 @@ def measure(args):
                     ex, local_dict=arrays)
                 runs["blosc2 out="] = lambda: blosc2.evaluate(
                     ex, local_dict=arrays, out=out_blosc2)
-                got = np.asarray(runs["blosc2 fresh"]())
-                if not np.allclose(got, ref, equal_nan=True):
-                    sys.exit(f"blosc2's result for {ex!r} differs from numpy's")
+                try:
+                    got = np.asarray(runs["blosc2 fresh"]())
+                except Exception as e:  # noqa: BLE001 - a peer's own bug
+                    # blosc2 4.14 fails on where() over numpy operands
+                    # (AttributeError inside blosc2.where): the row is
+                    # reported without blosc2, and why.
+                    print(f"blosc2 cannot evaluate {ex!r}: "
+                          f"{type(e).__name__}: {e}", flush=True)
+                    unsupported["blosc2"] = f"{type(e).__name__}: {e}"
+                    del runs["blosc2 fresh"], runs["blosc2 out="]
+                else:
+                    if not np.allclose(got, ref, equal_nan=True):
+                        sys.exit(f"blosc2's result for {ex!r} differs from"
+                                 " numpy's")
             if ex in kernels:
                 kernel, a, b = kernels[ex], arrays["a"], arrays["b"]
                 out_numba = np.empty_like(ref)
@@ -251,6 +269,8 @@ def measure(args):
             keep = {}
             for _ in range(args.rounds):
                 for name, fn in runs.items():
+                    time.sleep(SETTLE_SECONDS)
+                    keep[name] = fn()
                     t0 = time.perf_counter()
                     r = fn()
                     times[name].append(time.perf_counter() - t0)
@@ -264,6 +284,7 @@ def measure(args):
             rows.append({
                 "threads": threads, "expression": ex, "ms": med,
                 "bytes": moved, "memory_bound": memory_bound,
+                "unsupported": unsupported,
                 "fraction_fresh": moved / (med["nejit fresh"] / 1e3)
                 / probes[threads],
                 "fraction_out": moved / (med["nejit out="] / 1e3)
@@ -271,6 +292,34 @@ def measure(args):
             })
             print(f"{threads}T {ex:26s} " + "  ".join(
                 f"{k} {v:7.2f}" for k, v in med.items()), flush=True)
+    return rows, probes
+
+
+def measure_in_children(args):
+    """measure() once per thread count, each in a child process started on
+    that many cores (the first ones this process may use), so that every
+    engine, XLA's start-up-sized pool included, sees exactly those cores."""
+    cores = sorted(os.sched_getaffinity(0))
+    if max(args.threads) > len(cores):
+        sys.exit(f"--threads {max(args.threads)} needs that many cores;"
+                 f" this process may use {len(cores)}")
+    rows, probes = [], {}
+    for threads in args.threads:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "rows.json")
+            cmd = [sys.executable, os.path.abspath(__file__), "--child",
+                   "--threads", str(threads), "--n", str(args.n),
+                   "--rounds", str(args.rounds), "--json", out]
+            cmd += [f"--{peer}" for peer in ("numba", "jax", "blosc2")
+                    if getattr(args, peer)]
+            subprocess.run(
+                cmd, check=True,
+                preexec_fn=lambda: os.sched_setaffinity(
+                    0, set(cores[:threads])))
+            with open(out) as f:
+                saved = json.load(f)
+        rows += saved["rows"]
+        probes.update({int(k): v for k, v in saved["probes"].items()})
     return rows, probes
 
 
@@ -317,6 +366,10 @@ def summarize(rows, probes):
                 f" {fresh / m['nejit fresh']:.2f}x ({fresh_name}) |"
                 f" {best / m['nejit out=']:.2f}x ({best_name}) |")
         lines.append("")
+        for r in sel:
+            for peer, why in r.get("unsupported", {}).items():
+                lines.append(f"- {peer} cannot evaluate `{r['expression']}`"
+                             f" ({why}); the row has no {peer} column")
         for peer in ("numexpr", "numpy", "jax.jit", "blosc2", "numba"):
             key = peer if peer in ("numpy", "jax.jit") else peer + " fresh"
             have = [r for r in sel if key in r["ms"]]
@@ -408,6 +461,7 @@ def main():
                    " on the device)")
     p.add_argument("--blosc2", action="store_true",
                    help="also time blosc2.evaluate, fresh and out=")
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--from-json", default=None, metavar="FILE",
                    help="do not measure: summarize and chart the rows a"
                    " previous --json run wrote")
@@ -420,10 +474,13 @@ def main():
         probes = {int(k): v for k, v in saved["probes"].items()}
         args.n = saved.get("n", args.n)
         args.rounds = saved.get("rounds", args.rounds)
+    elif args.child:
+        rows, probes = measure(args)
     else:
         print("peers: " + ", ".join(peer_versions(args)), flush=True)
-        rows, probes = measure(args)
-    print(summarize(rows, probes))
+        rows, probes = measure_in_children(args)
+    if not args.child:
+        print(summarize(rows, probes))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"rows": rows, "probes": probes, "n": args.n,

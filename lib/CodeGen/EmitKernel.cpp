@@ -190,6 +190,8 @@ void KernelEmitter::emitFusedLoop(Function *Fn,
   // runtime guarantees it is element-aligned).
   const OutputPlan &Out0 = Outs[0];
   int64_t OutElem = memSize(Out0.Type, Out0.ItemSize);
+  if (!Folds && Outs.size() == 1)
+    FullVF = narrowOutputVF(F, FullVF, Spec.Layouts[0], OutElem);
   bool Streaming = streamsOutput(Spec.Layouts[0], Out0.M == OutputPlan::Fold,
                                  Out0.Type, OutElem, FullVF);
   Value *VecStart = B.getInt64(0);

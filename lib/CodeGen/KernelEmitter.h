@@ -43,6 +43,16 @@ inline bool isFloatType(DType T) {
 /// is not a reduction, in vectors of at least 32 bytes.
 bool streamsOutput(Layout Out, bool Reduce, DType T, int64_t ElemBytes,
                    unsigned VF);
+/// The lane count of the vector body for a kernel whose output is narrower
+/// than its operands (a comparison of float64 values into bools): VF (the
+/// widest type's lanes) times what makes one output store at least 16
+/// bytes, at most 4 times VF, for contiguous outputs of kernels without
+/// calls. At VF alone, `a*b > c` on AVX2 stores 4 bytes per iteration and
+/// measured 5-10% slower than numba's loop, which the loop vectorizer
+/// interleaves; the wider body is the same per-lane code, so results
+/// do not change.
+unsigned narrowOutputVF(const ir::Function &F, unsigned VF, Layout Out,
+                        int64_t OutElemBytes);
 /// The alignment the peel gives a streaming output: one vector of VF
 /// elements, at most a cache line.
 int64_t streamingAlignment(int64_t ElemBytes, unsigned VF);

@@ -110,6 +110,18 @@ bool streamsOutput(Layout Out, bool Reduce, DType T, int64_t ElemBytes,
          (int64_t)VF * ElemBytes >= 32;
 }
 
+unsigned narrowOutputVF(const ir::Function &F, unsigned VF, Layout Out,
+                        int64_t OutElemBytes) {
+  constexpr int64_t MinStoreBytes = 16;
+  if (VF < 2 || (Out != Layout::Contiguous && Out != Layout::Streaming) ||
+      !benefitsFromStreaming(F))
+    return VF;
+  unsigned Wide = VF;
+  while ((int64_t)Wide * OutElemBytes < MinStoreBytes && Wide < 4 * VF)
+    Wide *= 2;
+  return Wide;
+}
+
 int64_t streamingAlignment(int64_t ElemBytes, unsigned VF) {
   return std::min<int64_t>(64, (int64_t)VF * ElemBytes);
 }
