@@ -30,8 +30,9 @@ the engine back into its own steady state, as in a loop of calls. The
 
 The bandwidth probe is a small C program built by this script: an add
 c = a + b with non-temporal (streaming) stores, the floor a memory-bound
-kernel can reach. A memory-bound row's fraction is
-(bytes read + bytes written) / time / probe bandwidth.
+kernel can reach. A memory-bound row's fraction (the "roofline" columns) is
+(bytes read + bytes written) / time / probe bandwidth;
+bench/bench_bandwidth.py breaks it down (pool, page faults, spinners).
 """
 
 import argparse
@@ -88,6 +89,8 @@ static double now(void) {
 }
 int main(int argc, char **argv) {
   long n = atol(argv[1]); int threads = atoi(argv[2]); int reps = atoi(argv[3]);
+  int read_only = argc > 4 && argv[4][0] == 'r';  /* "read": sum a + b */
+  double sink = 0;
   double *a = aligned_alloc(64, n * 8), *b = aligned_alloc(64, n * 8),
          *c = aligned_alloc(64, n * 8);
   omp_set_num_threads(threads);
@@ -96,6 +99,21 @@ int main(int argc, char **argv) {
   double best = 1e30, times[64];
   for (int r = 0; r < reps && r < 64; ++r) {
     double t0 = now();
+    if (read_only) {
+      double total = 0;
+      #pragma omp parallel for schedule(static) reduction(+ : total)
+      for (long i = 0; i < n; i += 8) {
+        __m256d s = _mm256_add_pd(
+            _mm256_add_pd(_mm256_load_pd(a + i), _mm256_load_pd(b + i)),
+            _mm256_add_pd(_mm256_load_pd(a + i + 4), _mm256_load_pd(b + i + 4)));
+        double l[4];
+        _mm256_storeu_pd(l, s);
+        total += l[0] + l[1] + l[2] + l[3];
+      }
+      sink += total;
+      times[r] = now() - t0;
+      continue;
+    }
     #pragma omp parallel for schedule(static)
     for (long i = 0; i < n; i += 8) {
 #ifdef __AVX512F__
@@ -115,14 +133,16 @@ int main(int argc, char **argv) {
   for (int i = 0; i < reps; ++i)
     for (int j = i + 1; j < reps; ++j)
       if (times[j] < times[i]) { double t = times[i]; times[i] = times[j]; times[j] = t; }
-  printf("%.6f %.1f\n", times[reps / 2], c[n - 1]);
+  printf("%.6f %.1f\n", times[reps / 2], c[n - 1] + sink);
   return 0;
 }
 """
 
 
-def stream_bandwidth(n, threads, reps=15):
-    """Bytes per second of the streaming-store add on n doubles (3 arrays)."""
+def stream_bandwidth(n, threads, reps=15, read_only=False):
+    """Bytes per second of the streaming-store add on n doubles (3 arrays),
+    or with read_only of a sum over two of them (2 arrays read, nothing
+    written)."""
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "probe.c")
         exe = os.path.join(tmp, "probe")
@@ -133,10 +153,11 @@ def stream_bandwidth(n, threads, reps=15):
         subprocess.run(["cc", "-O2", "-march=native", "-fopenmp", src, "-o",
                         exe], check=True)
         n8 = n - n % 8
-        out = subprocess.run([exe, str(n8), str(threads), str(reps)],
+        out = subprocess.run([exe, str(n8), str(threads), str(reps)]
+                             + (["read"] if read_only else []),
                              check=True, capture_output=True, text=True)
         seconds = float(out.stdout.split()[0])
-    return 3 * 8 * n8 / seconds
+    return (2 if read_only else 3) * 8 * n8 / seconds
 
 
 def numpy_eval(ex, arrays):
@@ -355,8 +376,9 @@ def summarize(rows, probes):
                      f" (streaming-store add: {probes[threads] / 1e9:.1f}"
                      " GB/s)\n")
         lines.append("| expression | " + " | ".join(cols)
-                     + " | fresh vs best peer | out= vs best peer |")
-        lines.append("|---" * (len(cols) + 3) + "|")
+                     + " | fresh vs best peer | out= vs best peer"
+                     " | roofline fresh | roofline out= |")
+        lines.append("|---" * (len(cols) + 5) + "|")
         for r in sel:
             m = r["ms"]
             fresh, fresh_name, best, best_name = best_peers(m)
@@ -364,7 +386,9 @@ def summarize(rows, probes):
             lines.append(
                 f"| `{r['expression']}` | {cells} |"
                 f" {fresh / m['nejit fresh']:.2f}x ({fresh_name}) |"
-                f" {best / m['nejit out=']:.2f}x ({best_name}) |")
+                f" {best / m['nejit out=']:.2f}x ({best_name}) |"
+                + (f" {r['fraction_fresh']:.2f} | {r['fraction_out']:.2f} |"
+                   if r["memory_bound"] else " - | - |"))
         lines.append("")
         for r in sel:
             for peer, why in r.get("unsupported", {}).items():

@@ -5,6 +5,7 @@
 #   bench/bench_first_contact.py  first_contact.png
 #   bench/bench_per_call.py       per_call.png
 #   bench/accuracy_table.py       accuracy.png
+#   bench/bench_bandwidth.py      (a table only: where memory-bound rows' time goes)
 # with rounds reduced where a script's default would run long; about 5
 # minutes on the project's 2-core machine. Each script's table goes to
 # build/charts/<script>.txt (bench_fresh's raw rows to fresh.json, which
@@ -41,4 +42,5 @@ run bench_first_contact.txt bench/bench_first_contact.py --workloads curve --rou
 run bench_per_call.txt bench/bench_per_call.py --repeat 5 --png "$OUT" \
   --sizes 10,32,100,316,1000,3162,10000,31623,100000,316228,1000000,3162278,10000000
 NEJIT_CACHE=0 run accuracy_table.txt bench/accuracy_table.py --peers --png "$OUT"
+PYTHONPATH="$ROOT/bench:$PYTHONPATH" run bench_bandwidth.txt bench/bench_bandwidth.py --rounds 9
 echo "[charts] load average: $(cat /proc/loadavg)" >&2
