@@ -9,9 +9,9 @@ real functions against mpmath (float64) or numpy's float64 (float32), in
 ULPs; complex functions normwise, in units of 2^-53 (pow relative to
 max(1, |w log z|)).
 
---peers also measures numexpr and numpy on the very same points against the
-same references and prints their table after nejit's (they have no accuracy
-modes; a result they return in a wider type than the input, such as
+--peers also measures numexpr, numpy and jax.jit (XLA on the CPU, float64
+enabled) on the very same points against the same references and prints
+their table after nejit's (they have no accuracy modes; a result they return in a wider type than the input, such as
 numexpr's float64 hypot of float32, is rounded to the input's type first).
 --png DIR draws nejit's table (and the peers', when measured) as a chart,
 accuracy.png: max error per function, one panel per type, log scale.
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bindings" / "pytho
 import test_accuracy as T  # noqa: E402
 
 HELPER = ("arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh")
-PEERS = ("numexpr", "numpy")
+PEERS = ("numexpr", "numpy", "jax")
 
 
 def _peer_run(expr, env, mode, backend, nejit_run=T._run):
@@ -39,11 +39,26 @@ def _peer_run(expr, env, mode, backend, nejit_run=T._run):
     if backend == "numexpr":
         import numexpr
         got = numexpr.evaluate(expr, local_dict=dict(env))
+    elif backend == "jax":
+        got = _jax_eval(expr, env)
     else:
         names = {k: getattr(np, k) for k in dir(np) if not k.startswith("_")}
         with np.errstate(all="ignore"):
             got = eval(expr, names, dict(env))  # our own fixed text
     return np.asarray(got).astype(env["a"].dtype, copy=False)
+
+
+def _jax_eval(expr, env):
+    """expr under jax.jit, XLA's CPU functions (float64 enabled: the
+    arrays keep their dtype)."""
+    import jax
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+    names = {k: getattr(jnp, k) for k in dir(jnp) if not k.startswith("_")}
+    keys = sorted(env)
+    fn = jax.jit(lambda *vals: eval(expr, names,  # our own fixed text
+                                    dict(zip(keys, vals))))
+    return np.asarray(fn(*[env[k] for k in keys]))
 
 
 def measure_all(n, engines):
@@ -105,9 +120,9 @@ def print_nejit(res):
 
 
 def print_peers(res):
-    print("\n| function | f8 numexpr | f8 numpy | f4 numexpr | f4 numpy"
-          " | c16 numexpr | c16 numpy |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| function | " + " | ".join(
+        f"{dt} {p}" for dt in ("f8", "f4", "c16") for p in PEERS) + " |")
+    print("|---" * (1 + 3 * len(PEERS)) + "|")
     for name in list(T.UNARY) + list(T.BINARY) + ["abs"]:
         row = [name]
         for dt in ("f8", "f4", "c16"):
@@ -125,11 +140,10 @@ def chart(res, directory, n):
     bounds drawn as lines."""
     import _charts
     plt = _charts.pyplot()
-    series_keys = [k for k in (("nejit", "high"), ("nejit", "low"),
-                               ("numexpr", None), ("numpy", None))
-                   if k in res]
+    series_keys = [k for k in [("nejit", "high"), ("nejit", "low")]
+                   + [(p, None) for p in PEERS] if k in res]
     label = {("nejit", "high"): "nejit high", ("nejit", "low"): "nejit low",
-             ("numexpr", None): "numexpr", ("numpy", None): "numpy"}
+             **{(p, None): p for p in PEERS}}
     colors = {"nejit high": _charts.COLORS["nejit"], "nejit low": "#9ecae1"}
     floor, cap = 0.05, 1e3
     fig, axes = plt.subplots(3, 1, figsize=(11, 9.5))
@@ -163,8 +177,9 @@ def chart(res, directory, n):
         ax.set_title(f"{dt}: max error over the sampled points, {unit}"
                      " (lower is better; dashed: 1, high's bound;"
                      " dotted: 3.5, low's)")
-    axes[0].legend(ncol=4, loc="upper left")
-    fig.suptitle("accuracy: nejit per mode vs numexpr and numpy, max error"
+    axes[0].legend(ncol=5, loc="upper left")
+    fig.suptitle("accuracy: nejit per mode vs numexpr, numpy and jax.jit,"
+                 " max error"
                  f" vs mpmath (f8, c16) or numpy f8 (f4); -n {n}",
                  fontsize=10)
     return _charts.save(fig, directory, "accuracy.png",
@@ -176,7 +191,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=4000, help="points per function")
     ap.add_argument("--peers", action="store_true",
-                    help="also measure numexpr and numpy")
+                    help="also measure numexpr, numpy and jax.jit")
     ap.add_argument("--png", default=None, metavar="DIR",
                     help="also write DIR/accuracy.png")
     args = ap.parse_args()
