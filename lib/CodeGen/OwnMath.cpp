@@ -1,6 +1,6 @@
 //===- CodeGen/OwnMath.cpp - nejit's own inline vector math ---------------===//
 /// \file
-/// expm1, tanh, sinh and cosh as IR. The methods (their error budgets are in
+/// expm1, tanh, sinh, cosh and log as IR. The methods (their error budgets are in
 /// docs/accuracy.md, "nejit's own functions"):
 ///  - e^x (inside the others): x = n ln2 + r, |r| <= ln2/2, with ln2 split so that n * Ln2Hi
 ///    and x - n * Ln2Hi are exact; e^r = 1 + r + r^2 P(r), P a degree-10
@@ -15,8 +15,13 @@
 ///    its exact residual (FMA, or Dekker's product without it).
 ///  - sinh, cosh: x + x^3 S(x^2) below 1, 1 + x^2 C(x^2) below 0.5; above,
 ///    e^|x|/2 as a pair +- its reciprocal / 4.
+///  - log: x = 2^k m, m in [sqrt(1/2), sqrt(2)), from the bits (subnormals
+///    scaled by 2^54 first), f = m - 1 exact, s = f/(m + 1) (one division);
+///    log(1 + f) = f - f^2/2 + s (f^2/2 + s^2 L(s^2)), L a degree-6 fit, with
+///    f - f^2/2 and k ln2hi + it kept as exact pairs until the last addition.
 ///  - float32: the same reductions in float64 with shorter polynomials,
-///    rounded to float32 once at the end.
+///    rounded to float32 once at the end (log: k ln2 + s A(s^2), A of
+///    degree 3, its special values chosen after the rounding).
 /// No value depends on anything but the lane count and HasFMA.
 //===----------------------------------------------------------------------===//
 #include "CodeGen/OwnMath.h"
