@@ -28,8 +28,6 @@
 
 #include "llvm/IR/Intrinsics.h"
 
-
-
 namespace nejit::codegen {
 
 using namespace llvm;
