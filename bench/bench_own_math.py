@@ -25,9 +25,10 @@ import numpy as np  # noqa: E402
 import nejit  # noqa: E402
 
 EXPRESSIONS = ["exp(a)", "expm1(a)", "tanh(a)", "tanh(a) * b", "sinh(a)",
-               "cosh(a)"]
+               "cosh(a)", "log(a)", "where(a > 0.5, log(a), b)"]
 RANGES = {"exp(a)": (-20, 20), "expm1(a)": (-5, 5), "tanh(a)": (-5, 5),
-          "tanh(a) * b": (-5, 5), "sinh(a)": (-5, 5), "cosh(a)": (-5, 5)}
+          "tanh(a) * b": (-5, 5), "sinh(a)": (-5, 5), "cosh(a)": (-5, 5),
+          "log(a)": (1e-3, 1e3), "where(a > 0.5, log(a), b)": (1e-3, 4)}
 VARIANTS = {"own": ("high", "auto"), "u10": ("high", "sleef"),
             "u35": ("low", "sleef")}
 
@@ -44,6 +45,8 @@ def main():
     p.add_argument("-n", type=int, default=4096)
     p.add_argument("--calls", type=int, default=40)
     p.add_argument("--rounds", type=int, default=101)
+    p.add_argument("--expr", action="append", choices=EXPRESSIONS,
+                   help="only these rows (repeatable); default all")
     opts = p.parse_args()
     nejit.set_num_threads(1)
     nejit.set_tier("jit")
@@ -53,7 +56,7 @@ def main():
           "| u10 / own | u35 / own |")
     print("|---|---|---|---|---|---|---|")
     for dtype in ("f8", "f4"):
-        for expr in EXPRESSIONS:
+        for expr in opts.expr or EXPRESSIONS:
             lo, hi = RANGES[expr]
             args = [rng.uniform(lo, hi, opts.n).astype(dtype)]
             sig = [("a", dtype)]

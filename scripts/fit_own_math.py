@@ -52,6 +52,14 @@ def log_tail(s):
     return (2 * mp.atanh(t) - 2 * t) / t**3
 
 
+def log_atanh(u):
+    # 2 atanh(t) / t with t = sqrt(u): log(1 + f) = s * A(s^2), s = f/(2+f).
+    if u == 0:
+        return mp.mpf(2)
+    t = mp.sqrt(u)
+    return 2 * mp.atanh(t) / t
+
+
 FITS = [
     # name, function, interval, number of coefficients, weight of the error
     ("ExpTail64", exp_tail, (-0.3467, 0.3467), 11, lambda r: r * r),
@@ -59,8 +67,9 @@ FITS = [
     ("TanhTail64", tanh_tail, (0.0, 0.5501 ** 2), 12, lambda u: u * mp.sqrt(u)),
     ("SinhTail64", sinh_tail, (0.0, 1.0), 8, lambda u: u * mp.sqrt(u)),
     ("CoshTail64", cosh_tail, (0.0, 1.0), 9, lambda u: u),
-    ("LogTail64", log_tail, (0.0, 0.1716 ** 2), 9, lambda u: u * mp.sqrt(u)),
-    ("LogTail32", log_tail, (0.0, 0.1716 ** 2), 4, lambda u: u * mp.sqrt(u)),
+    ("LogTail64", log_tail, (0.0, 0.1716 ** 2), 7, lambda u: u * mp.sqrt(u)),
+    ("LogAtanh32", log_atanh, (0.0, 0.1716 ** 2), 4,
+     lambda u: 1 / log_atanh(u)),
 ]
 
 

@@ -1,6 +1,6 @@
 //===- CodeGen/OwnMath.cpp - nejit's own inline vector math ---------------===//
 /// \file
-/// expm1, tanh, sinh and cosh as IR. The methods (their error budgets are in
+/// expm1, tanh, sinh, cosh and log as IR. The methods (their error budgets are in
 /// docs/accuracy.md, "nejit's own functions"):
 ///  - e^x (inside the others): x = n ln2 + r, |r| <= ln2/2, with ln2 split so that n * Ln2Hi
 ///    and x - n * Ln2Hi are exact; e^r = 1 + r + r^2 P(r), P a degree-10
@@ -15,8 +15,13 @@
 ///    its exact residual (FMA, or Dekker's product without it).
 ///  - sinh, cosh: x + x^3 S(x^2) below 1, 1 + x^2 C(x^2) below 0.5; above,
 ///    e^|x|/2 as a pair +- its reciprocal / 4.
+///  - log: x = 2^k m, m in [sqrt(1/2), sqrt(2)), from the bits (subnormals
+///    scaled by 2^54 first), f = m - 1 exact, s = f/(m + 1) (one division);
+///    log(1 + f) = f - f^2/2 + s (f^2/2 + s^2 L(s^2)), L a degree-6 fit, with
+///    f - f^2/2 and k ln2hi + it kept as exact pairs until the last addition.
 ///  - float32: the same reductions in float64 with shorter polynomials,
-///    rounded to float32 once at the end.
+///    rounded to float32 once at the end (log: k ln2 + s A(s^2), A of
+///    degree 3, its special values chosen after the rounding).
 /// No value depends on anything but the lane count and HasFMA.
 //===----------------------------------------------------------------------===//
 #include "CodeGen/OwnMath.h"
@@ -60,12 +65,25 @@ const double CoshTail64[] = {
     0x1.a01a01a019ff1p-16, 0x1.27e4fb778d4a2p-22, 0x1.1eed8efabebc0p-29,
     0x1.939752b39172bp-37, 0x1.ae772fbbd2350p-45, 0x1.6c719649a1b3fp-53};
 
+// (2 atanh(t) - 2t) / t^3 at t^2 = u on [0, 0.1716^2] (log(1 + f) =
+// 2 atanh(f / (2 + f)), |f / (2 + f)| <= 0.17158): error 2^-59.1 (times t^3).
+const double LogTail64[] = {
+    0x1.5555555555558p-1, 0x1.99999999952bfp-2, 0x1.2492492df5266p-2,
+    0x1.c71c62e0922bcp-3, 0x1.7462b61242bb4p-3, 0x1.39fe31c77715cp-3,
+    0x1.2b5a8aca255fdp-3};
+// 2 atanh(t) / t at t^2 = u on [0, 0.1716^2], for float32 results (log(1 + f)
+// = s A(s^2)): relative error 2^-30.4.
+const double LogAtanh32[] = {0x1.fffffffa1d30dp+0, 0x1.555587446e59fp-1,
+                             0x1.9957a127e17a8p-2, 0x1.326e27618615ep-2};
+
 const double InvLn2 = 0x1.71547652b82fep+0;
 // ln 2 = Ln2Hi + Ln2Lo; Ln2Hi has 41 significant bits, so n * Ln2Hi is exact
 // for |n| < 2^12 and x - n * Ln2Hi is exact (Sterbenz) for the n that x
 // rounds to.
 const double Ln2Hi = 0x1.62e42fefa3000p-1;
 const double Ln2Lo = 0x1.3de6af278ece6p-42;
+// ln 2 rounded, for float32 results.
+const double Ln2 = 0x1.62e42fefa39efp-1;
 // Adding 1.5 * 2^52 rounds a double of magnitude below 2^51 to an integer,
 // which then sits in the low bits of the sum: round-to-nearest without
 // fptosi (poison for NaN and inf).
@@ -122,6 +140,23 @@ public:
     for (size_t K = Coef.size() - 1; K-- > 0;)
       P = mulAdd(P, X, c(Coef[K]));
     return P;
+  }
+  /// The same polynomial by Estrin's scheme: more operations than Horner's
+  /// but a dependency chain of about log2(n) multiply-adds instead of n,
+  /// for functions whose other work is too short to hide Horner's latency.
+  Value *estrin(Value *X, ArrayRef<double> Coef) {
+    SmallVector<Value *, 16> P;
+    for (double C : Coef)
+      P.push_back(c(C));
+    for (Value *Pow = X; P.size() > 1; Pow = mul(Pow, Pow)) {
+      SmallVector<Value *, 16> Next;
+      for (size_t K = 0; K + 1 < P.size(); K += 2)
+        Next.push_back(mulAdd(P[K + 1], Pow, P[K]));
+      if (P.size() % 2)
+        Next.push_back(P.back());
+      P = std::move(Next);
+    }
+    return P[0];
   }
   /// 2^N for N in [-1022, 1023] (the exponent field built directly).
   Value *pow2(Value *N) {
@@ -305,6 +340,90 @@ Value *sinhCosh32(Builder &E, Value *X, bool Sinh) {
   return E.mul(E.add(Ex, E.B.CreateFDiv(E.c(1.0), Ex)), E.c(0.5));
 }
 
+/// x = 2^K m with m in [sqrt(1/2), sqrt(2)), for positive finite float64 x
+/// (other lanes get finite garbage): K, F = m - 1 (exact) and s = F / (2 + F)
+/// (from m - 1 and m + 1, which are ready at the same time).
+struct LogReduced {
+  Value *K, *F, *S;
+};
+LogReduced logReduce(Builder &E, Value *X, bool Subnormals) {
+  // Subnormal x (float64 only; float32 ones are normal in float64) are
+  // scaled into the normal range first.
+  Value *Tiny = Subnormals ? E.B.CreateFCmpOLT(X, E.c(0x1p-1022)) : nullptr;
+  if (Tiny)
+    X = E.B.CreateSelect(Tiny, E.mul(X, E.c(0x1p54)), X);
+  // Offsetting the bits by those of sqrt(1/2) puts the seam of m at sqrt(2)
+  // and K + 1024 in the top 12 bits (a logical shift: AVX2 has no
+  // arithmetic 64-bit one); the low 52 bits plus the offset are m's bits.
+  const int64_t SqrtHalf = 0x3fe6a09e667f3bcd;
+  Value *T = E.B.CreateAdd(E.B.CreateBitCast(X, E.I),
+                           E.ci(0x4000000000000000 - SqrtHalf));
+  Value *M = E.B.CreateBitCast(
+      E.B.CreateAdd(E.B.CreateAnd(T, E.ci(0x000fffffffffffff)),
+                    E.ci(SqrtHalf)),
+      E.D);
+  // K + 1024 < 2^52 as a double: its bits OR-ed under 2^52's exponent
+  // (AVX2 has no int64 to double conversion).
+  Value *Biased = E.B.CreateBitCast(
+      E.B.CreateOr(E.B.CreateLShr(T, E.ci(52)), E.ci(0x4330000000000000)),
+      E.D);
+  Value *Bias = E.c(0x1p52 + 1024);
+  if (Tiny)
+    Bias = E.B.CreateSelect(Tiny, E.c(0x1p52 + 1024 + 54), Bias);
+  Value *F = E.sub(M, E.c(1.0));
+  return {E.sub(Biased, Bias), F,
+          E.B.CreateFDiv(F, E.add(M, E.c(1.0)))};
+}
+
+/// numpy's log where X (float64 or float32) is not positive and finite:
+/// -inf at +-0, NaN below 0, x itself at +inf and NaN; Res elsewhere.
+Value *logSpecials(Builder &E, Value *X, Value *Res) {
+  Type *FT = X->getType();
+  Value *Zero = ConstantFP::getZero(FT);
+  Value *Inf = ConstantFP::getInfinity(FT);
+  Res = E.B.CreateSelect(E.B.CreateFCmpOEQ(X, Zero),
+                         ConstantFP::getInfinity(FT, /*Negative=*/true), Res);
+  Res = E.B.CreateSelect(E.B.CreateFCmpOLT(X, Zero), ConstantFP::getNaN(FT),
+                         Res);
+  return E.B.CreateSelect(E.B.CreateFCmpUEQ(X, Inf), X, Res);
+}
+
+Value *log64(Builder &E, Value *X) {
+  LogReduced R = logReduce(E, X, /*Subnormals=*/true);
+  Value *F = R.F, *S = R.S;
+  // log(1 + f) = f - f^2/2 + s (f^2/2 + R), R = s^2 L(s^2) (as 2s = f - s f,
+  // f^2/2 - s f = s f^2/2 and 2 atanh(s) = 2s + s R): f is exact and f^2/2
+  // is kept as an exact pair, so the terms that reach the result's ulp are
+  // summed exactly until the last addition; the rounding of s only touches
+  // the small third term.
+  Value *Sq = E.mul(F, F);
+  Value *Hf = E.mul(Sq, E.c(0.5));
+  Value *HfLo = E.mul(E.productError(F, F, Sq), E.c(0.5));
+  // |f^2/2| <= 0.21 |f| and |log(1 + f)| <= 0.35 < ln 2 <= |k ln2| (k != 0):
+  // each pair is ordered for fastTwoSum.
+  auto [A, AErr] = E.fastTwoSum(F, E.B.CreateFNeg(Hf));
+  auto [Sum, SErr] = E.fastTwoSum(E.mul(R.K, E.c(Ln2Hi)), A);
+  Value *Lo = E.add(E.mulAdd(R.K, E.c(Ln2Lo), SErr), E.sub(AErr, HfLo));
+  // The polynomial last, by Estrin's scheme: the division and the
+  // polynomial are the long dependency chain, and the loop is bound by it.
+  Value *U = E.mul(S, S);
+  Value *Rest = E.mulAdd(E.mul(S, U), E.estrin(U, LogTail64),
+                         E.mulAdd(S, Hf, Lo));
+  return logSpecials(E, X, E.add(Sum, Rest));
+}
+
+/// Float32 log of float32 X in float64 (float32 subnormals are normal
+/// there): k ln2 + s A(s^2) is within 2^-30 of log x (relative), rounded to
+/// float32 once. The special values are chosen among float32 lanes, twice
+/// as many per instruction: the loop is bound by the throughput of the
+/// floating-point pipes here.
+Value *log32(Builder &E, Value *X) {
+  LogReduced R = logReduce(E, E.B.CreateFPExt(X, E.D), /*Subnormals=*/false);
+  Value *Res = E.mulAdd(R.S, E.horner(E.mul(R.S, R.S), LogAtanh32),
+                        E.mul(R.K, E.c(Ln2)));
+  return logSpecials(E, X, E.B.CreateFPTrunc(Res, X->getType()));
+}
+
 } // namespace
 
 bool ownMathServes(Opcode Op, DType Type, Accuracy Acc) {
@@ -318,6 +437,7 @@ bool ownMathServes(Opcode Op, DType Type, Accuracy Acc) {
   case Opcode::Tanh:
   case Opcode::Sinh:
   case Opcode::Cosh:
+  case Opcode::Log:
     return true;
   default:
     return false;
@@ -344,6 +464,9 @@ Value *emitOwnMath(IRBuilder<> &B, Opcode Op, DType Type, Value *X,
     R = F32 ? sinhCosh32(E, XD, Op == Opcode::Sinh)
             : sinhCosh64(E, XD, Op == Opcode::Sinh);
     break;
+  case Opcode::Log:
+    // Float32 log rounds to float32 before its special values.
+    return F32 ? log32(E, X) : log64(E, X);
   default:
     return nullptr;
   }

@@ -1,5 +1,5 @@
 """nejit's own vector functions (lib/CodeGen/OwnMath.cpp: expm1, tanh, sinh,
-cosh at accuracy 'high'): at most 1 ULP from mpmath's value (120 bits) on dense grids
+cosh, log at accuracy 'high'): at most 1 ULP from mpmath's value (120 bits) on dense grids
 and the hard cases, special values exactly numpy's, and the same bits in the
 interpreter tier and JIT code (the vector body and the scalar tail alike)."""
 
@@ -12,12 +12,14 @@ from bits import assert_same_bits
 
 mpmath.mp.prec = 120
 
-# name, mpmath function, float64 grid range, float32 grid range
+# name, mpmath function, float64 grid range, float32 grid range (lo = 0:
+# the whole positive range, _positive_grid)
 FUNCTIONS = [
     ("expm1", mpmath.expm1, (-40.0, 709.8), (-20.0, 88.8)),
     ("tanh", mpmath.tanh, (-20.0, 20.0), (-10.0, 10.0)),
     ("sinh", mpmath.sinh, (-710.47, 710.47), (-89.4, 89.4)),
     ("cosh", mpmath.cosh, (-710.47, 710.47), (-89.4, 89.4)),
+    ("log", mpmath.log, (0.0, np.inf), (0.0, np.inf)),
 ]
 
 
@@ -38,9 +40,33 @@ def _hard_cases(dtype):
     return np.concatenate([pts, -pts])
 
 
+def _positive_grid(dtype, n, seed):
+    """Log-uniform from the smallest subnormal to the largest finite value,
+    uniform on [0.5, 2], 1 +- log-uniform offsets down to an ulp (where log
+    is tiny), the seams of log's reduction (sqrt(2)^(2j+1)) and the hard
+    cases, each with its neighbours."""
+    rng = np.random.default_rng(seed)
+    f = np.finfo(dtype)
+    lo, hi = np.log(float(f.smallest_subnormal)), np.log(float(f.max))
+    near1 = np.exp(rng.uniform(np.log(float(f.epsneg)), np.log(0.5), n // 4))
+    pts = np.array([f.smallest_subnormal, f.smallest_subnormal * 3, f.tiny,
+                    f.tiny / 2, 0.5, 1.0, 2.0, 0.75, 1.5, 2.0**-30, 2.0**30,
+                    f.max, np.e] + [2.0**(j + 0.5) for j in range(-5, 5)],
+                   dtype=dtype)
+    xs = np.concatenate([np.exp(rng.uniform(lo, hi, n)),
+                         rng.uniform(0.5, 2, n // 2),
+                         1 + near1 * rng.choice([-1, 1], n // 4)])
+    with np.errstate(over="ignore"):
+        xs = np.concatenate([xs.astype(dtype), pts, np.nextafter(pts, dtype(0)),
+                             np.nextafter(pts, dtype(np.inf))])
+    return xs[np.isfinite(xs) & (xs > 0)]
+
+
 def _grid(dtype, lo, hi, n=20000, seed=0):
     """Uniform on [lo, hi], uniform on [-1, 1], log-uniform tiny ones, and
-    the hard cases."""
+    the hard cases; for lo = 0, _positive_grid."""
+    if lo == 0:
+        return _positive_grid(dtype, n, seed)
     rng = np.random.default_rng(seed)
     tiny = np.exp(rng.uniform(np.log(1e-30), 0, n // 4)) \
         * rng.choice([-1, 1], n // 4)
@@ -99,7 +125,7 @@ def test_within_one_ulp_of_mpmath_in_both_tiers(tier, name, fn, r64, r32,
 SPECIALS = [0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, 5e-324, -5e-324,
             1e-310, -1e-310, 1e-45, -1e-45, 1e-40, 710.0, -746.0, 800.0,
             -800.0, 1e300, -1e300, 3e38, -3e38, 89.0, -104.0, 88.73, 20.0,
-            -20.0, 25.0, -25.0]
+            -20.0, 25.0, -25.0, 1.0, -1.0]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -129,12 +155,13 @@ def test_vector_body_and_scalar_tail_agree(tier, n, dtype):
     rng = np.random.default_rng(n)
     xs = rng.uniform(-30, 30, n + 16).astype(dtype)
     for name in [f[0] for f in FUNCTIONS]:
+        x = np.abs(xs) if name == "log" else xs  # log's domain
         for t in ("interp", "jit"):
             ne.set_tier(t)
-            whole = ne.evaluate("%s(x)" % name, local_dict={"x": xs})
+            whole = ne.evaluate("%s(x)" % name, local_dict={"x": x})
             for shift in (1, 3):
                 part = ne.evaluate("%s(x)" % name,
-                                   local_dict={"x": xs[shift:shift + n]})
+                                   local_dict={"x": x[shift:shift + n]})
                 assert_same_bits(part, whole[shift:shift + n],
                                  "%s %s n=%d" % (t, name, n))
 
@@ -146,7 +173,7 @@ def test_fused_expression_matches_across_tiers(tier):
     for t in ("interp", "jit"):
         ne.set_tier(t)
         got[t] = ne.evaluate("tanh(a) * b - expm1(b / 8)"
-                             " + sinh(a) * cosh(b)")
+                             " + sinh(a) * cosh(b) + log(abs(a * b))")
     assert_same_bits(got["interp"], got["jit"], "fused")
 
 
