@@ -24,10 +24,12 @@ import numpy as np  # noqa: E402
 
 import nejit  # noqa: E402
 
-EXPRESSIONS = ["exp(a)", "expm1(a)", "tanh(a)", "tanh(a) * b", "sinh(a)",
-               "cosh(a)"]
-RANGES = {"exp(a)": (-20, 20), "expm1(a)": (-5, 5), "tanh(a)": (-5, 5),
-          "tanh(a) * b": (-5, 5), "sinh(a)": (-5, 5), "cosh(a)": (-5, 5)}
+EXPRESSIONS = ["log(a)", "exp(a)", "exp(-a**2)", "exp(-a) * cos(b)",
+               "expm1(a)", "tanh(a)", "tanh(a) * b", "sinh(a)", "cosh(a)"]
+RANGES = {"log(a)": (0.01, 100), "exp(a)": (-20, 20), "exp(-a**2)": (-5, 5),
+          "exp(-a) * cos(b)": (-20, 20), "expm1(a)": (-5, 5),
+          "tanh(a)": (-5, 5), "tanh(a) * b": (-5, 5), "sinh(a)": (-5, 5),
+          "cosh(a)": (-5, 5)}
 VARIANTS = {"own": ("high", "auto"), "u10": ("high", "sleef"),
             "u35": ("low", "sleef")}
 
@@ -44,6 +46,7 @@ def main():
     p.add_argument("-n", type=int, default=4096)
     p.add_argument("--calls", type=int, default=40)
     p.add_argument("--rounds", type=int, default=101)
+    p.add_argument("--only", nargs="*", help="expressions to run")
     opts = p.parse_args()
     nejit.set_num_threads(1)
     nejit.set_tier("jit")
@@ -53,7 +56,7 @@ def main():
           "| u10 / own | u35 / own |")
     print("|---|---|---|---|---|---|---|")
     for dtype in ("f8", "f4"):
-        for expr in EXPRESSIONS:
+        for expr in opts.only or EXPRESSIONS:
             lo, hi = RANGES[expr]
             args = [rng.uniform(lo, hi, opts.n).astype(dtype)]
             sig = [("a", dtype)]

@@ -29,6 +29,13 @@ bool ownMathServes(ir::Opcode Op, DType Type, Accuracy Acc);
 llvm::Value *emitOwnMath(llvm::IRBuilder<> &B, ir::Opcode Op, DType Type,
                          llvm::Value *X, bool HasFMA);
 
+/// Where Cond (an i1 or a vector of them) holds in some lane, replaces
+/// those lanes of R with Fix(), computed in a block that runs only then (for
+/// rare cases: huge, tiny or non-finite arguments). Name labels the blocks.
+llvm::Value *fixLanes(llvm::IRBuilder<> &B, llvm::Value *Cond, llvm::Value *R,
+                      llvm::StringRef Name,
+                      llvm::function_ref<llvm::Value *()> Fix);
+
 } // namespace nejit::codegen
 
 #endif // NEJIT_CODEGEN_OWNMATH_H
