@@ -7,8 +7,9 @@ called repeatedly into an existing `out`, 1 thread, JIT tier.
 Variants, all compiled in one process: "own" = accuracy 'high' (the
 default); "u10" = accuracy 'high' with backend='sleef' (Sleef's u10
 function); "u35" = accuracy 'low' with backend='sleef' (Sleef's u35
-function, or u10 where Sleef has no u35 tier: expm1; exp is Sleef's in
-every variant and is measured as a reference). NEJIT_VML=0 keeps
+function, or u10 where Sleef has no u35 tier: exp, expm1; log is Sleef's
+in every variant, a reference for the noise; `exp(-a) * cos(b)` has
+Sleef's cos in every variant). NEJIT_VML=0 keeps
 MKL's VML out. The variants run interleaved, round after round; each figure
 is the median over rounds, and the ratios are taken within the same run. The
 machine's load average is printed, since other processes share its cores.

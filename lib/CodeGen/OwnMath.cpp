@@ -1,12 +1,19 @@
 //===- CodeGen/OwnMath.cpp - nejit's own inline vector math ---------------===//
 /// \file
-/// expm1, tanh, sinh and cosh as IR. The methods (their error budgets are in
-/// docs/accuracy.md, "nejit's own functions"):
-///  - e^x (inside the others): x = n ln2 + r, |r| <= ln2/2, with ln2 split so that n * Ln2Hi
-///    and x - n * Ln2Hi are exact; e^r = 1 + r + r^2 P(r), P a degree-10
-///    Chebyshev fit (scripts/fit_own_math.py); 1 + rhi is kept as an exact
-///    pair so that only the last addition rounds; 2^n applied in two steps
-///    so that subnormal results round once and 2^1024 is never formed.
+/// exp, expm1, tanh, sinh and cosh as IR. The methods (their error budgets
+/// are in docs/accuracy.md, "nejit's own functions"):
+///  - e^x (inside all of them): x = n ln2 + r, |r| <= ln2/2, n by the
+///    round-via-shifter trick (with FMA, x / ln2 unrounded), ln2 split so
+///    that n * Ln2Hi and x - n * Ln2Hi are exact; e^r = 1 + r + r^2 P(r),
+///    P a Chebyshev fit (scripts/fit_own_math.py) evaluated as two Horner
+///    chains in r^2; 1 + rhi is kept as an exact pair so that only the last
+///    addition rounds.
+///  - exp: P of degree 9 (float32: degree 4, computed in float32, eight
+///    lanes a register); 2^n added into the exponent field, one integer
+///    addition. Lanes past |x| = 708 (float32: 86.5), where results are
+///    subnormal or overflow, and NaN take 2^n in two steps (float32: the
+///    pair in float64, rounded once) in a block that runs only when some
+///    lane needs it.
 ///  - expm1: the same reduction; 2^n (1 + em) - 1 as an exact sum of
 ///    2^(n-1) - 1/2 and 2^(n-1) rhi plus the small rest, doubled at the end
 ///    (so that n = 1024 needs no 2^1024).
@@ -14,9 +21,10 @@
 ///    1 - 2/(e^2|x| + 1) with e^2|x| as a pair and the quotient corrected by
 ///    its exact residual (FMA, or Dekker's product without it).
 ///  - sinh, cosh: x + x^3 S(x^2) below 1, 1 + x^2 C(x^2) below 0.5; above,
-///    e^|x|/2 as a pair +- its reciprocal / 4.
-///  - float32: the same reductions in float64 with shorter polynomials,
-///    rounded to float32 once at the end.
+///    e^|x|/2 as a pair (P of degree 10, 2^n in two steps) +- its
+///    reciprocal / 4.
+///  - float32 expm1, tanh, sinh, cosh: the same reductions in float64 with
+///    shorter polynomials, rounded to float32 once at the end.
 /// No value depends on anything but the lane count and HasFMA.
 //===----------------------------------------------------------------------===//
 #include "CodeGen/OwnMath.h"
@@ -414,6 +422,8 @@ bool ownMathServes(Opcode Op, DType Type, Accuracy Acc) {
       (Type != DType::Float64 && Type != DType::Float32))
     return false;
   switch (Op) {
+  // exp measured 1.42-1.48x (float64) and 1.26-1.33x, median 1.32x
+  // (float32) of Sleef's u10 exp on Zen 3 (docs/accuracy.md).
   case Opcode::Exp:
   case Opcode::Expm1:
   case Opcode::Tanh:
