@@ -237,6 +237,7 @@ Value *KernelEmitter::emitSinhCosh(bool Sinh, DType T, Value *X) {
   });
 }
 
+/// codegen::fixLanes (OwnMath.h) at this emitter's builder.
 Value *KernelEmitter::fixLanes(Value *Cond, Value *R, StringRef Name,
                                function_ref<Value *()> Fix) {
   return codegen::fixLanes(B, Cond, R, Name, Fix);

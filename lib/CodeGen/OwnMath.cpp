@@ -54,11 +54,11 @@ const double ExpTail32[] = {0x1.0000000b95df5p-1, 0x1.5555555a7b04dp-3,
                             0x1.6d434d32cc595p-10, 0x1.a12515da60daep-13};
 // The same with one coefficient fewer, for exp (whose error budget is an
 // ulp, not expm1's cancellation): error 2^-56.1 (times r^2).
-const double ExpTailShort64[] = {
-    0x1.0000000000001p-1,  0x1.5555555555556p-3,  0x1.5555555553d56p-5,
-    0x1.11111111109afp-7,  0x1.6c16c17890eb4p-10, 0x1.a01a01a7c73c0p-13,
-    0x1.a019b8f9792eep-16, 0x1.71de0da24602dp-19, 0x1.28919ccaf9211p-22,
-    0x1.af38c67fbb53ep-26};
+const double ExpTailShort64[] = {0x1.0000000000001p-1,  0x1.5555555555556p-3,
+                                 0x1.5555555553d56p-5,  0x1.11111111109afp-7,
+                                 0x1.6c16c17890eb4p-10, 0x1.a01a01a7c73c0p-13,
+                                 0x1.a019b8f9792eep-16, 0x1.71de0da24602dp-19,
+                                 0x1.28919ccaf9211p-22, 0x1.af38c67fbb53ep-26};
 // For exp computed in float32, rounded to float32: error 2^-26.9 (times
 // r^2).
 const double ExpTail32f[] = {0x1.000000p-1, 0x1.5554dcp-3, 0x1.55551ap-5,
@@ -183,8 +183,7 @@ public:
   /// exponent field and 2^(MantBits-1), and 2 MantBits - 1 >= the width.
   Value *addExponent(Value *A, Value *Bits) {
     return B.CreateBitCast(
-        B.CreateAdd(B.CreateBitCast(A, I), B.CreateShl(Bits, ci(MantBits))),
-        D);
+        B.CreateAdd(B.CreateBitCast(A, I), B.CreateShl(Bits, ci(MantBits))), D);
   }
   /// x = Kd ln2 + (RHi - C) for |x| <= 1100 (or NaN), with ln 2 = Hi + Lo
   /// (Hi with few enough bits that Kd * Hi and x - Kd * Hi are exact).
@@ -235,7 +234,8 @@ ExpParts expParts(Builder &E, Value *X, ArrayRef<double> Coef = ExpTail64,
                   double Hi = Ln2Hi, double Lo = Ln2Lo) {
   Reduced R = E.reduce(X, Hi, Lo);
   Value *Rr = E.sub(R.RHi, R.C);
-  Value *Q = E.mulAdd(E.mul(Rr, Rr), E.evenOddHorner(Rr, Coef), E.B.CreateFNeg(R.C));
+  Value *Q =
+      E.mulAdd(E.mul(Rr, Rr), E.evenOddHorner(Rr, Coef), E.B.CreateFNeg(R.C));
   auto [S, Err] = E.fastTwoSum(E.c(1.0), R.RHi);
   return {S, E.add(Err, Q), R.N, R.Bits};
 }
@@ -245,8 +245,8 @@ ExpParts expParts(Builder &E, Value *X, ArrayRef<double> Coef = ExpTail64,
 /// NaN compares false and keeps R.
 Value *expFar(Builder &E, Value *X, Value *R, double Limit) {
   Value *Far = E.B.CreateFCmpOGT(E.fabs(X), E.c(Limit));
-  Value *Inf = E.B.CreateSelect(E.B.CreateFCmpOGT(X, E.c(0.0)),
-                                E.c(INFINITY), E.c(0.0));
+  Value *Inf =
+      E.B.CreateSelect(E.B.CreateFCmpOGT(X, E.c(0.0)), E.c(INFINITY), E.c(0.0));
   return E.B.CreateSelect(Far, Inf, R);
 }
 
@@ -257,6 +257,8 @@ Value *expFar(Builder &E, Value *X, Value *R, double Limit) {
 /// only when some lane needs it (its few constants keep the common path's
 /// registers free).
 Value *exp64(Builder &E, Value *X) {
+  // P of degree 9: its error is a small part of an ulp (expm1's
+  // cancellation needs the degree-10 one).
   ExpParts P = expParts(E, X, ExpTailShort64);
   Value *Y = E.add(P.Hi, P.Lo);
   // |x| <= 708 gives n in [-1021, 1021]: e^r in [0.70, 1.42] times 2^n is
@@ -272,8 +274,8 @@ Value *exp64(Builder &E, Value *X) {
 
 /// e^X for float32, in float32 (eight lanes to a 256-bit register where
 /// float64 would have four): the float64 method with a 15-bit ln 2 split and
-/// a degree-7 polynomial. The rare lanes (results near overflow or
-/// subnormal, NaN, inf) scale the pair in float64 and round once to float32.
+/// P of degree 4. The rare lanes (results near overflow or subnormal, NaN,
+/// inf) scale the pair in float64 and round once to float32.
 Value *exp32(Builder &E, Value *X) {
   ExpParts P = expParts(E, X, ExpTail32f, Ln2Hi32, Ln2Lo32);
   // |x| <= 86.5 gives n in [-125, 125].
@@ -283,8 +285,8 @@ Value *exp32(Builder &E, Value *X) {
     // Hi + Lo in float64 is exact to far below a float32 ulp, and 2^n
     // (|n| < 300) is a normal double: one rounding, at the fptrunc.
     Builder E64(E.B, X, E.FMA);
-    Value *Y = E64.add(E.B.CreateFPExt(P.Hi, E64.D),
-                       E.B.CreateFPExt(P.Lo, E64.D));
+    Value *Y =
+        E64.add(E.B.CreateFPExt(P.Hi, E64.D), E.B.CreateFPExt(P.Lo, E64.D));
     Value *N = E.B.CreateSExt(P.N, E64.I);
     Value *R = E.B.CreateFPTrunc(E64.mul(Y, E64.pow2(N)), E.D);
     return expFar(E, X, R, 200.0);
@@ -466,9 +468,8 @@ Value *emitOwnMath(IRBuilder<> &B, Opcode Op, DType Type, Value *X,
 }
 
 Value *fixLanes(IRBuilder<> &B, Value *Cond, Value *R, StringRef Name,
-               function_ref<Value *()> Fix) {
-  Value *Any =
-      Cond->getType()->isVectorTy() ? B.CreateOrReduce(Cond) : Cond;
+                function_ref<Value *()> Fix) {
+  Value *Any = Cond->getType()->isVectorTy() ? B.CreateOrReduce(Cond) : Cond;
   Function *Fn = B.GetInsertBlock()->getParent();
   LLVMContext &Ctx = B.getContext();
   BasicBlock *Before = B.GetInsertBlock();

@@ -4,10 +4,10 @@
 /// calls to Sleef: exp, expm1, tanh, sinh and cosh (float64, and float32:
 /// exp in float32, the others computed in float64). They are within 1 ULP
 /// over the whole domain (bindings/python/tests/test_own_math.py) and
-/// faster than Sleef's u10 functions (bench/bench_own_math.py). The IR depends only on the lane
-/// count and on whether the target has FMA, so the interpreter's block
-/// kernels (generated from this code per ISA) and JIT code give the same
-/// bits, and the vector body and scalar tail agree lane for lane.
+/// faster than Sleef's u10 functions (bench/bench_own_math.py). The IR depends
+/// only on the lane count and on whether the target has FMA, so the
+/// interpreter's block kernels (generated from this code per ISA) and JIT code
+/// give the same bits, and the vector body and scalar tail agree lane for lane.
 //===----------------------------------------------------------------------===//
 #ifndef NEJIT_CODEGEN_OWNMATH_H
 #define NEJIT_CODEGEN_OWNMATH_H
