@@ -2,12 +2,15 @@
 """Derives the polynomial coefficients of lib/CodeGen/OwnMath.cpp.
 
 Each polynomial is a Chebyshev fit (mpmath.chebyfit, 60 digits) of the
-function it replaces, rounded to float64; the script then measures the
+function it replaces, rounded to float64 (to float32 for the polynomials
+whose name ends in "f", which float32 code evaluates); the script then measures the
 rounded polynomial's error against the exact function on a dense grid and
 prints C++ initializers (hex floats, constant term first).
 
     .venv/bin/python scripts/fit_own_math.py
 """
+import struct
+
 import mpmath as mp
 
 mp.mp.dps = 60
@@ -64,6 +67,8 @@ FITS = [
     # name, function, interval, number of coefficients, weight of the error
     ("ExpTail64", exp_tail, (-0.3467, 0.3467), 11, lambda r: r * r),
     ("ExpTail32", exp_tail, (-0.3467, 0.3467), 6, lambda r: r * r),
+    ("ExpTailShort64", exp_tail, (-0.3467, 0.3467), 10, lambda r: r * r),
+    ("ExpTail32f", exp_tail, (-0.3467, 0.3467), 5, lambda r: r * r),
     ("TanhTail64", tanh_tail, (0.0, 0.5501 ** 2), 12, lambda u: u * mp.sqrt(u)),
     ("SinhTail64", sinh_tail, (0.0, 1.0), 8, lambda u: u * mp.sqrt(u)),
     ("CoshTail64", cosh_tail, (0.0, 1.0), 9, lambda u: u),
@@ -77,6 +82,9 @@ def main():
     for name, f, (a, b), n, weight in FITS:
         poly, _ = mp.chebyfit(f, [a, b], n, error=True)
         coeffs = [float(c) for c in reversed(poly)]  # constant term first
+        if name.endswith("f"):
+            coeffs = [struct.unpack("f", struct.pack("f", c))[0]
+                      for c in coeffs]
         worst = mp.mpf(0)
         for k in range(4001):
             x = mp.mpf(a) + (mp.mpf(b) - a) * k / 4000

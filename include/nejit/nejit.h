@@ -58,7 +58,7 @@ struct Arg {
 using Signature = std::vector<Arg>;
 
 /// Accuracy of transcendental functions: High = nejit's own functions
-/// (expm1, tanh, sinh, cosh) and Sleef u10 (<= 1 ULP), or VML HA, Low = Sleef u35 (<= 3.5 ULP) or VML LA (<= 4 ULP), Fast = the
+/// (exp, expm1, tanh, sinh, cosh) and Sleef u10 (<= 1 ULP), or VML HA, Low = Sleef u35 (<= 3.5 ULP) or VML LA (<= 4 ULP), Fast = the
 /// fastest variant available (Sleef u35, or VML EP: about half the
 /// mantissa's bits correct). docs/accuracy.md has the measured bounds.
 enum class Accuracy : uint8_t { High, Low, Fast };

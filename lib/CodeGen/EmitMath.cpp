@@ -237,26 +237,10 @@ Value *KernelEmitter::emitSinhCosh(bool Sinh, DType T, Value *X) {
   });
 }
 
-/// Where Cond holds in some lane, replaces those lanes of R with Fix(),
-/// computed in a block that runs only then (the cases are rare: huge or
-/// subnormal arguments).
+/// codegen::fixLanes (OwnMath.h) at this emitter's builder.
 Value *KernelEmitter::fixLanes(Value *Cond, Value *R, StringRef Name,
                                function_ref<Value *()> Fix) {
-  Value *Any = VF == 1 ? Cond : B.CreateOrReduce(Cond);
-  Function *Fn = B.GetInsertBlock()->getParent();
-  BasicBlock *Before = B.GetInsertBlock();
-  BasicBlock *FixBB = BasicBlock::Create(Ctx, Name + ".big", Fn);
-  BasicBlock *Join = BasicBlock::Create(Ctx, Name + ".join", Fn);
-  B.CreateCondBr(Any, FixBB, Join);
-  B.SetInsertPoint(FixBB);
-  Value *Fixed = B.CreateSelect(Cond, Fix(), R);
-  BasicBlock *FixEnd = B.GetInsertBlock();
-  B.CreateBr(Join);
-  B.SetInsertPoint(Join);
-  PHINode *Phi = B.CreatePHI(R->getType(), 2);
-  Phi->addIncoming(R, Before);
-  Phi->addIncoming(Fixed, FixEnd);
-  return Phi;
+  return codegen::fixLanes(B, Cond, R, Name, Fix);
 }
 
 /// Sleef functions whose documented domain is narrower than the type's:

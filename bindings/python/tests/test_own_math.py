@@ -1,5 +1,5 @@
-"""nejit's own vector functions (lib/CodeGen/OwnMath.cpp: expm1, tanh, sinh,
-cosh, log at accuracy 'high'): at most 1 ULP from mpmath's value (120 bits) on dense grids
+"""nejit's own vector functions (lib/CodeGen/OwnMath.cpp: exp, expm1, tanh,
+sinh, cosh, log at accuracy 'high'): at most 1 ULP from mpmath's value (120 bits) on dense grids
 and the hard cases, special values exactly numpy's, and the same bits in the
 interpreter tier and JIT code (the vector body and the scalar tail alike)."""
 
@@ -15,6 +15,7 @@ mpmath.mp.prec = 120
 # name, mpmath function, float64 grid range, float32 grid range (lo = 0:
 # the whole positive range, _positive_grid)
 FUNCTIONS = [
+    ("exp", mpmath.exp, (-745.2, 709.8), (-103.98, 88.73)),
     ("expm1", mpmath.expm1, (-40.0, 709.8), (-20.0, 88.8)),
     ("tanh", mpmath.tanh, (-20.0, 20.0), (-10.0, 10.0)),
     ("sinh", mpmath.sinh, (-710.47, 710.47), (-89.4, 89.4)),
@@ -33,7 +34,9 @@ def _hard_cases(dtype):
            1.0397, 1.0398, 3.0, 18.715, 19.06, 19.07, 36.7, 37.08, 37.43,
            37.5, 40.0, 88.72, 88.7228, 89.4, 103.97, 103.98, 709.78,
            709.782712893384, 710.475, 710.4758600739439, 745.13,
-           745.1332191019411, 89.41, 89.4159862922329]
+           745.1332191019411, 89.41, 89.4159862922329, 0.34657359,
+           86.5, 87.3365, 87.33654, 200.0, 708.0, 708.3964, 708.39642,
+           1000.0, 744.44, 102.9, 103.27893]
     pts = np.array([p for p in pts if p < f.max], dtype=dtype)
     pts = np.concatenate([pts, np.nextafter(pts, dtype(0)),
                           np.nextafter(pts, dtype(np.inf))])
@@ -95,6 +98,28 @@ def _ulp_errors(got, xs, fn, dtype):
             ulp = mpmath.mpf(2) ** (mpmath.floor(mpmath.log(e, 2)) - f.nmant)
         errs[k] = float(abs(mpmath.mpf(float(g)) - exact) / ulp)
     return errs
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_exp_near_overflow_and_underflow(tier, dtype):
+    """exp densely where its results overflow, are subnormal or flush to 0:
+    the lanes nejit computes apart from the others (OwnMath.cpp)."""
+    if dtype == np.float64:
+        ranges = [(-745.2, -707.0), (708.0, 709.8)]
+    else:
+        ranges = [(-104.0, -86.0), (86.0, 88.8)]
+    xs = np.concatenate([np.linspace(lo, hi, 4001) for lo, hi in ranges])
+    xs = xs.astype(dtype)
+    got = {}
+    for t in ("interp", "jit"):
+        ne.set_tier(t)
+        with np.errstate(all="ignore"):
+            got[t] = ne.evaluate("exp(x)", local_dict={"x": xs})
+    assert_same_bits(got["interp"], got["jit"], "exp")
+    errs = _ulp_errors(got["jit"], xs, mpmath.exp, dtype)
+    worst = int(np.argmax(errs))
+    assert errs[worst] <= 1.0, "exp(%r) = %r: %.3f ULP" % (
+        xs[worst], got["jit"][worst], errs[worst])
 
 
 @pytest.fixture
