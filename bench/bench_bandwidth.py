@@ -5,9 +5,10 @@ rows of bench_fresh.py (no transcendental call) at 1 and 2 threads.
     .venv/bin/python bench/bench_bandwidth.py [--n 10000000] [--rounds 9]
         [--threads 1,2]
 
-Columns, each a fraction of the probe's bandwidth ((bytes read + bytes
-written) / time / probe; 1.0 = as fast as the probe's `c = a + b` with
-non-temporal stores):
+Columns, each a fraction of the row's memory floor (bench_fresh's
+floor_seconds: the slower of (bytes read + bytes written) / the add probe's
+bandwidth and bytes read / the read-only probe's; 1.0 = as fast as the
+probes move the row's bytes):
 - "out=": into a preallocated, already faulted-in array;
 - "fresh": `r = evaluate(...)`, the result from nejit's pool of mapped
   buffers (bindings/python/src/ResultPool.cpp), the default;
@@ -17,13 +18,15 @@ non-temporal stores):
 - "after a spinner": fresh, called right after a parallel numba kernel
   (its libgomp workers still spinning on the same cores), no pause: what
   bench_fresh.py measured before it paused between engines;
-- "read-only probe": the fraction of the add probe that a pure read of two
-  arrays reaches: the ceiling of rows that only read (a comparison into
-  bools writes 1 byte per 16-24 read).
+- "bound by": which probe sets the floor: "add", or "read" for rows that
+  mostly read (a comparison into bools writes 1 byte per 16-24 read), on a
+  machine whose cores read slower than the add probe streams.
 
 Every timed call follows a 20 ms pause and one untimed call (as in
-bench_fresh.py); medians of --rounds rounds, the columns interleaved. Each
-thread count runs in a child process started on that many cores.
+bench_fresh.py); medians of --rounds rounds, the columns interleaved, and
+the probes run in every round of the row they are compared with (the
+machine's bandwidth drifts: its host is shared). Each thread count runs in
+a child process started on that many cores.
 """
 import argparse
 import json
@@ -67,15 +70,31 @@ def measure_child(args, threads):
     nejit.set_num_threads(threads)
     rng = np.random.default_rng(0)
     arrays = {k: rng.random(args.n) for k in "abc"}
-    add = bench_fresh.stream_bandwidth(args.n, threads)
+    probe = bench_fresh.Probe()
+
+    def add_probe():
+        """The add probe now (the machine's bandwidth drifts: each row is
+        compared with probes run in its own rounds)."""
+        return probe.run(args.n, threads, reps=5)
+
+    def read_probe():
+        return probe.run(args.n, threads, reps=5, read_only=True)
+
     if args.no_pool:  # NEJIT_POOL=0 child: one column only
         out = {}
         for ex in ROWS:
             ref = nejit.evaluate(ex, local_dict=arrays)
             moved = bench_fresh.bytes_moved(ex, arrays, ref)
-            t = timed(lambda: nejit.evaluate(ex, local_dict=arrays),
-                      args.rounds)
-            out[ex] = moved / t / add
+            ts, adds, reads = [], [], []
+            for _ in range(args.rounds):
+                adds.append(add_probe())
+                reads.append(read_probe())
+                ts.append(timed(lambda: nejit.evaluate(ex, local_dict=arrays),
+                                1))
+            out[ex] = statistics.median(
+                bench_fresh.floor_seconds(
+                    moved, bench_fresh.bytes_read(ex, arrays), add, read) / t
+                for add, read, t in zip(adds, reads, ts))
         return {"no_pool": out}
     import numba
     import bench_vs_numba
@@ -87,7 +106,7 @@ def measure_child(args, threads):
         spin_kernel(arrays["a"], arrays["b"], spin_out)
 
     spinner()
-    read = bench_fresh.stream_bandwidth(args.n, threads, read_only=True)
+    adds, reads = [], []
     rows = {}
     for ex in ROWS:
         ref = nejit.evaluate(ex, local_dict=arrays)
@@ -98,15 +117,29 @@ def measure_child(args, threads):
             "fresh": lambda: nejit.evaluate(ex, local_dict=arrays),
         }
         got = {}
+        row_adds, row_reads = [], []
         for _ in range(args.rounds):  # interleave the columns
+            row_adds.append(add_probe())
+            row_reads.append(read_probe())
             for name, fn in cols.items():
                 got.setdefault(name, []).append(timed(fn, 1))
             got.setdefault("after a spinner", []).append(
                 timed(cols["fresh"], 1, before=spinner))
-        rows[ex] = {k: moved / statistics.median(v) / add
+        adds += row_adds
+        reads += row_reads
+        floors = [bench_fresh.floor_seconds(
+            moved, bench_fresh.bytes_read(ex, arrays), add, read)
+            for add, read in zip(row_adds, row_reads)]
+        # Each round against the probes run just before it.
+        rows[ex] = {k: statistics.median(f / t for f, t in zip(floors, v))
                     for k, v in got.items()}
         rows[ex]["ms out="] = statistics.median(got["out="]) * 1e3
-    return {"rows": rows, "add": add, "read": read}
+        rows[ex]["floor ms"] = statistics.median(floors) * 1e3
+        add, read = statistics.median(row_adds), statistics.median(row_reads)
+        rows[ex]["bound by"] = ("add" if moved / add >= bench_fresh.bytes_read(
+            ex, arrays) / read else "read")
+    return {"rows": rows, "add": statistics.median(adds),
+            "read": statistics.median(reads)}
 
 
 def run_child(args, threads, cores, no_pool):
@@ -144,14 +177,15 @@ def main():
         main_run = run_child(args, threads, cores, no_pool=False)
         no_pool = run_child(args, threads, cores, no_pool=True)["no_pool"]
         print(f"\n### {threads} thread{'s' if threads > 1 else ''}: "
-              f"streaming-store add {main_run['add'] / 1e9:.1f} GB/s, "
+              f"streaming-store add {main_run['add'] / 1e9:.1f} GB/s (median), "
               f"read-only probe {main_run['read'] / 1e9:.1f} GB/s "
               f"({main_run['read'] / main_run['add']:.2f} of the add)\n")
-        print("| expression | out= ms | out= | fresh | fresh, no pool |"
-              " after a spinner |")
-        print("|---|---|---|---|---|---|")
+        print("| expression | floor ms | bound by | out= ms | out= | fresh |"
+              " fresh, no pool | after a spinner |")
+        print("|---|---|---|---|---|---|---|---|")
         for ex, r in main_run["rows"].items():
-            print(f"| `{ex}` | {r['ms out=']:.2f} | {r['out=']:.2f} |"
+            print(f"| `{ex}` | {r['floor ms']:.2f} | {r['bound by']} |"
+                  f" {r['ms out=']:.2f} | {r['out=']:.2f} |"
                   f" {r['fresh']:.2f} | {no_pool[ex]:.2f} |"
                   f" {r['after a spinner']:.2f} |")
     print("\nload average after: %.2f %.2f %.2f" % os.getloadavg())

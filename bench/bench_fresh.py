@@ -30,8 +30,14 @@ the engine back into its own steady state, as in a loop of calls. The
 
 The bandwidth probe is a small C program built by this script: an add
 c = a + b with non-temporal (streaming) stores, the floor a memory-bound
-kernel can reach. A memory-bound row's fraction (the "roofline" columns) is
-(bytes read + bytes written) / time / probe bandwidth;
+kernel can reach, and the same program's read-only pass (a sum over a
+and b), run once per round of every memory-bound row (the machine's memory
+bandwidth drifts: its host is shared). A memory-bound row's floor is the
+slower of (bytes read + bytes written) / add bandwidth and bytes read /
+read-only bandwidth (a core reads slower than the add streams, so rows
+that mostly read, comparisons into bools, are bound by the second), and its
+fraction (the "roofline" columns) is floor / time, with the medians of the
+row's own probes;
 bench/bench_bandwidth.py breaks it down (pool, page faults, spinners).
 """
 
@@ -101,13 +107,21 @@ int main(int argc, char **argv) {
     double t0 = now();
     if (read_only) {
       double total = 0;
-      #pragma omp parallel for schedule(static) reduction(+ : total)
-      for (long i = 0; i < n; i += 8) {
-        __m256d s = _mm256_add_pd(
-            _mm256_add_pd(_mm256_load_pd(a + i), _mm256_load_pd(b + i)),
-            _mm256_add_pd(_mm256_load_pd(a + i + 4), _mm256_load_pd(b + i + 4)));
+      #pragma omp parallel reduction(+ : total)
+      {
+        /* Four independent vector sums: a sum carried through one register
+           would be bound by the add latency, not by memory. */
+        __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+        #pragma omp for schedule(static)
+        for (long i = 0; i < n; i += 8) {
+          s0 = _mm256_add_pd(s0, _mm256_load_pd(a + i));
+          s1 = _mm256_add_pd(s1, _mm256_load_pd(b + i));
+          s2 = _mm256_add_pd(s2, _mm256_load_pd(a + i + 4));
+          s3 = _mm256_add_pd(s3, _mm256_load_pd(b + i + 4));
+        }
         double l[4];
-        _mm256_storeu_pd(l, s);
+        _mm256_storeu_pd(l, _mm256_add_pd(_mm256_add_pd(s0, s1),
+                                          _mm256_add_pd(s2, s3)));
         total += l[0] + l[1] + l[2] + l[3];
       }
       sink += total;
@@ -139,34 +153,58 @@ int main(int argc, char **argv) {
 """
 
 
-def stream_bandwidth(n, threads, reps=15, read_only=False):
-    """Bytes per second of the streaming-store add on n doubles (3 arrays),
-    or with read_only of a sum over two of them (2 arrays read, nothing
-    written)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        src = os.path.join(tmp, "probe.c")
-        exe = os.path.join(tmp, "probe")
+class Probe:
+    """The bandwidth probe, compiled once per process: run() starts it on
+    the cores this process may use."""
+
+    def __init__(self):
+        self._tmp = tempfile.TemporaryDirectory()
+        src = os.path.join(self._tmp.name, "probe.c")
+        self.exe = os.path.join(self._tmp.name, "probe")
         with open(src, "w") as f:
             f.write(PROBE_C)
         # The machine's own widest stores (AVX-512 where it has them, else
         # AVX2): -mavx512f on an AVX2-only CPU would die of SIGILL.
         subprocess.run(["cc", "-O2", "-march=native", "-fopenmp", src, "-o",
-                        exe], check=True)
+                        self.exe], check=True)
+
+    def run(self, n, threads, reps=15, read_only=False):
+        """Bytes per second of the streaming-store add on n doubles (3
+        arrays), or with read_only of a sum over two of them (2 arrays
+        read, nothing written): the median of reps passes."""
         n8 = n - n % 8
-        out = subprocess.run([exe, str(n8), str(threads), str(reps)]
+        out = subprocess.run([self.exe, str(n8), str(threads), str(reps)]
                              + (["read"] if read_only else []),
                              check=True, capture_output=True, text=True)
         seconds = float(out.stdout.split()[0])
-    return (2 if read_only else 3) * 8 * n8 / seconds
+        return (2 if read_only else 3) * 8 * n8 / seconds
+
+
+def stream_bandwidth(n, threads, reps=15, read_only=False):
+    """Probe().run(...) once."""
+    return Probe().run(n, threads, reps, read_only)
 
 
 def numpy_eval(ex, arrays):
     return eval(ex, dict(NUMPY_NAMESPACE), dict(arrays))  # our own fixed text
 
 
-def bytes_moved(ex, arrays, result):
+def bytes_read(ex, arrays):
     names = [k for k in arrays if k in ex.replace("arctan2", "")]
-    return sum(arrays[k].nbytes for k in names) + result.nbytes
+    return sum(arrays[k].nbytes for k in names)
+
+
+def bytes_moved(ex, arrays, result):
+    return bytes_read(ex, arrays) + result.nbytes
+
+
+def floor_seconds(moved, read, add_bw, read_bw):
+    """The memory floor of a row that moves `moved` bytes of which `read`
+    are read: the slower of the two probes' ceilings. On this kind of
+    machine a core reads slower than it streams (the add probe's stores
+    bypass the read path), so a row that mostly reads, a comparison into
+    bools, is bound by the read-only probe, not by the add."""
+    return max(moved / add_bw, read / read_bw)
 
 
 def jax_runner(ex, arrays):
@@ -226,7 +264,8 @@ def measure(args):
         if kernels:
             import numba
             numba.set_num_threads(threads)
-        probes[threads] = stream_bandwidth(args.n, threads)
+        probe = Probe()
+        row_probes = []
         for ex in EXPRESSIONS:
             ref = numpy_eval(ex, arrays)
             out_nejit = np.empty_like(ref)
@@ -287,8 +326,17 @@ def measure(args):
                 runs["numba fresh"] = numba_fresh
                 runs["numba out="] = lambda: kernel(a, b, out_numba)
             times = {k: [] for k in runs}
+            memory_bound = not any(f in ex for f in TRANSCENDENTAL)
+            bandwidth, read_bandwidth = [], []
             keep = {}
             for _ in range(args.rounds):
+                # The machine's memory bandwidth drifts (its host is
+                # shared): a memory-bound row is compared with the probe
+                # run in the same rounds, not once per thread count.
+                if memory_bound:
+                    bandwidth.append(probe.run(args.n, threads, reps=5))
+                    read_bandwidth.append(probe.run(args.n, threads, reps=5,
+                                                    read_only=True))
                 for name, fn in runs.items():
                     time.sleep(SETTLE_SECONDS)
                     keep[name] = fn()
@@ -301,18 +349,28 @@ def measure(args):
             del keep
             med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
             moved = bytes_moved(ex, arrays, ref)
-            memory_bound = not any(f in ex for f in TRANSCENDENTAL)
-            rows.append({
-                "threads": threads, "expression": ex, "ms": med,
-                "bytes": moved, "memory_bound": memory_bound,
-                "unsupported": unsupported,
-                "fraction_fresh": moved / (med["nejit fresh"] / 1e3)
-                / probes[threads],
-                "fraction_out": moved / (med["nejit out="] / 1e3)
-                / probes[threads],
-            })
+            row = {"threads": threads, "expression": ex, "ms": med,
+                   "bytes": moved, "memory_bound": memory_bound,
+                   "unsupported": unsupported}
+            if memory_bound:
+                row["probe"] = statistics.median(bandwidth)
+                row["read_probe"] = statistics.median(read_bandwidth)
+                row_probes.append(row["probe"])
+                floors = [floor_seconds(moved, bytes_read(ex, arrays), add,
+                                        read)
+                          for add, read in zip(bandwidth, read_bandwidth)]
+                row["floor_ms"] = statistics.median(floors) * 1e3
+                # Each round's time against the probes run just before it:
+                # the bandwidth swings by 1.5x within seconds here.
+                for mode in ("fresh", "out="):
+                    row["fraction_" + mode.strip("=")] = statistics.median(
+                        f / t for f, t in zip(floors, times["nejit " + mode]))
+            rows.append(row)
             print(f"{threads}T {ex:26s} " + "  ".join(
                 f"{k} {v:7.2f}" for k, v in med.items()), flush=True)
+        # The thread count's figure for the header and the charts' floor:
+        # the median of the rows' probes.
+        probes[threads] = statistics.median(row_probes)
     return rows, probes
 
 
@@ -374,7 +432,8 @@ def summarize(rows, probes):
         cols = [k for k in SERIES if any(k in r["ms"] for r in sel)]
         lines.append(f"\n### {threads} thread{'s' if threads > 1 else ''}"
                      f" (streaming-store add: {probes[threads] / 1e9:.1f}"
-                     " GB/s)\n")
+                     " GB/s, the median of the probes run in the memory-bound"
+                     " rows' rounds)\n")
         lines.append("| expression | " + " | ".join(cols)
                      + " | fresh vs best peer | out= vs best peer"
                      " | roofline fresh | roofline out= |")
@@ -405,8 +464,8 @@ def summarize(rows, probes):
         mb = [r for r in sel if r["memory_bound"]]
         frac_fresh = statistics.median(r["fraction_fresh"] for r in mb)
         frac_out = statistics.median(r["fraction_out"] for r in mb)
-        lines.append(f"- memory-bound rows, median fraction of the streaming"
-                     f" bandwidth: fresh {frac_fresh:.2f}, out= {frac_out:.2f}"
+        lines.append(f"- memory-bound rows, median fraction of the memory"
+                     f" floor: fresh {frac_fresh:.2f}, out= {frac_out:.2f}"
                      f" (lowest fresh:"
                      f" {min(r['fraction_fresh'] for r in mb):.2f})")
         worst_fresh = min(sel, key=lambda r: best_peers(r["ms"])[0]
@@ -426,8 +485,8 @@ def summarize(rows, probes):
 
 def chart(rows, probes, directory, n, rounds):
     """One grouped-bar chart per thread count: ms per call of every engine
-    and mode per expression, log scale, with the streaming-store floor
-    (bytes moved / probe bandwidth) marked on the memory-bound rows."""
+    and mode per expression, log scale, with the memory floor (from the
+    row's own probes, floor_seconds) marked on the memory-bound rows."""
     import _charts
     plt = _charts.pyplot()
     series = [k for k in SERIES if any(k in r["ms"] for r in rows)]
@@ -441,10 +500,11 @@ def chart(rows, probes, directory, n, rounds):
             {s: [r["ms"].get(s, math.nan) for r in sel] for s in series},
             width=width, hatches={k: "//" for k in series
                                   if k.endswith("out=")})
-        floor_label = "streaming-store floor"
+        floor_label = "memory floor (probes)"
         for x, r in zip(xs, sel):
             if r["memory_bound"]:
-                floor = r["bytes"] / probes[threads] * 1e3
+                floor = r.get("floor_ms",
+                              r["bytes"] / probes[threads] * 1e3)
                 ax.hlines(floor, x - 0.45, x + 0.45, colors="black",
                           linewidth=1.2, label=floor_label)
                 floor_label = None

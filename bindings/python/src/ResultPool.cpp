@@ -95,11 +95,34 @@ void *takeLocked(Pool &P, size_t Need) {
   return nullptr;
 }
 
+/// Mappings at least this large are placed on 2 MiB boundaries and marked
+/// for transparent huge pages, as numpy marks its own arrays from 4 MiB on
+/// (MADV_HUGEPAGE). With 4 KiB pages a memory-bound kernel writing a pooled
+/// result ran up to 1.3x slower than into an np.empty array of the same size
+/// (TLB misses; bench/bench_bandwidth.py, docs/performance.md).
+constexpr size_t HugeThreshold = size_t(4) << 20;
+constexpr size_t HugeBytes = size_t(2) << 20;
+
 void *mapFresh(size_t Len) {
-  void *Ptr = mmap(nullptr, Len, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (Ptr == MAP_FAILED)
+  bool Huge = Len >= HugeThreshold;
+  size_t Span = Huge ? Len + HugeBytes : Len;
+  void *Base = mmap(nullptr, Span, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (Base == MAP_FAILED)
     return nullptr;
+  char *Ptr = static_cast<char *>(Base);
+  if (Huge) {
+    // Trim the over-allocation to a 2 MiB-aligned run of Len bytes.
+    char *Start = reinterpret_cast<char *>(
+        (reinterpret_cast<uintptr_t>(Ptr) + HugeBytes - 1) & ~(HugeBytes - 1));
+    if (Start > Ptr)
+      munmap(Ptr, Start - Ptr);
+    size_t Tail = (Ptr + Span) - (Start + Len);
+    if (Tail)
+      munmap(Start + Len, Tail);
+    Ptr = Start;
+    madvise(Ptr, Len, MADV_HUGEPAGE); // advice: failure only costs speed
+  }
   Pool &P = pool();
   std::lock_guard<std::mutex> Lock(P.Mutex);
   P.Mapped.emplace(Ptr, Len);
