@@ -175,3 +175,35 @@ def test_release_memory_empties_the_pool():
     released = nejit.release_memory()
     assert released == pooled
     assert stats()["pooled_entries"] == 0
+
+
+def _vm_flags(address):
+    """The VmFlags of the mapping of /proc/self/smaps that holds address."""
+    with open("/proc/self/smaps") as f:
+        inside = False
+        for line in f:
+            head = line.split()[0]
+            if "-" in head and not head.endswith(":"):
+                lo, hi = (int(x, 16) for x in head.split("-"))
+                inside = lo <= address < hi
+            elif inside and head == "VmFlags:":
+                return line.split()[1:]
+    raise AssertionError(f"no mapping holds {address:#x}")
+
+
+@pytest.mark.skipif(
+    not os.path.exists("/proc/self/smaps")
+    or not os.path.exists("/sys/kernel/mm/transparent_hugepage"),
+    reason="needs Linux's /proc/self/smaps and transparent huge pages")
+def test_large_results_are_huge_page_aligned_and_advised():
+    # As numpy does for its own arrays of 4 MiB or more: 2 MiB-aligned and
+    # MADV_HUGEPAGE ("hg"), so that a memory-bound kernel writing a pooled
+    # result is not slowed by TLB misses.
+    a = np.ones((8 << 20) // 8)
+    r = nejit.evaluate("a + 1")
+    address = r.ctypes.data
+    assert address % (2 << 20) == 0
+    assert "hg" in _vm_flags(address)
+    small = nejit.evaluate("a + 1", local_dict={"a": a[: (2 << 20) // 8]})
+    assert "hg" not in _vm_flags(small.ctypes.data)
+    assert np.array_equal(r, a + 1)
