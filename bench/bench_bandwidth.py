@@ -22,8 +22,8 @@ probes move the row's bytes):
   mostly read (a comparison into bools writes 1 byte per 16-24 read), on a
   machine whose cores read slower than the add probe streams.
 
-Every timed call follows a 20 ms pause and one untimed call (as in
-bench_fresh.py); medians of --rounds rounds, the columns interleaved, and
+Every engine's turn is a 20 ms pause, one untimed call and 3 timed ones
+(as in bench_fresh.py); medians of --rounds rounds, the columns interleaved, and
 the probes run in every round of the row they are compared with (the
 machine's bandwidth drifts: its host is shared). Each thread count runs in
 a child process started on that many cores.
@@ -47,19 +47,23 @@ SETTLE = bench_fresh.SETTLE_SECONDS
 
 
 def timed(fn, rounds, before=None):
-    """Median seconds of fn() over rounds, each after a pause, an untimed
-    call and then before() (if given) right before the timed call."""
+    """Median seconds of fn() over rounds; each round: a pause, an untimed
+    call, then bench_fresh's CALLS_PER_TURN timed calls (their median), with
+    before() (if given) right before each timed call."""
     times = []
     keep = None
     for _ in range(rounds):
         time.sleep(SETTLE)
         keep = fn()
-        if before:
-            before()
-        t0 = time.perf_counter()
-        r = fn()
-        times.append(time.perf_counter() - t0)
-        keep = r
+        turn = []
+        for _ in range(bench_fresh.CALLS_PER_TURN):
+            if before:
+                before()
+            t0 = time.perf_counter()
+            r = fn()
+            turn.append(time.perf_counter() - t0)
+            keep = r
+        times.append(statistics.median(turn))
     del keep
     return statistics.median(times)
 

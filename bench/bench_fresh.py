@@ -20,12 +20,13 @@ already on the device, timed to block_until_ready) and --blosc2
 blosc2.evaluate (fresh and out=). Each thread count is measured in its
 own child process started on the first N cores (sched_setaffinity before
 any engine is imported: XLA sizes its thread pool from the cores it may
-use, once, at start-up), and every engine is told the count. Each timed
-call is preceded by a 20 ms pause and one untimed call of the same engine:
-the pause lets the previous engine's idle workers stop spinning (numba's
-libgomp and XLA's pool spin after a call, and a spinning thread on one of
-2 cores slowed the next engine's call by up to 50%), the untimed call puts
-the engine back into its own steady state, as in a loop of calls. The
+use, once, at start-up), and every engine is told the count. In every
+round each engine gets a turn: a 20 ms pause, one untimed call, then 3
+timed calls back to back, whose median is the round's figure. The pause
+lets the previous engine's idle workers stop spinning (numba's libgomp and
+XLA's pool spin after a call, and a spinning thread on one of 2 cores
+slowed the next engine's call by up to 50%); the untimed call puts the
+engine back into its own steady state, as in a loop of calls. The
 "best peer" columns take the fastest peer of the row, in any mode for out=.
 
 The bandwidth probe is a small C program built by this script: an add
@@ -69,6 +70,10 @@ EXPRESSIONS = [
     "a**3 + 2*a**2 - a + 1",
     "2*a + b**10",
 ]
+# Timed calls per engine per round, back to back (their median is the
+# round's figure): one call alone swung with the machine's bandwidth.
+CALLS_PER_TURN = 3
+
 # Pause before each engine's calls, for the previous engine's idle workers
 # to stop spinning (see the docstring).
 SETTLE_SECONDS = 0.02
@@ -340,12 +345,15 @@ def measure(args):
                 for name, fn in runs.items():
                     time.sleep(SETTLE_SECONDS)
                     keep[name] = fn()
-                    t0 = time.perf_counter()
-                    r = fn()
-                    times[name].append(time.perf_counter() - t0)
-                    # Keep the last fresh result alive until the next call,
-                    # as `r = evaluate(...)` in a loop does.
-                    keep[name] = r
+                    turn = []
+                    for _ in range(CALLS_PER_TURN):
+                        t0 = time.perf_counter()
+                        r = fn()
+                        turn.append(time.perf_counter() - t0)
+                        # Keep the last fresh result alive until the next
+                        # call, as `r = evaluate(...)` in a loop does.
+                        keep[name] = r
+                    times[name].append(statistics.median(turn))
             del keep
             med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
             moved = bytes_moved(ex, arrays, ref)

@@ -37,7 +37,7 @@ run() {  # run LOG SCRIPT ARGS...: output to LOG; prints what it wrote
 }
 
 echo "[charts] load average: $(cat /proc/loadavg)" >&2
-run bench_fresh.txt bench/bench_fresh.py --rounds 9 --numba --jax --blosc2 --json "$LOGS/fresh.json" --png "$OUT"
+run bench_fresh.txt bench/bench_fresh.py --rounds 7 --numba --jax --blosc2 --json "$LOGS/fresh.json" --png "$OUT"
 run bench_first_contact.txt bench/bench_first_contact.py --workloads curve --rounds 3 --png "$OUT"
 run bench_per_call.txt bench/bench_per_call.py --repeat 5 --png "$OUT" \
   --sizes 10,32,100,316,1000,3162,10000,31623,100000,316228,1000000,3162278,10000000
