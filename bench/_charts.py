@@ -25,6 +25,9 @@ COLORS = {
     "numba": "#d62728",
     "numba fresh": "#d62728",
     "numba out=": "#f4a6a6",
+    "jax.jit": "#9467bd",
+    "blosc2 fresh": "#8c564b",
+    "blosc2 out=": "#c49c94",
 }
 MARKERS = {"nejit auto": "o", "nejit interp": "^", "nejit jit": "s",
            "nejit": "o", "numexpr": "D", "numpy": "v"}

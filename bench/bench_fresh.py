@@ -532,8 +532,9 @@ def chart(rows, probes, directory, n, rounds):
         ax.legend(ncol=min(6, len(series) + 1), loc="upper center")
         paths.append(_charts.save(
             fig, directory, f"fresh_vs_out_{threads}t.png",
-            f"streaming-store add {probes[threads] / 1e9:.1f} GB/s"
-            " (probe in the same run); bench/bench_fresh.py"))
+            f"floor: probes run in every round (streaming add, median"
+            f" {probes[threads] / 1e9:.1f} GB/s; read-only pass);"
+            " bench/bench_fresh.py"))
     return paths
 
 
