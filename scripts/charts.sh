@@ -6,7 +6,7 @@
 #   bench/bench_per_call.py       per_call.png
 #   bench/accuracy_table.py       accuracy.png
 #   bench/bench_bandwidth.py      (a table only: where memory-bound rows' time goes)
-# with rounds reduced where a script's default would run long; about 5
+# with rounds reduced where a script's default would run long; about 16
 # minutes on the project's 2-core machine. Each script's table goes to
 # build/charts/<script>.txt (bench_fresh's raw rows to fresh.json, which
 # `bench/bench_fresh.py --from-json build/charts/fresh.json --png DIR`
