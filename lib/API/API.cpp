@@ -125,7 +125,13 @@ ParamSlot paramSlot(const ir::Scalar &V) {
 class Kernel::Impl {
 public:
   std::string Expr;
+  /// As compiled: the backend resolved (Auto becomes Sleef, VML or Auto's
+  /// mix) and OwnMath whether nejit's own functions serve.
   Options Opts;
+  /// As the caller gave them: dis() resolves them again, as nejit::dis()
+  /// does (resolving Opts again would read its resolved Sleef as a request
+  /// for Sleef's functions instead of nejit's own).
+  Options Asked;
   std::string AstText;
   ir::Function InitialIR, IR;
   jit::HostTarget Target;
@@ -500,7 +506,7 @@ void Kernel::run(int64_t N, void *Out, const void *const *Inputs) const {
 
 std::string Kernel::dis(Stage S) const {
   const Impl &K = checked(I);
-  return internal::disStage(K.Expr, K.AstText, K.InitialIR, K.IR, S, K.Opts,
+  return internal::disStage(K.Expr, K.AstText, K.InitialIR, K.IR, S, K.Asked,
                             K.Target);
 }
 
@@ -677,6 +683,7 @@ Kernel compile(std::string_view Expr, const Signature &Sig,
   auto Impl = std::make_shared<Kernel::Impl>();
   Impl->Expr = std::string(Expr);
   Impl->Opts = Opts;
+  Impl->Asked = Opts;
   Impl->Target = jit::hostTarget();
   internal::Frontend FE = unwrap(internal::runFrontend(Expr, Sig, Opts), Expr);
   Impl->AstText = std::move(FE.AstText);

@@ -214,3 +214,14 @@ def test_low_accuracy_keeps_sleef_in_both_tiers(tier, dtype):
             got[t] = ne.compile("%s(x)" % name, [("x", dtype)],
                                 accuracy="low")(xs)
         assert_same_bits(got["interp"], got["jit"], name)
+
+
+def test_kernel_dis_shows_the_code_that_runs():
+    # Kernel.dis() resolves the options as compile() did: under the default
+    # backend the own functions are inline IR, not Sleef calls (it used to
+    # print Sleef's calls, reading the resolved backend as a request).
+    own = ne.compile("exp(a) + log(a)", [("a", "f8")]).dis("llvm")
+    sleef = ne.compile("exp(a) + log(a)", [("a", "f8")],
+                       backend="sleef").dis("llvm")
+    assert "Sleef_exp" not in own and "Sleef_log" not in own
+    assert "Sleef_exp" in sleef and "Sleef_log" in sleef
