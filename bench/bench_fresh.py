@@ -185,11 +185,6 @@ class Probe:
         return (2 if read_only else 3) * 8 * n8 / seconds
 
 
-def stream_bandwidth(n, threads, reps=15, read_only=False):
-    """Probe().run(...) once."""
-    return Probe().run(n, threads, reps, read_only)
-
-
 def numpy_eval(ex, arrays):
     return eval(ex, dict(NUMPY_NAMESPACE), dict(arrays))  # our own fixed text
 
